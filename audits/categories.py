@@ -1,0 +1,30 @@
+"""Audit categories: how Home Office offence subgroups roll up into the categories audits report on."""
+
+from django.db import models
+
+
+class OffenceCategory(models.TextChoices):
+    """The audit category an offence subgroup belongs to (one each)."""
+
+    VIOLENCE = "violence_against_the_person", "Violence against the person"
+    RAPE = "rape", "Rape"
+    OTHER_SEXUAL = "other_sexual_offences", "Other sexual offences"
+    OTHER = "other_crime", "Other crime"
+
+
+class ReportCategory(models.TextChoices):
+    """The categories that recording rates and recorded-crime volumes are given for."""
+
+    ALL_CRIME = "all_crime", "All crime"
+    VIOLENCE = "violence_against_the_person", "Violence against the person"
+    SEXUAL = "sexual_offences", "Sexual offences"
+    RAPE = "rape", "Rape"
+
+
+# Which subgroup categories make up each report category; None means every offence.
+REPORT_CATEGORY_MEMBERS = {
+    ReportCategory.ALL_CRIME: None,
+    ReportCategory.VIOLENCE: {OffenceCategory.VIOLENCE},
+    ReportCategory.SEXUAL: {OffenceCategory.RAPE, OffenceCategory.OTHER_SEXUAL},
+    ReportCategory.RAPE: {OffenceCategory.RAPE},
+}

@@ -1,0 +1,230 @@
+"""Demonstration data: users for each role and synthetic case-level samples.
+
+The synthetic samples reproduce the rape audit counts published for two real inspections, with a few
+hundred other audited crimes around them. Every page that shows them labels them synthetic
+(Inspection.sample_is_synthetic). Nothing here runs unless DEBUG is on (see load_demo).
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
+from audits.published_data import load_published_results
+from audits.rules import ErrorKind
+from forces.models import Force, ForceMembership
+from forces.roles import Role
+
+DEMO_PASSWORD = "demo"
+
+DEMO_USERS = [
+    # username, role, force slug, description
+    ("inspector", Role.INSPECTOR, None, "Inspector: enters and moderates audits, every force"),
+    ("inspector2", Role.INSPECTOR, None, "Second inspector: moderates the first one's cases"),
+    ("tvp-staff", Role.FORCE_STAFF, "thames-valley", "Force staff of Thames Valley Police only"),
+    ("glos-staff", Role.FORCE_STAFF, "gloucestershire", "Force staff of Gloucestershire Constabulary only"),
+    ("manager", Role.MANAGER, None, "Manager: reads reports for every force"),
+    ("admin", Role.ADMINISTRATOR, None, "Administrator: users, roles and reference data"),
+]
+
+
+@dataclass(frozen=True)
+class RapeAudit:
+    """Published rape audit counts that a synthetic sample must reproduce."""
+
+    recorded: int
+    misclassified: int
+    not_recorded: int
+    n100_misused: int
+
+    @property
+    def audited(self):
+        return self.recorded + self.misclassified + self.not_recorded + self.n100_misused
+
+
+@dataclass(frozen=True)
+class SyntheticSample:
+    force_slug: str
+    kind: str
+    published: date
+    prefix: str
+    reported_from: date
+    reported_to: date
+    rape: RapeAudit
+    other_cases: int
+    seed: int
+
+
+SAMPLES = [
+    # Thames Valley 2019 re-inspection: 126 of 138 rapes recorded; of the 12 others 5 misclassified, 7 not recorded.
+    SyntheticSample("thames-valley", Inspection.Kind.CDI_REINSPECTION, date(2019, 7, 1), "SYN-TVP",
+                    date(2018, 9, 1), date(2019, 2, 28), RapeAudit(126, 5, 7, 0), other_cases=300, seed=2019),
+    # Gloucestershire 2019: 87 of 117; of the 30 others 6 misclassified, 13 not recorded, 11 N100 used wrongly.
+    SyntheticSample("gloucestershire", Inspection.Kind.CDI, date(2019, 7, 1), "SYN-GLO",
+                    date(2018, 7, 1), date(2018, 12, 31), RapeAudit(87, 6, 13, 11), other_cases=280, seed=1907),
+]
+
+# Other offences audited around the rapes: (subgroup, weight, what a misclassification records instead).
+OTHER_OFFENCES = [
+    ("Violence with injury", 24, "Violence without injury"),
+    ("Violence without injury", 28, "Public order offences"),
+    ("Stalking and harassment", 14, "Public order offences"),
+    ("Other sexual offences", 6, "Public order offences"),
+    ("Criminal damage", 8, "Public order offences"),
+    ("Public order offences", 8, "Miscellaneous crimes against society"),
+    ("All other theft offences", 7, "Criminal damage"),
+    ("Residential burglary", 5, "All other theft offences"),
+]
+
+
+@transaction.atomic
+def load_demo():
+    load_published_results()
+    users = ensure_demo_users()
+    made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
+    return users, made
+
+
+def ensure_demo_users():
+    User = get_user_model()
+    forces = {force.slug: force for force in Force.objects.filter(slug__in=[u[2] for u in DEMO_USERS if u[2]])}
+    users = {}
+    for username, role, force_slug, description in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name = description.split(":")[0]
+        user.is_staff = role in (Role.INSPECTOR, Role.ADMINISTRATOR)
+        user.is_superuser = role == Role.ADMINISTRATOR
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        if force_slug:
+            ForceMembership.objects.update_or_create(user=user, defaults={"force": forces[force_slug]})
+        else:
+            ForceMembership.objects.filter(user=user).delete()
+        users[username] = user
+    return users
+
+
+def build_synthetic_sample(sample, auditor, moderator):
+    """Create the sample's cases unless they exist already. Returns the inspection."""
+    inspection = Inspection.objects.get(force__slug=sample.force_slug, kind=sample.kind, published_on=sample.published)
+    if inspection.cases.exists():
+        return inspection
+    # Build while unlocked, publish again afterwards.
+    inspection.status = Inspection.Status.MODERATION
+    inspection.sample_is_synthetic = True
+    inspection.save()
+    _SampleBuilder(sample, inspection, auditor, moderator).build()
+    inspection.status = Inspection.Status.PUBLISHED
+    inspection.save()
+    return inspection
+
+
+class _SampleBuilder:
+    def __init__(self, sample, inspection, auditor, moderator):
+        self.sample = sample
+        self.inspection = inspection
+        self.auditor = auditor
+        self.moderator = moderator
+        self.rng = random.Random(sample.seed)
+        self.offences = {o.name: o for o in OffenceSubgroup.objects.all()}
+        self.serial = 0
+
+    def build(self):
+        rape = self.sample.rape
+        outcomes = (
+            ["recorded"] * rape.recorded
+            + ["misclassified"] * rape.misclassified
+            + ["not_recorded"] * rape.not_recorded
+            + ["n100"] * rape.n100_misused
+        )
+        self.rng.shuffle(outcomes)
+        for outcome in outcomes:
+            self._rape_case(outcome)
+        names = [name for name, _, _ in OTHER_OFFENCES]
+        weights = [weight for _, weight, _ in OTHER_OFFENCES]
+        instead = {name: other for name, _, other in OTHER_OFFENCES}
+        for _ in range(self.sample.other_cases):
+            case = self._case(self.rng.choices(["incident_log", "crime_bureau", "safeguarding_referral"],
+                                               [70, 20, 10])[0])
+            first = self.rng.choices(names, weights)[0]
+            case.domestic_abuse = first.startswith(("Violence", "Stalking")) and self.rng.random() < 0.35
+            case.vulnerable_victim = self.rng.random() < 0.08
+            case.save()
+            self._other_crime(case, first, instead[first], additional=False)
+            if self.rng.random() < 0.2:
+                second = self.rng.choices(names, weights)[0]
+                self._other_crime(case, second, instead[second], additional=True)
+
+    def _case(self, source):
+        self.serial += 1
+        span = (self.sample.reported_to - self.sample.reported_from).days
+        day = self.sample.reported_from + timedelta(days=self.rng.randint(0, span))
+        reported = timezone.make_aware(datetime.combine(day, time(self.rng.randint(0, 23), self.rng.randint(0, 59))))
+        now = timezone.now()
+        return AuditedCase.objects.create(
+            inspection=self.inspection,
+            reference=f"{self.sample.prefix}-{self.serial:05d}",
+            source=source,
+            reported_at=reported,
+            auditor=self.auditor,
+            moderation_state=AuditedCase.Moderation.AGREED,
+            submitted_by=self.auditor,
+            submitted_at=now,
+            moderated_by=self.moderator,
+            moderated_at=now,
+            notes="Synthetic demonstration case.",
+        )
+
+    def _crime(self, case, expected, recorded=None, errors=(), late=False, cancellation=""):
+        recorded_at = None
+        if recorded:
+            hours = self.rng.uniform(26, 120) if late else self.rng.uniform(0.5, 20)
+            recorded_at = case.reported_at + timedelta(hours=hours)
+        crime = AuditedCrime.objects.create(
+            case=case,
+            expected_offence=self.offences[expected],
+            recorded_offence=self.offences[recorded] if recorded else None,
+            recorded_at=recorded_at,
+            force_crime_reference=f"CR{case.reference[-5:]}{self.rng.randint(10, 99)}" if recorded else "",
+            cancellation_code=cancellation,
+        )
+        kinds = set(errors) | ({ErrorKind.RECORDED_LATE} if late else set())
+        for kind in kinds:
+            RecordingError.objects.create(crime=crime, kind=kind)
+        return crime
+
+    def _rape_case(self, outcome):
+        source = "n100_record" if outcome == "n100" else self.rng.choices(
+            ["incident_log", "safeguarding_referral", "third_party_report"], [60, 25, 15])[0]
+        case = self._case(source)
+        case.vulnerable_victim = self.rng.random() < 0.3
+        case.domestic_abuse = self.rng.random() < 0.25
+        case.save()
+        if outcome == "recorded":
+            self._crime(case, "Rape", recorded="Rape")
+        elif outcome == "misclassified":
+            self._crime(case, "Rape", recorded="Other sexual offences", errors=[ErrorKind.MISCLASSIFIED])
+        elif outcome == "not_recorded":
+            self._crime(case, "Rape", errors=[ErrorKind.NOT_RECORDED])
+        else:
+            self._crime(case, "Rape", errors=[ErrorKind.N100_MISUSED])
+
+    def _other_crime(self, case, expected, instead, additional):
+        roll = self.rng.random()
+        if additional and roll < 0.45:
+            self._crime(case, expected, errors=[ErrorKind.ADDITIONAL_CRIME_MISSED])
+        elif roll < 0.10:
+            self._crime(case, expected, errors=[ErrorKind.NOT_RECORDED])
+        elif roll < 0.15:
+            self._crime(case, expected, recorded=instead, errors=[ErrorKind.MISCLASSIFIED])
+        elif roll < 0.17:
+            self._crime(case, expected, recorded=expected, cancellation="C2",
+                        errors=[ErrorKind.WRONGLY_CANCELLED, ErrorKind.VICTIM_NOT_TOLD])
+        else:
+            self._crime(case, expected, recorded=expected, late=self.rng.random() < 0.08)

@@ -1,0 +1,87 @@
+"""Forms for entering audited cases and crimes, used by the admin screens."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from audits.locking import LOCKED_MESSAGE
+from audits.models import AuditedCase, AuditedCrime
+from audits.rules import ErrorKind
+from audits.services import error_kinds_problems
+
+
+class AuditedCaseForm(forms.ModelForm):
+    class Meta:
+        model = AuditedCase
+        fields = ["inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
+                  "modern_slavery", "notes"]
+
+    def clean_inspection(self):
+        inspection = self.cleaned_data["inspection"]
+        if inspection and inspection.is_locked:
+            raise ValidationError(LOCKED_MESSAGE)
+        return inspection
+
+    def clean(self):
+        cleaned = super().clean()
+        inspection, reported_at = cleaned.get("inspection"), cleaned.get("reported_at")
+        if inspection and reported_at:
+            start, end = inspection.audit_period_start, inspection.audit_period_end
+            day = reported_at.date()
+            if (start and day < start) or (end and day > end):
+                self.add_error(
+                    "reported_at",
+                    f"The report date must fall within the audit period "
+                    f"({start:%d/%m/%Y} to {end:%d/%m/%Y}).",
+                )
+        return cleaned
+
+
+class AuditedCrimeForm(forms.ModelForm):
+    error_kinds = forms.MultipleChoiceField(
+        label="Recording errors",
+        choices=ErrorKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="“Recorded late” is worked out from the times when both are given.",
+    )
+
+    class Meta:
+        model = AuditedCrime
+        fields = ["expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
+                  "cancellation_code", "error_kinds"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["error_kinds"].initial = [error.kind for error in self.instance.errors.all()]
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = error_kinds_problems(
+            cleaned.get("error_kinds", []),
+            recorded=cleaned.get("recorded_offence") is not None,
+            cancelled=bool(cleaned.get("cancellation_code")),
+        )
+        for problem in problems:
+            self.add_error("error_kinds", problem)
+        return cleaned
+
+
+class AuditedCrimeFormSet(forms.BaseInlineFormSet):
+    """Checks each crime against its case: a crime cannot be recorded before it was reported."""
+
+    def clean(self):
+        super().clean()
+        reported_at = self.instance.reported_at
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            recorded_at = form.cleaned_data.get("recorded_at")
+            if reported_at and recorded_at and recorded_at < reported_at:
+                form.add_error("recorded_at", "A crime cannot be recorded before it was reported.")
+
+
+class QueryReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are these cases queried?", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,328 @@
+"""The audit data: inspections, the cases sampled in them, the crimes each case should have
+produced and the recording errors found. References and codes only: no victim names or narrative."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from audits.categories import OffenceCategory, ReportCategory
+from audits.rules import ErrorKind
+from audits.categories import REPORT_CATEGORY_MEMBERS
+from forces.scoping import ScopedQuerySet, scoped_queryset
+
+
+class InspectionQuerySet(ScopedQuerySet):
+    force_field = "force_id"
+
+    def with_case_count(self):
+        return self.annotate(case_count=models.Count("cases", distinct=True))
+
+
+class AuditedCaseQuerySet(ScopedQuerySet):
+    force_field = "inspection__force_id"
+
+    def with_crime_count(self):
+        return self.annotate(crime_count=models.Count("crimes", distinct=True))
+
+    def in_category(self, category):
+        """Cases with a crime that should have been recorded in ``category`` (a ReportCategory,
+        or OffenceCategory.OTHER for crimes outside the reported categories)."""
+        members = (
+            {OffenceCategory.OTHER} if category == OffenceCategory.OTHER else REPORT_CATEGORY_MEMBERS[category]
+        )
+        if members is None:
+            return self
+        return self.filter(pk__in=AuditedCrime.objects.filter(expected_offence__category__in=members).values("case_id"))
+
+    def with_error(self, kind):
+        return self.filter(pk__in=RecordingError.objects.filter(kind=kind).values("crime__case_id"))
+
+
+class OffenceGroup(models.Model):
+    """A Home Office offence group, e.g. Violence against the person."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OffenceSubgroup(models.Model):
+    """A Home Office offence subgroup, e.g. Violence with injury, and the audit category it counts in."""
+
+    group = models.ForeignKey(OffenceGroup, on_delete=models.PROTECT, related_name="subgroups")
+    name = models.CharField(max_length=100, unique=True)
+    category = models.CharField(max_length=40, choices=OffenceCategory.choices)
+
+    class Meta:
+        ordering = ["group__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Inspection(models.Model):
+    class Kind(models.TextChoices):
+        CDI = "cdi", "Crime data integrity inspection"
+        CDI_REINSPECTION = "cdi_reinspection", "Crime data integrity re-inspection"
+        PEEL_VICTIM_SERVICE = "peel_victim_service", "PEEL victim service assessment"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        FIELDWORK = "fieldwork", "Fieldwork"
+        MODERATION = "moderation", "Moderation"
+        PUBLISHED = "published", "Published"
+
+    class Grade(models.TextChoices):
+        OUTSTANDING = "outstanding", "Outstanding"
+        GOOD = "good", "Good"
+        ADEQUATE = "adequate", "Adequate"
+        REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+        INADEQUATE = "inadequate", "Inadequate"
+
+    force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="inspections")
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.CDI)
+    previous_inspection = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_on_inspections"
+    )
+    audit_period_start = models.DateField(null=True, blank=True)
+    audit_period_end = models.DateField(null=True, blank=True)
+    fieldwork_start = models.DateField(null=True, blank=True)
+    fieldwork_end = models.DateField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True, help_text="Date the report was published.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    grade = models.CharField(max_length=30, choices=Grade.choices, blank=True)
+    report_reference = models.CharField(max_length=300, blank=True, help_text="Report reference or address.")
+    notes = models.TextField(blank=True, max_length=2000)
+    sample_is_synthetic = models.BooleanField(
+        default=False, help_text="The audited cases are made-up demonstration data, not a real sample."
+    )
+    history = HistoricalRecords()
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published_on").desc(nulls_first=True), "-audit_period_end", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(audit_period_start__isnull=True)
+                | Q(audit_period_end__isnull=True)
+                | Q(audit_period_end__gte=F("audit_period_start")),
+                name="inspection_audit_period_in_order",
+                violation_error_message="The audit period must end on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fieldwork_start__isnull=True)
+                | Q(fieldwork_end__isnull=True)
+                | Q(fieldwork_end__gte=F("fieldwork_start")),
+                name="inspection_fieldwork_in_order",
+                violation_error_message="Fieldwork must end on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(previous_inspection=F("id")),
+                name="inspection_not_its_own_previous",
+                violation_error_message="An inspection cannot follow itself.",
+            ),
+        ]
+
+    def __str__(self):
+        when = self.published_on or self.audit_period_end or self.fieldwork_start
+        year = f" {when.year}" if when else ""
+        return f"{self.force} — {self.get_kind_display()}{year}"
+
+    def get_absolute_url(self):
+        return reverse("audits:inspection", args=[self.pk])
+
+    @property
+    def is_locked(self):
+        """Published inspections' audit data cannot change until an inspector reopens them."""
+        return self.status == self.Status.PUBLISHED
+
+
+class AuditedCase(models.Model):
+    """One sampled record: an incident log, referral or crime record the auditors examined."""
+
+    class Source(models.TextChoices):
+        INCIDENT_LOG = "incident_log", "Incident (command and control) log"
+        CRIME_BUREAU = "crime_bureau", "Crime recorded directly by a crime bureau"
+        SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding / public protection referral"
+        THIRD_PARTY_REPORT = "third_party_report", "Third-party professional report"
+        MODERN_SLAVERY_REFERRAL = "modern_slavery_referral", "Modern slavery referral"
+        CANCELLED_CRIME = "cancelled_crime", "Cancelled crime record"
+        TRANSFERRED_CRIME = "transferred_crime", "Transferred crime record"
+        N100_RECORD = "n100_record", "N100 record"
+
+    class Moderation(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        AGREED = "agreed", "Agreed"
+        QUERIED = "queried", "Queried"
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="cases")
+    reference = models.CharField(max_length=64, help_text="The force's reference for the record audited.")
+    source = models.CharField(max_length=40, choices=Source.choices)
+    reported_at = models.DateTimeField(help_text="When the incident was reported to the force.")
+    domestic_abuse = models.BooleanField(default=False)
+    vulnerable_victim = models.BooleanField(default=False)
+    modern_slavery = models.BooleanField(default=False)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audited_cases", null=True, blank=True
+    )
+    moderation_state = models.CharField(
+        max_length=20, choices=Moderation.choices, default=Moderation.DRAFT, db_index=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    query_reason = models.CharField(max_length=500, blank=True)
+    notes = models.CharField(
+        max_length=500, blank=True, help_text="Short notes. No victim names or narrative: references and codes only."
+    )
+    history = HistoricalRecords()
+
+    objects = AuditedCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["inspection", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "reference"],
+                name="case_reference_unique_in_inspection",
+                violation_error_message="This inspection already has a case with that reference.",
+            ),
+            models.CheckConstraint(condition=~Q(reference=""), name="case_reference_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("audits:case", args=[self.pk])
+
+
+class AuditedCrime(models.Model):
+    """A crime the case should have produced under the Home Office Counting Rules, and what the force did."""
+
+    class Cancellation(models.TextChoices):
+        C1 = "C1", "C1 — transferred to another force"
+        C2 = "C2", "C2 — additional verifiable information shows no crime"
+        C3 = "C3", "C3 — duplicate"
+        C4 = "C4", "C4 — recorded in error"
+
+    case = models.ForeignKey(AuditedCase, on_delete=models.CASCADE, related_name="crimes")
+    expected_offence = models.ForeignKey(
+        OffenceSubgroup, on_delete=models.PROTECT, related_name="+", help_text="The offence that should have been recorded."
+    )
+    force_crime_reference = models.CharField(max_length=64, blank=True)
+    recorded_offence = models.ForeignKey(
+        OffenceSubgroup,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="What the force recorded; empty if it recorded no crime.",
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    cancellation_code = models.CharField(max_length=2, choices=Cancellation.choices, blank=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("case__inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recorded_at__isnull=True) | Q(recorded_offence__isnull=False),
+                name="crime_recorded_at_needs_recorded_offence",
+                violation_error_message="A recording time needs the offence the force recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancellation_code="") | Q(recorded_offence__isnull=False),
+                name="crime_cancellation_needs_recorded_offence",
+                violation_error_message="Only a recorded crime can be cancelled.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.expected_offence} ({self.case})"
+
+    @property
+    def is_recorded(self):
+        return self.recorded_offence_id is not None
+
+    @property
+    def is_cancelled(self):
+        return bool(self.cancellation_code)
+
+
+class RecordingError(models.Model):
+    """Something the force got wrong with an audited crime. A crime may have several, one of each kind."""
+
+    crime = models.ForeignKey(AuditedCrime, on_delete=models.CASCADE, related_name="errors")
+    kind = models.CharField(max_length=30, choices=ErrorKind.choices)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("crime__case__inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["crime", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["crime", "kind"], name="error_kind_once_per_crime"),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class PublishedResult(models.Model):
+    """A headline figure as published in an inspection report (not computed from audited cases)."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="published_results")
+    category = models.CharField(max_length=40, choices=ReportCategory.choices)
+    rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Recording rate, per cent."
+    )
+    interval = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="± percentage points (95%)."
+    )
+    recorded = models.PositiveIntegerField(null=True, blank=True, help_text="“x” in “x of y”.")
+    audited = models.PositiveIntegerField(null=True, blank=True, help_text="“y” in “x of y”.")
+    unrecorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+    additional_recorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["inspection", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "category"], name="published_result_once_per_category"),
+            models.CheckConstraint(
+                condition=Q(rate__isnull=True) | Q(rate__gte=0, rate__lte=100),
+                name="published_rate_0_to_100",
+                violation_error_message="A rate must be between 0 and 100 per cent.",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval__isnull=True) | Q(interval__gte=0, interval__lte=100),
+                name="published_interval_0_to_100",
+                violation_error_message="An interval must be between 0 and 100 percentage points.",
+            ),
+            models.CheckConstraint(
+                condition=Q(recorded__isnull=True) | Q(audited__isnull=True) | Q(recorded__lte=F("audited")),
+                name="published_recorded_not_above_audited",
+                violation_error_message="More crimes recorded than audited.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection}: {self.get_category_display()}"

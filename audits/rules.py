@@ -1,0 +1,49 @@
+"""Which recording errors make sense for which audited crimes.
+
+The same table drives the form validation (clear messages) and the database triggers in
+migration 0002 (the backstop); keep them in step.
+"""
+
+from django.db import models
+
+
+class ErrorKind(models.TextChoices):
+    NOT_RECORDED = "not_recorded", "Not recorded"
+    MISCLASSIFIED = "misclassified", "Misclassified"
+    N100_MISUSED = "n100_misused", "N100 used wrongly"
+    RECORDED_LATE = "recorded_late", "Recorded late (over 24 hours)"
+    WRONGLY_CANCELLED = "wrongly_cancelled", "Wrongly cancelled"
+    ADDITIONAL_CRIME_MISSED = "additional_crime_missed", "Additional crime missed"
+    VICTIM_NOT_TOLD = "victim_not_told", "Victim not told of cancellation"
+
+
+class Needs(models.TextChoices):
+    RECORDED = "recorded", "a crime the force recorded"
+    UNRECORDED = "unrecorded", "a crime the force did not record"
+    CANCELLED = "cancelled", "a recorded crime that was cancelled"
+
+
+ERROR_NEEDS = {
+    ErrorKind.NOT_RECORDED: Needs.UNRECORDED,
+    ErrorKind.N100_MISUSED: Needs.UNRECORDED,
+    ErrorKind.ADDITIONAL_CRIME_MISSED: Needs.UNRECORDED,
+    ErrorKind.MISCLASSIFIED: Needs.RECORDED,
+    ErrorKind.RECORDED_LATE: Needs.RECORDED,
+    ErrorKind.WRONGLY_CANCELLED: Needs.CANCELLED,
+    ErrorKind.VICTIM_NOT_TOLD: Needs.CANCELLED,
+}
+
+LATE_AFTER_HOURS = 24
+
+
+def error_contradiction(kind, *, recorded, cancelled):
+    """A sentence saying why ``kind`` cannot apply to such a crime, or None when it can."""
+    needs = ERROR_NEEDS[ErrorKind(kind)]
+    fits = {
+        Needs.RECORDED: recorded,
+        Needs.UNRECORDED: not recorded,
+        Needs.CANCELLED: recorded and cancelled,
+    }[needs]
+    if fits:
+        return None
+    return f"“{ErrorKind(kind).label}” can only be recorded against {needs.label}."

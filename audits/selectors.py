@@ -1,0 +1,69 @@
+"""Reads of audit data for pages and admin. Every queryset here is scoped with ``for_user``."""
+
+from django.db.models import Count, F, Q
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
+from audits.rules import ErrorKind
+
+HISTORY_LIMIT = 50
+
+
+def inspections_for(user):
+    return Inspection.objects.for_user(user).select_related("force")
+
+
+def cases_for(user):
+    return AuditedCase.objects.for_user(user).select_related("inspection__force", "auditor")
+
+
+def case_crimes(case):
+    return case.crimes.select_related("expected_offence", "recorded_offence").prefetch_related("errors")
+
+
+def inspection_summary(inspection):
+    """Crimes audited and recorded, and errors by kind, as two aggregate queries."""
+    crimes = AuditedCrime.objects.filter(case__inspection=inspection).aggregate(
+        audited=Count("id"),
+        recorded=Count("id", filter=Q(recorded_offence__isnull=False)),
+        recorded_as_expected=Count("id", filter=Q(recorded_offence=F("expected_offence"))),
+        cases=Count("case", distinct=True),
+    )
+    by_kind = dict(
+        RecordingError.objects.filter(crime__case__inspection=inspection)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    crimes["errors"] = [(kind, by_kind.get(kind.value, 0)) for kind in ErrorKind]
+    return crimes
+
+
+def published_results(inspection):
+    return PublishedResult.objects.filter(inspection=inspection).order_by("category")
+
+
+def _entries(records, label):
+    return [(record, label) for record in records.select_related("history_user")[:HISTORY_LIMIT]]
+
+
+def change_history(*parts):
+    """Newest-first history entries (record, label) from several historical querysets."""
+    entries = [entry for records, label in parts for entry in _entries(records, label)]
+    entries.sort(key=lambda entry: entry[0].history_date, reverse=True)
+    return entries[:HISTORY_LIMIT]
+
+
+def case_change_history(case):
+    crime_ids = AuditedCrime.history.filter(case_id=case.pk).values("id")
+    return change_history(
+        (AuditedCase.history.filter(id=case.pk), "Case"),
+        (AuditedCrime.history.filter(case_id=case.pk), "Crime"),
+        (RecordingError.history.filter(crime_id__in=crime_ids), "Recording error"),
+    )
+
+
+def inspection_change_history(inspection):
+    return change_history(
+        (Inspection.history.filter(id=inspection.pk), "Inspection"),
+        (PublishedResult.history.filter(inspection_id=inspection.pk), "Published result"),
+    )

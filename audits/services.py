@@ -1,0 +1,203 @@
+"""Writes to audit data. Admin, pages and (later) the API call these rather than saving models directly,
+so the rules live in one place: who may do what, moderation, publication locking and derived errors."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audits.locking import LOCKED_MESSAGE
+from audits.models import AuditedCase, Inspection, RecordingError
+from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction
+from forces.roles import can_edit_audits
+
+Status = Inspection.Status
+Moderation = AuditedCase.Moderation
+
+# Allowed inspection status changes. Reopening (published → moderation) unlocks the audit data.
+INSPECTION_TRANSITIONS = {
+    Status.PLANNED: {Status.FIELDWORK},
+    Status.FIELDWORK: {Status.PLANNED, Status.MODERATION},
+    Status.MODERATION: {Status.FIELDWORK, Status.PUBLISHED},
+    Status.PUBLISHED: {Status.MODERATION},
+}
+
+
+def ensure_can_edit(user):
+    if not can_edit_audits(user):
+        raise ValidationError("Only inspectors can change audit data.")
+
+
+def ensure_unlocked(inspection):
+    if inspection.is_locked:
+        raise ValidationError(LOCKED_MESSAGE)
+
+
+# Inspections -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_change_status(*, inspection, status, by):
+    ensure_can_edit(by)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    status = Status(status)
+    if status not in INSPECTION_TRANSITIONS[inspection.status]:
+        raise ValidationError(
+            f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
+        )
+    if status == Status.PUBLISHED:
+        unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
+        if unfinished:
+            raise ValidationError(
+                f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
+                "every case must be agreed before the inspection is published."
+            )
+        inspection.published_on = inspection.published_on or timezone.localdate()
+    inspection.status = status
+    inspection.save()
+    return inspection
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_save(*, case, by):
+    """Create or change a case (its crimes are saved with ``crime_save``)."""
+    ensure_can_edit(by)
+    ensure_unlocked(case.inspection)
+    if case.pk is None and case.auditor_id is None:
+        case.auditor = by
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_delete(*, case, by):
+    ensure_can_edit(by)
+    ensure_unlocked(case.inspection)
+    case.delete()
+
+
+# Moderation ------------------------------------------------------------------------------------
+
+
+def _moderation_target(case, by, allowed_from):
+    ensure_can_edit(by)
+    case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
+    ensure_unlocked(case.inspection)
+    if case.moderation_state not in allowed_from:
+        raise ValidationError(f"Case {case.reference} is {case.get_moderation_state_display().lower()}.")
+    return case
+
+
+@transaction.atomic
+def case_submit(*, case, by):
+    case = _moderation_target(case, by, {Moderation.DRAFT, Moderation.QUERIED})
+    if not case.crimes.exists():
+        raise ValidationError(f"Case {case.reference} has no audited crimes to submit.")
+    case.moderation_state = Moderation.SUBMITTED
+    case.submitted_by, case.submitted_at = by, timezone.now()
+    case.moderated_by = case.moderated_at = None
+    case.save()
+    return case
+
+
+def _ensure_second_pair_of_eyes(case, by):
+    if by.pk in {case.auditor_id, case.submitted_by_id}:
+        raise ValidationError(
+            f"Case {case.reference}: a case is moderated by another inspector, never by its own author."
+        )
+
+
+@transaction.atomic
+def case_agree(*, case, by):
+    case = _moderation_target(case, by, {Moderation.SUBMITTED})
+    _ensure_second_pair_of_eyes(case, by)
+    case.moderation_state = Moderation.AGREED
+    case.moderated_by, case.moderated_at = by, timezone.now()
+    case.query_reason = ""
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_query(*, case, by, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the case is queried.")
+    case = _moderation_target(case, by, {Moderation.SUBMITTED})
+    _ensure_second_pair_of_eyes(case, by)
+    case.moderation_state = Moderation.QUERIED
+    case.moderated_by, case.moderated_at = by, timezone.now()
+    case.query_reason = reason[:500]
+    case.save()
+    return case
+
+
+def case_return_to_draft_if_moderated(case):
+    """An edit to a submitted or agreed case needs moderating again."""
+    if case.moderation_state in (Moderation.SUBMITTED, Moderation.AGREED):
+        case.moderation_state = Moderation.DRAFT
+        case.submitted_by = case.submitted_at = case.moderated_by = case.moderated_at = None
+        case.save()
+
+
+# Recording errors ------------------------------------------------------------------------------
+
+
+def late_by_timestamps(reported_at, recorded_at):
+    """True or False when both times are known, None when either is missing."""
+    if reported_at is None or recorded_at is None:
+        return None
+    return recorded_at - reported_at > timedelta(hours=LATE_AFTER_HOURS)
+
+
+def error_kinds_problems(kinds, *, recorded, cancelled):
+    return [
+        problem
+        for kind in kinds
+        if (problem := error_contradiction(kind, recorded=recorded, cancelled=cancelled))
+    ]
+
+
+def crime_error_kinds(crime, requested_kinds):
+    """The kinds a crime should carry: as requested, with 'recorded late' worked out from the
+    timestamps whenever both are known."""
+    kinds = set(requested_kinds)
+    late = late_by_timestamps(crime.case.reported_at, crime.recorded_at)
+    if late is True:
+        kinds.add(ErrorKind.RECORDED_LATE)
+    elif late is False:
+        kinds.discard(ErrorKind.RECORDED_LATE)
+    return kinds
+
+
+@transaction.atomic
+def crime_save(*, crime, kinds, by, save_crime=True):
+    """Save a crime and make its recording errors exactly ``kinds`` (with lateness derived from the
+    timestamps). Errors that no longer fit go before the crime changes, new ones after, one row at
+    a time so each change lands in the history."""
+    ensure_can_edit(by)
+    ensure_unlocked(crime.case.inspection)
+    kinds = crime_error_kinds(crime, kinds)
+    problems = error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
+    if problems:
+        raise ValidationError(problems)
+    if crime.pk:
+        for error in crime.errors.all():
+            if error.kind not in kinds:
+                error.delete()
+    if save_crime:
+        crime.save()
+    existing = set(crime.errors.values_list("kind", flat=True))
+    for kind in kinds - existing:
+        RecordingError.objects.create(crime=crime, kind=kind)
+    return crime
+
+
+def case_sync_derived_errors(*, case, by):
+    """Re-derive lateness on every crime of a case (after its report time changed)."""
+    for crime in case.crimes.prefetch_related("errors").select_related("case__inspection"):
+        crime_save(crime=crime, kinds={error.kind for error in crime.errors.all()}, by=by, save_crime=False)

@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from audits import selectors
+from audits.filters import AuditedCaseFilter
+from audits.models import AuditedCase, AuditedCrime, Inspection
+from forces.models import Force
+from forces.roles import Role, role_of
+from forces.scoping import scope_of
+from reports.csv_export import csv_response
+
+
+def home(request):
+    role = role_of(request.user)
+    scope = scope_of(request.user)
+    context = {"role": role, "Role": Role}
+    inspections = selectors.inspections_for(request.user)
+    if scope.force_id:
+        context["own_force"] = Force.objects.get(pk=scope.force_id)
+    if role in (Role.INSPECTOR, Role.ADMINISTRATOR):
+        context["in_progress"] = inspections.exclude(status=Inspection.Status.PUBLISHED).with_case_count()[:20]
+        context["awaiting_moderation"] = (
+            selectors.cases_for(request.user)
+            .filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
+            .exclude(auditor=request.user)
+            .exclude(submitted_by=request.user)[:20]
+        )
+    else:
+        context["recent"] = inspections.filter(status=Inspection.Status.PUBLISHED)[:20]
+    return render(request, "home.html", context)
+
+
+def _filtered_cases(request, inspection):
+    cases = selectors.cases_for(request.user).filter(inspection=inspection).with_crime_count()
+    return AuditedCaseFilter(request.GET or None, queryset=cases)
+
+
+def inspection_detail(request, pk):
+    inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    case_filter = _filtered_cases(request, inspection)
+    page = Paginator(case_filter.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audits/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "summary": selectors.inspection_summary(inspection),
+            "published": selectors.published_results(inspection),
+            "filter": case_filter,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def inspection_cases_csv(request, pk):
+    inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    cases = _filtered_cases(request, inspection).qs
+    crimes = (
+        AuditedCrime.objects.for_user(request.user)
+        .filter(case__in=cases.values("pk"))
+        .select_related("case", "expected_offence", "recorded_offence")
+        .prefetch_related("errors")
+        .order_by("case__reference", "id")
+    )
+    header = ["case reference", "source", "reported at", "domestic abuse", "vulnerable victim", "modern slavery",
+              "moderation", "expected offence", "category", "force crime reference", "recorded offence",
+              "recorded at", "cancellation code", "recording errors"]
+
+    def rows():
+        for crime in crimes.iterator(chunk_size=500):
+            case = crime.case
+            yield [
+                case.reference, case.get_source_display(), _local(case.reported_at), case.domestic_abuse,
+                case.vulnerable_victim, case.modern_slavery, case.get_moderation_state_display(),
+                crime.expected_offence.name, crime.expected_offence.get_category_display(),
+                crime.force_crime_reference, crime.recorded_offence.name if crime.recorded_offence else "",
+                _local(crime.recorded_at), crime.cancellation_code,
+                "; ".join(error.get_kind_display() for error in crime.errors.all()),
+            ]
+
+    synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
+    return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv", header, rows())
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def case_detail(request, pk):
+    case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
+    return render(request, "audits/case_detail.html", {"case": case, "crimes": selectors.case_crimes(case)})

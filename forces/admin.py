@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from config.admin_site import ScopedAdmin
+from forces.models import Force, ForceMembership, RecordedCrimeVolume
+
+
+@admin.register(Force)
+class ForceAdmin(ScopedAdmin):
+    list_display = ["name", "region", "country"]
+    list_filter = ["region", "country"]
+    search_fields = ["name", "slug", "region"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(RecordedCrimeVolume)
+class RecordedCrimeVolumeAdmin(ScopedAdmin):
+    list_display = ["force", "period_end", "category", "count", "source"]
+    list_filter = ["category", "period_end", "force__region"]
+    search_fields = ["force__name", "source"]
+    autocomplete_fields = ["force"]
+    list_select_related = ["force"]
+
+
+class ForceMembershipInline(admin.StackedInline):
+    model = ForceMembership
+    autocomplete_fields = ["force"]
+    can_delete = True
+    extra = 0
+    max_num = 1
+    verbose_name = "Force"
+    verbose_name_plural = "Force (required for force staff; optional for a manager of one force)"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    inlines = [ForceMembershipInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "role", "force"]
+    list_select_related = ["membership__force"]
+    list_filter = ["groups", "is_active", "membership__force__region"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Role")
+    def role(self, user):
+        return ", ".join(group.name for group in user.groups.all()) or ("Administrator" if user.is_superuser else "—")
+
+    @admin.display(description="Force")
+    def force(self, user):
+        membership = getattr(user, "membership", None)
+        return membership.force if membership else "All forces"

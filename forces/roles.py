@@ -1,0 +1,80 @@
+"""The four roles, held as Django groups, and the permissions each group carries.
+
+A user's role decides what they may do; their force membership (forces.ForceMembership) decides
+which force's data they may see. Both are read through ``role_of`` and ``forces.scoping``.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INSPECTOR = "Inspector", "Inspector"
+    FORCE_STAFF = "Force staff", "Force staff"
+    MANAGER = "Manager", "Manager"
+    ADMINISTRATOR = "Administrator", "Administrator"
+
+
+# Roles in order of precedence, when a user is (wrongly) in more than one group.
+_PRECEDENCE = [Role.ADMINISTRATOR, Role.INSPECTOR, Role.MANAGER, Role.FORCE_STAFF]
+
+# Models whose rows each role may view or edit through the admin. Pages check roles themselves.
+_AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror", "publishedresult"]
+_REFERENCE_MODELS = [("forces", "force"), ("forces", "recordedcrimevolume"), ("audits", "offencegroup"),
+                     ("audits", "offencesubgroup")]
+
+
+def _codenames(actions, app_models):
+    return [(app, f"{action}_{model}") for app, model in app_models for action in actions]
+
+
+ROLE_PERMISSIONS = {
+    Role.INSPECTOR: _codenames(["add", "change", "delete", "view"], [("audits", m) for m in _AUDIT_MODELS])
+    + _codenames(["view"], _REFERENCE_MODELS),
+    Role.FORCE_STAFF: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
+    Role.MANAGER: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
+    Role.ADMINISTRATOR: _codenames(
+        ["add", "change", "delete", "view"],
+        [("audits", m) for m in _AUDIT_MODELS]
+        + _REFERENCE_MODELS
+        + [("forces", "forcemembership"), ("auth", "user"), ("auth", "group")],
+    ),
+}
+
+# Roles that may enter and change audit data.
+AUDIT_EDITORS = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
+
+
+def role_of(user):
+    """The user's role, or None for an anonymous user or one with no role. Cached on the user."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if not hasattr(user, "_cdi_role"):
+        if user.is_superuser:
+            user._cdi_role = Role.ADMINISTRATOR
+        else:
+            names = set(user.groups.values_list("name", flat=True))
+            user._cdi_role = next((role for role in _PRECEDENCE if role.value in names), None)
+    return user._cdi_role
+
+
+def can_edit_audits(user):
+    return role_of(user) in AUDIT_EDITORS
+
+
+def ensure_role_groups(sender=None, **kwargs):
+    """Create the role groups with their permissions (runs after every migrate; idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate fires once per app; permissions exist for every app only after the last one.
+    last_app_with_models = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if sender is not None and sender is not last_app_with_models:
+        return
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = [
+            perm
+            for perm in Permission.objects.filter(codename__in=[c for _, c in codenames]).select_related("content_type")
+            if (perm.content_type.app_label, perm.codename) in set(codenames)
+        ]
+        group.permissions.set(wanted)

@@ -1,0 +1,67 @@
+"""A small fixture world: two forces (A = Thames Valley, B = Gloucestershire), an inspector and a
+second inspector, staff of each force, a manager of every force and a manager of force B only,
+and an inspection of force A with audited cases, crimes and errors."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from forces.models import Force
+from forces.roles import Role
+from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, PublishedResultFactory, \
+    make_user, offence
+
+
+@pytest.fixture
+def forces(db):
+    return SimpleNamespace(
+        a=Force.objects.get(slug="thames-valley"),
+        b=Force.objects.get(slug="gloucestershire"),
+    )
+
+
+@pytest.fixture
+def people(forces):
+    return SimpleNamespace(
+        inspector=make_user("insp", Role.INSPECTOR, is_staff=True),
+        inspector2=make_user("insp2", Role.INSPECTOR, is_staff=True),
+        staff_a=make_user("staff-a", Role.FORCE_STAFF, forces.a),
+        staff_b=make_user("staff-b", Role.FORCE_STAFF, forces.b),
+        manager=make_user("boss", Role.MANAGER),
+        manager_b=make_user("boss-b", Role.MANAGER, forces.b),
+        nobody=make_user("no-role", None),
+    )
+
+
+@pytest.fixture
+def world(forces, people):
+    """Force A's inspection with one case holding a correctly recorded crime, a misclassified one and an
+    unrecorded one; a published result; and force B's own inspection."""
+    inspection = InspectionFactory(force=forces.a, status="moderation")
+    case = CaseFactory(inspection=inspection, reference="TVP-A-0001", auditor=people.inspector)
+    recorded = CrimeFactory(case=case)
+    misclassified = CrimeFactory(case=case, expected_offence=offence("Rape"),
+                                 recorded_offence=offence("Other sexual offences"))
+    ErrorFactory(crime=misclassified, kind="misclassified")
+    unrecorded = ErrorFactory(crime__case=case, kind="not_recorded").crime
+    published = PublishedResultFactory(inspection=inspection)
+    inspection_b = InspectionFactory(force=forces.b)
+    case_b = CaseFactory(inspection=inspection_b, reference="GLO-B-0001")
+    CrimeFactory(case=case_b)
+    return SimpleNamespace(
+        forces=forces, people=people, inspection=inspection, case=case, recorded=recorded,
+        misclassified=misclassified, unrecorded=unrecorded, published=published,
+        inspection_b=inspection_b, case_b=case_b,
+    )
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return signed_in

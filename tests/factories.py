@@ -1,0 +1,73 @@
+from datetime import date, datetime, timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult, RecordingError
+from forces.models import Force, ForceMembership
+
+
+def offence(name):
+    return OffenceSubgroup.objects.get(name=name)
+
+
+def make_user(username, role, force=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw", **extra)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    if force is not None:
+        ForceMembership.objects.create(user=user, force=force)
+    return user
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    force = factory.LazyFunction(lambda: Force.objects.get(slug="thames-valley"))
+    kind = Inspection.Kind.CDI
+    audit_period_start = date(2024, 1, 1)
+    audit_period_end = date(2024, 6, 30)
+    status = Inspection.Status.FIELDWORK
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditedCase
+
+    inspection = factory.SubFactory(InspectionFactory)
+    reference = factory.Sequence(lambda n: f"REF-{n:05d}")
+    source = AuditedCase.Source.INCIDENT_LOG
+    reported_at = factory.LazyFunction(lambda: timezone.make_aware(datetime(2024, 3, 1, 9, 0)))
+
+
+class CrimeFactory(factory.django.DjangoModelFactory):
+    """A crime recorded as expected, two hours after the report."""
+
+    class Meta:
+        model = AuditedCrime
+
+    case = factory.SubFactory(CaseFactory)
+    expected_offence = factory.LazyFunction(lambda: offence("Violence with injury"))
+    recorded_offence = factory.LazyAttribute(lambda crime: crime.expected_offence)
+    recorded_at = factory.LazyAttribute(lambda crime: crime.case.reported_at + timedelta(hours=2))
+
+
+class ErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordingError
+
+    crime = factory.SubFactory(CrimeFactory, recorded_offence=None, recorded_at=None)
+    kind = "not_recorded"
+
+
+class PublishedResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublishedResult
+
+    inspection = factory.SubFactory(InspectionFactory)
+    category = "all_crime"
+    rate = "80.40"
+    interval = "1.75"
