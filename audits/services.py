@@ -30,7 +30,8 @@ def ensure_can_edit(user):
 
 
 def ensure_unlocked(inspection):
-    if inspection.is_locked:
+    """Checked against the database, not the (possibly stale) object in hand."""
+    if Inspection.objects.filter(pk=inspection.pk, status=Status.PUBLISHED).exists():
         raise ValidationError(LOCKED_MESSAGE)
 
 

@@ -11,6 +11,7 @@ Everything that differs between machines comes from the environment:
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -139,6 +140,10 @@ STORAGES = {
         )
     },
 }
+if DEBUG:
+    # Static files come from the finders in development; there is no collected STATIC_ROOT.
+    WHITENOISE_USE_FINDERS = True
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 # Security. HTTPS-only settings are on whenever DEBUG is off, unless explicitly disabled

@@ -11,6 +11,7 @@ class Force(models.Model):
     name = models.CharField(max_length=120, unique=True)
     region = models.CharField(max_length=60)
     country = models.CharField(max_length=20, choices=[("England", "England"), ("Wales", "Wales")])
+    history = HistoricalRecords()
 
     objects = scoped_queryset("pk").as_manager()
 

@@ -1,0 +1,159 @@
+"""Force staff never see another force's data, through any page, export, admin screen or error."""
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
+from forces.models import Force, RecordedCrimeVolume
+from forces.scoping import ScopedQuerySet
+from tests.url_walk import all_url_names
+
+pytestmark = pytest.mark.django_db
+
+A_MARKERS = ["Thames Valley", "TVP-A-0001"]
+
+# Pages that show no single object: they answer, but nothing of force A may appear.
+LIST_PAGES = {"audits:home": {}, "forces:list": {}}
+# Pages that are not about force data at all.
+NEUTRAL_PAGES = {"login", "logout", "forces:health"}
+
+
+def object_pages(world):
+    """Every app page that shows one of force A's objects, with the arguments that name it."""
+    return {
+        "forces:detail": {"slug": world.forces.a.slug},
+        "audits:inspection": {"pk": world.inspection.pk},
+        "audits:inspection_cases_csv": {"pk": world.inspection.pk},
+        "audits:case": {"pk": world.case.pk},
+    }
+
+
+def admin_objects(world):
+    """Force A's object for each model in the admin (reference models get any row)."""
+    a_objects = {
+        Inspection: world.inspection,
+        AuditedCase: world.case,
+        AuditedCrime: world.misclassified,
+        RecordingError: world.misclassified.errors.get(),
+        PublishedResult: world.published,
+        Force: world.forces.a,
+        RecordedCrimeVolume: RecordedCrimeVolume.objects.create(
+            force=world.forces.a, period_end="2024-06-30", category="all_crime", count=1000, source="test"),
+    }
+    return a_objects
+
+
+def admin_urls(world):
+    from django.contrib import admin
+
+    a_objects = admin_objects(world)
+    urls = {}
+    for model, model_admin in admin.site._registry.items():
+        obj = a_objects.get(model) or model._default_manager.first()
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls[f"{prefix}_changelist"] = reverse(f"{prefix}_changelist")
+        urls[f"{prefix}_add"] = reverse(f"{prefix}_add")
+        for action in ["change", "delete", "history"]:
+            urls[f"{prefix}_{action}"] = reverse(f"{prefix}_{action}", args=[obj.pk])
+        if hasattr(model, "history"):
+            if not model.history.filter(**{model._meta.pk.attname: obj.pk}).exists():
+                obj.save()  # reference rows loaded by a migration have no history yet
+            version = model.history.filter(**{model._meta.pk.attname: obj.pk}).first()
+            urls[f"{prefix}_simple_history"] = reverse(f"{prefix}_simple_history", args=[obj.pk, version.history_id])
+    urls["admin:index"] = reverse("admin:index")
+    urls["admin:app_list"] = reverse("admin:app_list", args=["audits"])
+    urls["admin:autocomplete"] = reverse("admin:autocomplete") + (
+        "?app_label=audits&model_name=auditedcase&field_name=inspection&term=Thames")
+    urls["admin:view_on_site"] = reverse(
+        "admin:view_on_site", args=[ContentType.objects.get_for_model(Inspection).pk, world.inspection.pk])
+    return urls
+
+
+def shows_nothing_of_a(response):
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    text = content.decode("utf-8", "replace")
+    return not any(marker in text for marker in A_MARKERS)
+
+
+def test_every_url_of_the_project_is_walked(world):
+    covered = set(LIST_PAGES) | NEUTRAL_PAGES | set(object_pages(world)) | set(admin_urls(world))
+    admin_only = {"admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
+                  "admin:jsi18n", "admin:auth_user_password_change"}
+    missing = all_url_names() - covered - admin_only
+    assert not missing, f"URLs not covered by the scoping walk: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("who", ["staff_b", "manager_b"])
+def test_another_forces_people_get_404_for_every_page_of_force_a(world, client_for, who):
+    client = client_for(getattr(world.people, who))
+    for name, kwargs in object_pages(world).items():
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 404, name
+        assert shows_nothing_of_a(response), name
+
+
+@pytest.mark.parametrize("who", ["staff_b", "manager_b", "nobody"])
+def test_lists_show_nothing_of_force_a(world, client_for, who):
+    client = client_for(getattr(world.people, who))
+    for name, kwargs in LIST_PAGES.items():
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 200, name
+        assert shows_nothing_of_a(response), name
+
+
+@pytest.mark.parametrize("who", ["staff_b", "staff_a", "manager", "manager_b", "nobody"])
+def test_only_inspectors_and_administrators_reach_the_admin(world, client_for, who):
+    client = client_for(getattr(world.people, who))
+    for name, url in admin_urls(world).items():
+        response = client.get(url)
+        assert response.status_code == 403, f"{name} {url} answered {response.status_code}"
+        assert shows_nothing_of_a(response), name
+
+
+def test_admin_answers_404_not_a_redirect_for_an_object_outside_the_users_scope(world, client_for):
+    response = client_for(world.people.inspector).get(
+        reverse("admin:audits_auditedcase_change", args=[999999]))
+    assert response.status_code == 404
+    response = client_for(world.people.inspector).get(
+        reverse("admin:audits_auditedcase_history", args=["not-a-number"]))
+    assert response.status_code == 404
+
+
+def test_filtering_a_list_by_another_forces_inspection_shows_nothing(world, client_for):
+    response = client_for(world.people.staff_b).get(reverse("forces:list"), {"region": "South East"})
+    assert shows_nothing_of_a(response)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_everywhere(world, client):
+    for name, kwargs in {**LIST_PAGES, **object_pages(world)}.items():
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), name
+    assert client.get(reverse("forces:health")).status_code == 200
+
+
+def test_for_user_scopes_every_force_owned_model(world):
+    scoped_models = [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
+    assert {Force, Inspection, AuditedCase, AuditedCrime, RecordingError, PublishedResult,
+            RecordedCrimeVolume} <= set(scoped_models)
+    people = world.people
+    for model in scoped_models:
+        rows = model._default_manager
+        for user, expected_force in [(people.staff_b, world.forces.b), (people.manager_b, world.forces.b),
+                                     (people.staff_a, world.forces.a)]:
+            visible = rows.for_user(user)
+            everything_of_force = rows.all().for_force(expected_force)
+            assert set(visible) == set(everything_of_force), (model, user)
+        assert not rows.for_user(people.nobody).exists()
+        assert rows.for_user(people.inspector).count() == rows.count()
+        assert rows.for_user(people.manager).count() == rows.count()
+
+
+def test_force_staff_without_a_force_see_nothing(world):
+    from forces.roles import Role
+    from tests.factories import make_user
+
+    orphan = make_user("orphan", Role.FORCE_STAFF)
+    assert not Inspection.objects.for_user(orphan).exists()
+    assert not Force.objects.for_user(orphan).exists()
