@@ -33,7 +33,7 @@ def home(request):
 
 
 def _filtered_cases(request, inspection):
-    cases = selectors.cases_for(request.user).filter(inspection=inspection).with_crime_count()
+    cases = selectors.cases_for(request.user).filter(inspection=inspection).with_crime_count().order_by("reference")
     return AuditedCaseFilter(request.GET or None, queryset=cases)
 
 

@@ -1,0 +1,14 @@
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def plain_number(value):
+    """A published figure as the report printed it: 80.40 → 80.4, 90.00 → 90."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value).normalize()
+    return f"{number:f}"

@@ -1,0 +1,91 @@
+"""The demo: refuses to run without DEBUG, is idempotent and reproduces the published rape audit counts."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.test import Client
+from django.urls import reverse
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+
+
+def rape_counts(force_slug):
+    inspection = Inspection.objects.get(force__slug=force_slug, sample_is_synthetic=True)
+    rapes = AuditedCrime.objects.filter(case__inspection=inspection, expected_offence__name="Rape")
+    counts = rapes.aggregate(
+        audited=Count("id"),
+        recorded_as_rape=Count("id", filter=Q(recorded_offence__name="Rape")),
+    )
+    errors = RecordingError.objects.filter(crime__in=rapes).values_list("kind").annotate(n=Count("id"))
+    return inspection, counts, dict(errors)
+
+
+def test_load_demo_refuses_when_debug_is_off(settings, db):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG on"):
+        call_command("load_demo")
+    assert not AuditedCase.objects.exists() and not Inspection.objects.exists()
+
+
+def test_thames_valley_2019_reproduces_126_of_138(demo):
+    inspection, counts, errors = rape_counts("thames-valley")
+    assert inspection.kind == "cdi_reinspection" and inspection.status == "published"
+    assert counts == {"audited": 138, "recorded_as_rape": 126}
+    assert errors == {"misclassified": 5, "not_recorded": 7}
+    assert 300 <= AuditedCrime.objects.filter(case__inspection=inspection).exclude(
+        expected_offence__name="Rape").count() <= 600
+
+
+def test_gloucestershire_2019_reproduces_87_of_117(demo):
+    inspection, counts, errors = rape_counts("gloucestershire")
+    assert counts == {"audited": 117, "recorded_as_rape": 87}
+    assert errors == {"misclassified": 6, "not_recorded": 13, "n100_misused": 11}
+
+
+def test_load_demo_is_idempotent(demo, settings):
+    before = (Inspection.objects.count(), AuditedCase.objects.count(), AuditedCrime.objects.count(),
+              RecordingError.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert (Inspection.objects.count(), AuditedCase.objects.count(), AuditedCrime.objects.count(),
+            RecordingError.objects.count()) == before
+    assert Inspection.objects.filter(published_results__isnull=False).distinct().count() == 33
+
+
+def test_demo_users_sign_in_and_see_what_their_role_allows(demo):
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    expectations = {
+        "inspector": (200, 200, 200),
+        "inspector2": (200, 200, 200),
+        "admin": (200, 200, 200),
+        "manager": (200, 200, 403),
+        "tvp-staff": (200, 404, 403),
+        "glos-staff": (404, 200, 403),
+    }
+    for username, (tvp_status, glos_status, admin_status) in expectations.items():
+        client = Client()
+        assert client.login(username=username, password="demo"), username
+        assert client.get(tvp.get_absolute_url()).status_code == tvp_status, username
+        assert client.get(glos.get_absolute_url()).status_code == glos_status, username
+        assert client.get(reverse("admin:index")).status_code == admin_status, username
+
+
+def test_synthetic_samples_are_labelled_on_every_page_that_shows_them(demo):
+    client = Client()
+    client.login(username="tvp-staff", password="demo")
+    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    case = inspection.cases.first()
+    for url in [inspection.get_absolute_url(), case.get_absolute_url()]:
+        assert "Synthetic data" in client.get(url).content.decode(), url
+    export = client.get(reverse("audits:inspection_cases_csv", args=[inspection.pk]))
+    assert "synthetic" in export["Content-Disposition"]
+    published_only = Inspection.objects.get(force__slug="thames-valley", kind="cdi")
+    assert "Synthetic data" not in client.get(published_only.get_absolute_url()).content.decode()
