@@ -17,7 +17,7 @@ A_MARKERS = ["Thames Valley", "TVP-A-0001"]
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = {"audits:home": {}, "forces:list": {}}
 # Pages that are not about force data at all.
-NEUTRAL_PAGES = {"login", "logout", "forces:health"}
+NEUTRAL_PAGES = {"login", "logout", "favicon", "forces:health"}
 
 
 def object_pages(world):
