@@ -224,11 +224,21 @@ class AuditedCaseAdmin(ScopedAdmin):
         ("Flags", {"fields": ["domestic_abuse", "vulnerable_victim", "modern_slavery"]}),
         (None, {"fields": ["notes"]}),
         ("Moderation", {"fields": ["auditor", "moderation_state", "submitted_by", "submitted_at", "moderated_by",
-                                   "moderated_at", "query_reason"]}),
+                                   "moderated_at", "query_reason"], "classes": ["collapse"]}),
         ("History of this case, its crimes and their errors", {"fields": ["change_history"],
                                                                 "classes": ["collapse"]}),
     ]
     actions = ["submit_cases", "agree_cases", "query_cases"]
+
+    def get_fieldsets(self, request, obj=None):
+        # A new case has no moderation or history yet: keep the entry screen short.
+        return self.fieldsets if obj else self.fieldsets[:3]
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST:
+            response["Location"] = f"{response['Location']}?inspection={obj.inspection_id}"
+        return response
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_crime_count()

@@ -1,7 +1,8 @@
 """Reads of audit data for pages and admin. Every queryset here is scoped with ``for_user``."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, When
 
+from audits.categories import ReportCategory
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
 from audits.rules import ErrorKind
 
@@ -39,7 +40,9 @@ def inspection_summary(inspection):
 
 
 def published_results(inspection):
-    return PublishedResult.objects.filter(inspection=inspection).order_by("category")
+    """In the order reports give them: all crime, violence against the person, sexual offences, rape."""
+    in_report_order = Case(*[When(category=c.value, then=i) for i, c in enumerate(ReportCategory)])
+    return PublishedResult.objects.filter(inspection=inspection).order_by(in_report_order)
 
 
 def _entries(records, label):

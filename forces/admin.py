@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from config.admin_site import ScopedAdmin
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
+from forces.roles import Role
 
 
 @admin.register(Force)
@@ -23,8 +27,25 @@ class RecordedCrimeVolumeAdmin(ScopedAdmin):
     list_select_related = ["force"]
 
 
+class ForceMembershipFormSet(BaseInlineFormSet):
+    """Force staff must belong to a force: without one they would see nothing at all."""
+
+    def clean(self):
+        super().clean()
+        staff_group = Group.objects.filter(name=Role.FORCE_STAFF.value).values_list("pk", flat=True).first()
+        chosen_groups = {str(pk) for pk in self.data.getlist("groups")}
+        has_force = any(
+            form.cleaned_data.get("force") and not self._should_delete_form(form)
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+        )
+        if str(staff_group) in chosen_groups and not has_force:
+            raise ValidationError("Force staff must belong to a force: choose their force below.")
+
+
 class ForceMembershipInline(admin.StackedInline):
     model = ForceMembership
+    formset = ForceMembershipFormSet
     autocomplete_fields = ["force"]
     can_delete = True
     extra = 0

@@ -177,3 +177,11 @@ def test_autocomplete_finds_offences_and_forces(world, client_for):
     found = client.get(url, {"app_label": "audits", "model_name": "inspection", "field_name": "force",
                              "term": "thames"}).json()
     assert [r["text"] for r in found["results"]] == ["Thames Valley Police"]
+
+
+def test_save_and_add_another_keeps_the_inspection(world, client_for):
+    data = case_form(world.inspection, [{"expected": "Rape"}], _addanother="1")
+    response = client_for(world.people.inspector).post(ADD_CASE, data)
+    assert response["Location"].endswith(f"/add/?inspection={world.inspection.pk}")
+    form = client_for(world.people.inspector).get(response["Location"]).context["adminform"].form
+    assert str(form.initial["inspection"]) == str(world.inspection.pk)

@@ -168,3 +168,8 @@ def test_pages_use_the_same_number_of_queries_whatever_the_data_size(world, clie
     small = count()
     grow(world, 30)
     assert count() == small
+
+
+def test_favicon_and_health_need_no_sign_in(client, db):
+    assert client.get("/favicon.ico")["Location"].endswith("favicon.ico")
+    assert client.get(reverse("forces:health")).content == b"ok"
