@@ -17,7 +17,8 @@ from django.utils import timezone
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.published_data import load_published_results
 from audits.rules import ErrorKind
-from forces.models import Force, ForceMembership
+from audits.categories import ReportCategory
+from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
 
 DEMO_PASSWORD = "demo"
@@ -82,12 +83,38 @@ OTHER_OFFENCES = [
 ]
 
 
+# Synthetic 12-month recorded-crime volumes (excluding fraud) per force, so that the demo can show
+# unrecorded-crime estimates. Not Home Office figures: import the real table with import_prc.
+DEMO_VOLUMES = {"thames-valley": 144_000, "gloucestershire": 35_000}
+DEMO_VOLUME_SHARES = {
+    ReportCategory.ALL_CRIME: 1.0,
+    ReportCategory.VIOLENCE: 0.29,
+    ReportCategory.SEXUAL: 0.024,
+    ReportCategory.RAPE: 0.009,
+}
+DEMO_VOLUME_SOURCE = "Synthetic demonstration volume (not Home Office data)"
+
+
 @transaction.atomic
 def load_demo():
     load_published_results()
+    ensure_demo_volumes()
     users = ensure_demo_users()
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
     return users, made
+
+
+def ensure_demo_volumes():
+    quarter_ends = [date(year, month, day) for year in range(2016, 2020)
+                    for month, day in ((3, 31), (6, 30), (9, 30), (12, 31))]
+    for slug, total in DEMO_VOLUMES.items():
+        force = Force.objects.get(slug=slug)
+        for end in quarter_ends:
+            for category, share in DEMO_VOLUME_SHARES.items():
+                RecordedCrimeVolume.objects.get_or_create(
+                    force=force, period_end=end, category=category,
+                    defaults={"count": round(total * share), "source": DEMO_VOLUME_SOURCE},
+                )
 
 
 def ensure_demo_users():

@@ -11,4 +11,5 @@ urlpatterns = [
     path("favicon.ico", forces_views.favicon, name="favicon"),
     path("", include("forces.urls")),
     path("", include("audits.urls")),
+    path("", include("reports.urls")),
 ]

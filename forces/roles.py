@@ -78,3 +78,18 @@ def ensure_role_groups(sender=None, **kwargs):
             if (perm.content_type.app_label, perm.codename) in set(codenames)
         ]
         group.permissions.set(wanted)
+
+
+def audit_editors_only(view):
+    """Pages that change audit or reference data: inspectors and administrators; anyone else gets 403."""
+    from functools import wraps
+
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_edit_audits(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

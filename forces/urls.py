@@ -7,5 +7,6 @@ app_name = "forces"
 urlpatterns = [
     path("forces/", views.force_list, name="list"),
     path("forces/<slug:slug>/", views.force_detail, name="detail"),
+    path("recorded-crime/import/", views.prc_upload, name="prc_upload"),
     path("healthz", views.health, name="health"),
 ]

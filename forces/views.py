@@ -1,10 +1,14 @@
 from django.contrib.auth.decorators import login_not_required
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 
 from audits.selectors import inspections_for
-from forces.models import Force
+from forces.forms import PrcUploadForm
+from forces.models import Force, RecordedCrimeVolume
+from forces.prc import PrcImportError, import_prc
+from forces.roles import audit_editors_only
 
 
 def force_list(request):
@@ -32,3 +36,23 @@ def favicon(request):
 def health(request):
     """For load balancers: the process is up. Says nothing about any data."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@audit_editors_only
+def prc_upload(request):
+    form = PrcUploadForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        source = form.cleaned_data["source"] or f"Police recorded crime: {upload.name}"
+        try:
+            result = import_prc(upload, upload.name, source)
+        except PrcImportError as error:
+            problems = error.problems
+        else:
+            messages.success(request, f"{result.rows_read} rows read, {result.rows_dropped} fraud or non-force rows "
+                                      f"dropped, {result.volumes_written} 12-month volumes stored.")
+            return redirect("forces:prc_upload")
+    volumes = (RecordedCrimeVolume.objects.for_user(request.user).select_related("force")
+               .order_by("-period_end", "force__name", "category")[:200])
+    return render(request, "forces/prc_upload.html", {"form": form, "problems": problems, "volumes": volumes})

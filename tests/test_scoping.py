@@ -15,19 +15,29 @@ pytestmark = pytest.mark.django_db
 A_MARKERS = ["Thames Valley", "TVP-A-0001"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
-LIST_PAGES = {"audits:home": {}, "forces:list": {}}
+LIST_PAGES = [("audits:home", {}), ("forces:list", {}), ("reports:overview", {})] + [
+    ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
+]
+# Pages for inspectors and administrators only: 403 for everyone else.
+EDITOR_PAGES = [("forces:prc_upload", {})]
 # Pages that are not about force data at all.
 NEUTRAL_PAGES = {"login", "logout", "favicon", "forces:health"}
 
 
 def object_pages(world):
     """Every app page that shows one of force A's objects, with the arguments that name it."""
-    return {
-        "forces:detail": {"slug": world.forces.a.slug},
-        "audits:inspection": {"pk": world.inspection.pk},
-        "audits:inspection_cases_csv": {"pk": world.inspection.pk},
-        "audits:case": {"pk": world.case.pk},
-    }
+    pages = [
+        ("forces:detail", {"slug": world.forces.a.slug}),
+        ("audits:inspection", {"pk": world.inspection.pk}),
+        ("audits:inspection_cases_csv", {"pk": world.inspection.pk}),
+        ("audits:case", {"pk": world.case.pk}),
+        ("reports:force", {"slug": world.forces.a.slug}),
+        ("reports:inspection", {"pk": world.inspection.pk}),
+    ]
+    for fmt in ("csv", "xlsx", "pdf"):
+        pages += [("reports:force_export", {"slug": world.forces.a.slug, "fmt": fmt}),
+                  ("reports:inspection_export", {"pk": world.inspection.pk, "fmt": fmt})]
+    return pages
 
 
 def admin_objects(world):
@@ -73,12 +83,24 @@ def admin_urls(world):
 
 def shows_nothing_of_a(response):
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        content = xlsx_text(content).encode()
     text = content.decode("utf-8", "replace")
     return not any(marker in text for marker in A_MARKERS)
 
 
+def xlsx_text(content):
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content))
+    return " ".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row)
+
+
 def test_every_url_of_the_project_is_walked(world):
-    covered = set(LIST_PAGES) | NEUTRAL_PAGES | set(object_pages(world)) | set(admin_urls(world))
+    covered = ({name for name, _ in LIST_PAGES + EDITOR_PAGES + object_pages(world)} | NEUTRAL_PAGES
+               | set(admin_urls(world)))
     admin_only = {"admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
                   "admin:jsi18n", "admin:auth_user_password_change"}
     missing = all_url_names() - covered - admin_only
@@ -88,7 +110,7 @@ def test_every_url_of_the_project_is_walked(world):
 @pytest.mark.parametrize("who", ["staff_b", "manager_b"])
 def test_another_forces_people_get_404_for_every_page_of_force_a(world, client_for, who):
     client = client_for(getattr(world.people, who))
-    for name, kwargs in object_pages(world).items():
+    for name, kwargs in object_pages(world):
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 404, name
         assert shows_nothing_of_a(response), name
@@ -97,10 +119,18 @@ def test_another_forces_people_get_404_for_every_page_of_force_a(world, client_f
 @pytest.mark.parametrize("who", ["staff_b", "manager_b", "nobody"])
 def test_lists_show_nothing_of_force_a(world, client_for, who):
     client = client_for(getattr(world.people, who))
-    for name, kwargs in LIST_PAGES.items():
+    for name, kwargs in LIST_PAGES:
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 200, name
         assert shows_nothing_of_a(response), name
+
+
+@pytest.mark.parametrize("who", ["staff_b", "staff_a", "manager", "manager_b", "nobody"])
+def test_only_inspectors_and_administrators_reach_editor_pages(world, client_for, who):
+    client = client_for(getattr(world.people, who))
+    for name, kwargs in EDITOR_PAGES:
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 403, name
+        assert client.post(reverse(name, kwargs=kwargs)).status_code == 403, name
 
 
 @pytest.mark.parametrize("who", ["staff_b", "staff_a", "manager", "manager_b", "nobody"])
@@ -127,7 +157,7 @@ def test_filtering_a_list_by_another_forces_inspection_shows_nothing(world, clie
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_everywhere(world, client):
-    for name, kwargs in {**LIST_PAGES, **object_pages(world)}.items():
+    for name, kwargs in LIST_PAGES + object_pages(world):
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), name
     assert client.get(reverse("forces:health")).status_code == 200

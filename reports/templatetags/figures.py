@@ -12,3 +12,11 @@ def plain_number(value):
         return ""
     number = Decimal(value).normalize()
     return f"{number:f}"
+
+
+@register.filter
+def percent(value, places=1):
+    """0.8043 → "80.4%"."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{int(places)}f}%"

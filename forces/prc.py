@@ -1,0 +1,186 @@
+"""Import of the Home Office police recorded crime (PRC) open data table.
+
+The long layout: Financial Year, Financial Quarter, Force Name, Offence Description, Offence Group,
+Offence Subgroup, Offence Code, Number of Offences; one row per force, quarter and offence. Fraud
+and rows for bodies that are not territorial forces (Action Fraud, CIFAS, UK Finance, British
+Transport Police) are dropped. Quarterly counts become 12-month volumes per force and category, one
+for each quarter that ends four consecutive quarters. A file with any bad row stores nothing.
+"""
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from audits.categories import ReportCategory
+from forces.models import Force, RecordedCrimeVolume
+
+COLUMNS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group",
+           "Offence Subgroup", "Offence Code", "Number of Offences"]
+FRAUD_GROUPS = {"fraud offences", "fraud"}
+# PRC names that normalisation alone does not match to our forces.
+ALIASES = {"london, city of": "city-of-london", "hampshire": "hampshire"}
+MAX_PROBLEMS = 20
+
+
+class PrcImportError(Exception):
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PrcImportResult:
+    rows_read: int
+    rows_dropped: int
+    volumes_written: int
+
+
+def normalise(name):
+    name = re.sub(r"\s+", " ", name.strip().lower().replace("&", "and"))
+    for suffix in (" police service", " constabulary", " police"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+NOT_TERRITORIAL_FORCES = {normalise(name) for name in ("Action Fraud", "CIFAS", "UK Finance",
+                                                        "British Transport Police")}
+
+
+def force_lookup():
+    forces = list(Force.objects.all())
+    lookup = {normalise(force.name): force for force in forces}
+    lookup.update({force.slug.replace("-", " "): force for force in forces})
+    by_slug = {force.slug: force for force in forces}
+    lookup.update({alias: by_slug[slug] for alias, slug in ALIASES.items() if slug in by_slug})
+    return lookup
+
+
+def quarter_end(financial_year, quarter):
+    """'2018/19' quarter 1 ends 30 June 2018; quarter 4 ends 31 March 2019."""
+    match = re.fullmatch(r"(\d{4})\s*[/-]\s*(\d{2}|\d{4})", financial_year.strip())
+    number = re.fullmatch(r"(?:Q)?([1-4])", quarter.strip(), re.IGNORECASE)
+    if not match or not number:
+        raise ValueError
+    start = int(match.group(1))
+    return {1: date(start, 6, 30), 2: date(start, 9, 30), 3: date(start, 12, 31), 4: date(start + 1, 3, 31)}[
+        int(number.group(1))]
+
+
+def previous_quarter_ends(end, count=3):
+    ends, current = [], end
+    for _ in range(count):
+        month, year = current.month - 3, current.year
+        if month <= 0:
+            month, year = month + 12, year - 1
+        last_day = {3: 31, 6: 30, 9: 30, 12: 31}[month]
+        current = date(year, month, last_day)
+        ends.append(current)
+    return ends
+
+
+def categories_of(group, subgroup):
+    categories = [ReportCategory.ALL_CRIME]
+    if group == "violence against the person":
+        categories.append(ReportCategory.VIOLENCE)
+    if group == "sexual offences":
+        categories.append(ReportCategory.SEXUAL)
+        if subgroup == "rape":
+            categories.append(ReportCategory.RAPE)
+    return categories
+
+
+def read_table(upload, filename):
+    """Rows of the file as lists of strings (header first), from CSV or ODS."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        text = upload.read()
+        text = text.decode("utf-8-sig") if isinstance(text, bytes) else text
+        return list(csv.reader(io.StringIO(text)))
+    if name.endswith(".ods"):
+        return read_ods(upload)
+    raise PrcImportError([f"{filename}: expected a .csv or .ods file."])
+
+
+def read_ods(upload):
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+
+    document = load(upload)
+    for table in document.spreadsheet.getElementsByType(Table):
+        rows = []
+        for row in table.getElementsByType(TableRow):
+            cells = []
+            for cell in row.getElementsByType(TableCell):
+                value = cell.getAttribute("value") or "".join(str(node) for node in cell.childNodes)
+                repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+                cells.extend([value] * min(repeat, len(COLUMNS) + 5))
+            if any(cell.strip() for cell in cells):
+                rows.append(cells)
+        if rows and set(COLUMNS) <= {cell.strip() for cell in rows[0]}:
+            return rows
+    raise PrcImportError([f"No sheet has the columns {', '.join(COLUMNS)}."])
+
+
+def quarterly_totals(rows):
+    """Totals per (force, quarter end, category), and how many rows were dropped."""
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise PrcImportError([f"The file has no column “{column}”." for column in missing]
+                             + [f"Expected columns: {', '.join(COLUMNS)}."])
+    at = {column: header.index(column) for column in COLUMNS}
+    forces = force_lookup()
+    totals, problems, dropped = defaultdict(int), [], 0
+    for number, row in enumerate(rows[1:], start=2):
+        cell = lambda column: (row[at[column]] if at[column] < len(row) else "").strip()  # noqa: E731
+        force_name, group = cell("Force Name"), cell("Offence Group").lower()
+        if normalise(force_name) in NOT_TERRITORIAL_FORCES or group in FRAUD_GROUPS:
+            dropped += 1
+            continue
+        force = forces.get(normalise(force_name))
+        if force is None:
+            problems.append(f"Row {number}: unknown force “{force_name}”.")
+        try:
+            end = quarter_end(cell("Financial Year"), cell("Financial Quarter"))
+        except ValueError:
+            problems.append(f"Row {number}: “{cell('Financial Year')}” quarter “{cell('Financial Quarter')}” "
+                            "is not a financial year (e.g. 2018/19) and quarter (1 to 4).")
+            end = None
+        try:
+            count = int(cell("Number of Offences").replace(",", ""))
+            if count < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"Row {number}: number of offences “{cell('Number of Offences')}” is not a whole number.")
+            count = None
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append("Stopped after 20 problems.")
+            break
+        if force and end and count is not None:
+            for category in categories_of(group, cell("Offence Subgroup").lower()):
+                totals[(force, end, category)] += count
+    if problems:
+        raise PrcImportError(problems)
+    return totals, dropped, len(rows) - 1
+
+
+@transaction.atomic
+def import_prc(upload, filename, source):
+    totals, dropped, read = quarterly_totals(read_table(upload, filename))
+    written = 0
+    for (force, end, category), count in totals.items():
+        earlier = [totals.get((force, previous, category)) for previous in previous_quarter_ends(end)]
+        if any(value is None for value in earlier):
+            continue  # fewer than four consecutive quarters: no 12-month figure
+        RecordedCrimeVolume.objects.update_or_create(
+            force=force, period_end=end, category=category,
+            defaults={"count": count + sum(earlier), "source": source[:200]},
+        )
+        written += 1
+    return PrcImportResult(read, dropped, written)

@@ -1,0 +1,54 @@
+"""A headline figure for an inspection and category: computed from cases where there are cases,
+otherwise as published. Always labelled with where it came from."""
+
+from dataclasses import dataclass
+
+from reports.statistics import RateEstimate, estimate_rate, implied_sample_size
+
+COMPUTED = "computed"
+PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class Figure:
+    source: str
+    rate: float | None  # 0..1
+    margin: float | None  # half-width of the 95% interval, 0..1
+    recorded: int | None
+    audited: int | None
+    estimate: RateEstimate | None  # counts to test changes with (implied from "p ± m" for published rates)
+
+    @property
+    def low(self):
+        return None if self.rate is None or self.margin is None else self.rate - self.margin
+
+    @property
+    def high(self):
+        return None if self.rate is None or self.margin is None else self.rate + self.margin
+
+    @property
+    def is_small(self):
+        return self.audited is not None and self.estimate is not None and self.estimate.is_small
+
+
+def computed_figure(group_result):
+    estimate = group_result.estimate
+    if estimate.rate is None:
+        return None
+    return Figure(COMPUTED, estimate.rate, estimate.margin, estimate.recorded, estimate.audited, estimate)
+
+
+def published_figure(result, method):
+    """A PublishedResult as a Figure. "x of y" gives exact counts; "p ± m" an implied sample size."""
+    if result.audited:
+        estimate = estimate_rate(result.recorded, result.audited, method)
+        rate = float(result.rate) / 100 if result.rate is not None else estimate.rate
+        margin = float(result.interval) / 100 if result.interval is not None else estimate.margin
+        return Figure(PUBLISHED, rate, margin, result.recorded, result.audited, estimate)
+    if result.rate is None:
+        return None
+    rate = float(result.rate) / 100
+    margin = float(result.interval) / 100 if result.interval is not None else None
+    n = implied_sample_size(rate, margin)
+    estimate = estimate_rate(round(rate * n), n, method) if n else None
+    return Figure(PUBLISHED, rate, margin, None, None, estimate)

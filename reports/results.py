@@ -1,0 +1,156 @@
+"""Results computed from audited cases, as database aggregates: one grouped query for the crime counts
+of any number of inspections, one for their recording errors by kind.
+
+The counting rule (stated on every page that shows a rate, see COUNTING_RULE): a crime counts as
+recorded for the all-crime rate if the force recorded it at all (late, or under another
+classification) and did not wrongly cancel it; for a category rate only if it was recorded in that
+category, so a rape recorded as another sexual offence is an unrecorded rape.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+
+from audits.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
+from audits.models import AuditedCrime, RecordingError
+from audits.rules import LATE_AFTER_HOURS, ErrorKind
+from reports.statistics import IntervalMethod, estimate_rate
+
+COUNTING_RULE = (
+    "For the all-crime rate a crime counts as recorded if the force recorded it at all, even late or under "
+    "another classification, unless it was wrongly cancelled. For a category rate it counts only if it was "
+    "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape."
+)
+TIMELINESS_RULE = f"Share of recorded crimes with both times known that were recorded within {LATE_AFTER_HOURS} hours of the report."
+
+
+@dataclass(frozen=True)
+class Group:
+    """A row of results: a report category, or crimes in cases carrying a flag."""
+
+    key: str
+    label: str
+    is_flag: bool = False
+
+    def crimes_in(self, prefix=""):
+        if self.is_flag:
+            return Q(**{f"{prefix}case__{self.key}": True})
+        members = REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
+        return Q() if members is None else Q(**{f"{prefix}expected_offence__category__in": members})
+
+    def recorded_in(self):
+        members = None if self.is_flag else REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
+        in_category = Q() if members is None else Q(recorded_offence__category__in=members)
+        return Q(recorded_offence__isnull=False, wrongly_cancelled=False) & in_category
+
+
+CATEGORIES = [Group(c.value, c.label) for c in ReportCategory]
+FLAGS = [
+    Group("domestic_abuse", "Domestic abuse", is_flag=True),
+    Group("vulnerable_victim", "Vulnerable victim", is_flag=True),
+    Group("modern_slavery", "Modern slavery", is_flag=True),
+]
+GROUPS = CATEGORIES + FLAGS
+
+
+@dataclass
+class GroupResult:
+    group: Group
+    audited: int
+    recorded: int
+    timed: int
+    timely: int
+    method: IntervalMethod
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def estimate(self):
+        return estimate_rate(self.recorded, self.audited, self.method)
+
+    @property
+    def timeliness(self):
+        return self.timely / self.timed if self.timed else None
+
+    @property
+    def error_rows(self):
+        return [(kind, self.errors.get(kind.value, 0)) for kind in ErrorKind]
+
+
+@dataclass
+class InspectionResults:
+    inspection_id: int
+    groups: dict  # key -> GroupResult
+
+    @property
+    def categories(self):
+        return [self.groups[g.key] for g in CATEGORIES]
+
+    @property
+    def flags(self):
+        return [self.groups[g.key] for g in FLAGS]
+
+    @property
+    def all_crime(self):
+        return self.groups[ReportCategory.ALL_CRIME.value]
+
+    @property
+    def has_cases(self):
+        return self.all_crime.audited > 0
+
+
+def _crime_aggregates():
+    within_a_day = Q(recorded_at__lte=F("case__reported_at") + timedelta(hours=LATE_AFTER_HOURS))
+    timed = Q(recorded_offence__isnull=False, recorded_at__isnull=False)
+    aggregates = {}
+    for group in GROUPS:
+        crimes = group.crimes_in()
+        aggregates[f"{group.key}__audited"] = Count("id", filter=crimes)
+        aggregates[f"{group.key}__recorded"] = Count("id", filter=crimes & group.recorded_in())
+        aggregates[f"{group.key}__timed"] = Count("id", filter=crimes & timed)
+        aggregates[f"{group.key}__timely"] = Count("id", filter=crimes & timed & within_a_day)
+    return aggregates
+
+
+def results_for(inspection_ids, method=IntervalMethod.NORMAL):
+    """Computed results of each inspection in ``inspection_ids`` (already scoped by the caller)."""
+    inspection_ids = list(inspection_ids)
+    wrongly_cancelled = RecordingError.objects.filter(crime=OuterRef("pk"), kind=ErrorKind.WRONGLY_CANCELLED)
+    crime_rows = (
+        AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids)
+        .annotate(wrongly_cancelled=Exists(wrongly_cancelled))
+        .values("case__inspection_id")
+        .annotate(**_crime_aggregates())
+        .order_by()
+    )
+    error_rows = (
+        RecordingError.objects.filter(crime__case__inspection_id__in=inspection_ids)
+        .values("crime__case__inspection_id", "kind")
+        .annotate(**{group.key: Count("id", filter=group.crimes_in("crime__")) for group in GROUPS})
+        .order_by()
+    )
+    counts = {row["case__inspection_id"]: row for row in crime_rows}
+    errors = {}
+    for row in error_rows:
+        for group in GROUPS:
+            errors.setdefault((row["crime__case__inspection_id"], group.key), {})[row["kind"]] = row[group.key]
+
+    results = {}
+    for inspection_id in inspection_ids:
+        row = counts.get(inspection_id, {})
+        results[inspection_id] = InspectionResults(
+            inspection_id,
+            {
+                group.key: GroupResult(
+                    group,
+                    audited=row.get(f"{group.key}__audited", 0),
+                    recorded=row.get(f"{group.key}__recorded", 0),
+                    timed=row.get(f"{group.key}__timed", 0),
+                    timely=row.get(f"{group.key}__timely", 0),
+                    method=method,
+                    errors=errors.get((inspection_id, group.key), {}),
+                )
+                for group in GROUPS
+            },
+        )
+    return results

@@ -1,0 +1,167 @@
+"""Every report table, defined once: the pages render these and the CSV, XLSX and PDF exports write them.
+
+Cells hold plain values (text, whole numbers, percentages to 1 decimal place, margins to 2); None is
+"no figure".
+"""
+
+from dataclasses import dataclass, field
+
+from audits.rules import ErrorKind
+from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    header: list
+    rows: list = field(default_factory=list)
+    note: str = ""
+    numeric_from: int = 1  # columns from this index on are numbers (right-aligned)
+
+
+def pct(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def points(value):
+    return None if value is None else round(value * 100, 2)
+
+
+def x_of_y(recorded, audited):
+    return f"{recorded} of {audited}" if audited else None
+
+
+def figure_cells(figure):
+    if figure is None:
+        return [None, None, None, None, None]
+    return [figure.source, pct(figure.rate), points(figure.margin), pct(figure.low), pct(figure.high)]
+
+
+def month(day):
+    return day.strftime("%B %Y") if day else None
+
+
+def overview_table(rows, method):
+    return Table(
+        "overview",
+        "Latest recording rate per force (all crime)",
+        ["Force", "Region", "Inspection", "Published", "Grade", "Figure", "Rate (%)", "± (points)",
+         "Low (%)", "High (%)", "Recorded of audited"],
+        [
+            [row.inspection.force.name, row.inspection.force.region, row.inspection.get_kind_display(),
+             month(row.inspection.published_on), row.inspection.get_grade_display() or None,
+             *figure_cells(row.headline),
+             x_of_y(row.headline.recorded, row.headline.audited) if row.headline else None]
+            for row in rows
+        ],
+        note=f"95% intervals: {method.description}. {COUNTING_RULE}",
+        numeric_from=6,
+    )
+
+
+def categories_table(figures):
+    results = figures.results
+    return Table(
+        "categories",
+        "Recording rates computed from audited cases",
+        ["Category", "Should have been recorded", "Recorded", "Rate (%)", "± (points)", "Low (%)", "High (%)",
+         "Recorded within 24 hours (%)"],
+        [
+            [r.group.label, r.audited, r.recorded, pct(r.estimate.rate), points(r.estimate.margin),
+             pct(r.estimate.low), pct(r.estimate.high), pct(r.timeliness)]
+            for r in results.categories
+        ],
+        note=f"{COUNTING_RULE} 95% intervals: {figures.method.description}. Timeliness: {TIMELINESS_RULE}",
+    )
+
+
+def errors_table(figures):
+    results = figures.results
+    return Table(
+        "errors",
+        "Recording errors by kind and category (a crime can have more than one)",
+        ["Error", *[group.label for group in CATEGORIES]],
+        [[kind.label, *[results.groups[g.key].errors.get(kind.value, 0) for g in CATEGORIES]] for kind in ErrorKind],
+    )
+
+
+def flags_table(figures):
+    return Table(
+        "flags",
+        "Crimes in cases with a flag",
+        ["Flag", "Recorded of audited", "Rate (%)", "± (points)"],
+        [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin)]
+         for r in figures.results.flags],
+        note="All-crime counting rule.",
+    )
+
+
+def comparison_table(figures):
+    return Table(
+        "computed_vs_published",
+        "Computed from cases and as published",
+        ["Category", "Computed rate (%)", "Computed ± (points)", "Published rate (%)", "Published ± (points)",
+         "Difference (points)"],
+        [
+            [group.label, pct(computed.rate) if computed else None, points(computed.margin) if computed else None,
+             pct(published.rate) if published else None, points(published.margin) if published else None,
+             points(difference)]
+            for group, computed, published, difference in figures.side_by_side()
+        ],
+        note="Computed figures come from the audited cases entered here; published figures from the report.",
+    )
+
+
+def unrecorded_table(estimates, method):
+    return Table(
+        "unrecorded",
+        "Estimated unrecorded crimes a year",
+        ["Category", "Recorded crimes (12 months to)", "Volume", "Rate used (%)", "Estimate", "Low", "High"],
+        [
+            [group.label, volume.period_end.strftime("%d/%m/%Y"), volume.count, pct(figure.rate),
+             _whole(estimate.central), _whole(estimate.low), _whole(estimate.high)]
+            for group, figure, volume, estimate in estimates
+        ],
+        note=f"Method: {method.formula} ({method.explanation}), where R is police recorded crime excluding fraud "
+             "for the 12 months to the end of the audit period and p the recording rate; the range carries the "
+             "rate's 95% interval.",
+        numeric_from=2,
+    )
+
+
+def _whole(value):
+    return None if value is None else round(value)
+
+
+def trend_table(trends):
+    return Table(
+        "trend",
+        "Recording rates across inspections",
+        ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)"],
+        [
+            [trend.category.label, item.inspection.get_kind_display(), month(item.inspection.published_on),
+             *figure_cells(figure)]
+            for trend in trends
+            for item, figure in trend.points
+        ],
+        numeric_from=4,
+    )
+
+
+def changes_table(trends):
+    return Table(
+        "changes",
+        "Change between inspections",
+        ["Category", "From", "To", "Change (points)", "p-value", "Statistically significant", "In words"],
+        [
+            [trend.category.label, month(before.inspection.published_on), month(after.inspection.published_on),
+             points(change.difference), None if change.p_value is None else round(change.p_value, 4),
+             "Yes" if change.significant else "No", change.in_words]
+            for trend in trends
+            for before, after, change in trend.changes
+        ],
+        note="Two-proportion z-test at the 5% level. Published rates without counts are tested with the sample "
+             "size their published interval implies.",
+        numeric_from=3,
+    )

@@ -1,0 +1,115 @@
+from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+
+from audits.models import Inspection
+from forces.models import Force
+from reports import selectors, tables
+from reports.charts import interval_bar, rate_range, trend_chart
+from reports.exports import FORMATS, export
+from reports.filters import OverviewFilter
+from reports.results import COUNTING_RULE, TIMELINESS_RULE
+from reports.statistics import ExtrapolationMethod, IntervalMethod
+
+
+def _options(request):
+    return {
+        "method": IntervalMethod.from_key(request.GET.get("interval")),
+        "extrapolation": ExtrapolationMethod.from_key(request.GET.get("extrapolation")),
+        "interval_methods": list(IntervalMethod),
+        "extrapolation_methods": list(ExtrapolationMethod),
+        "query": request.GET.urlencode(),
+        "counting_rule": COUNTING_RULE,
+        "timeliness_rule": TIMELINESS_RULE,
+    }
+
+
+SORT_CHOICES = [("rate", "Highest rate first"), ("-rate", "Lowest rate first"), ("force", "Force name"),
+                ("region", "Region"), ("published", "Most recently published")]
+
+
+def _check_format(fmt):
+    if fmt is not None and fmt not in FORMATS:
+        raise Http404
+
+
+def overview(request, fmt=None):
+    _check_format(fmt)
+    options = _options(request)
+    overview_filter = OverviewFilter(request.GET or None, queryset=selectors.inspections_with_results(request.user))
+    valid = not overview_filter.is_bound or overview_filter.is_valid()
+    inspections = overview_filter.qs if valid else Inspection.objects.none()
+    sort = request.GET.get("sort", "rate")
+    rows = selectors.national_overview(inspections, options["method"], sort)
+    table = tables.overview_table(rows, options["method"])
+    if fmt:
+        return export(fmt, [table], "national-overview", pdf_template="reports/pdf.html",
+                      pdf_context={"title": "National overview"}, preamble=_filters_line(overview_filter))
+    overlapping, pairs = selectors.overlapping_neighbours(rows)
+    bar_low, _ = rate_range([r.headline.low if r.headline.low is not None else r.headline.rate
+                             for r in rows if r.headline])
+    return render(request, "reports/overview.html", {
+        **options, "filter": overview_filter, "sort": sort, "table": table,
+        "rows": list(zip(rows, table.rows, [interval_bar(r.headline, low=bar_low) for r in rows])),
+        "bar_low": bar_low,
+        "overlapping": overlapping, "pairs": pairs, "sort_choices": SORT_CHOICES,
+    })
+
+
+def _filters_line(filter_set):
+    if not filter_set.is_bound or not filter_set.is_valid():
+        return ["Filters: none" if not filter_set.is_bound else "Filters: not valid, nothing shown"]
+    chosen = [f"{filter_set.form.fields[name].label or name}: {value}"
+              for name, value in filter_set.form.cleaned_data.items() if value not in (None, "")]
+    return ["Filters: " + ("; ".join(chosen) if chosen else "none")]
+
+
+def force_report(request, slug, fmt=None):
+    _check_format(fmt)
+    force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
+    options = _options(request)
+    figures = selectors.figures_for(selectors.inspections_with_results(request.user).filter(force=force),
+                                    options["method"])
+    trends = selectors.force_trends(figures)
+    latest = max((f for f in figures if f.has_cases), key=lambda f: (f.inspection.published_on is not None,
+                                                                     f.inspection.published_on, f.inspection.pk),
+                 default=None)
+    estimates = selectors.unrecorded_estimates(latest, options["extrapolation"]) if latest else []
+    report_tables = [tables.trend_table(trends), tables.changes_table(trends)]
+    if latest:
+        report_tables += [tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"])]
+    if fmt:
+        return export(fmt, report_tables, f"{force.slug}-report", pdf_template="reports/pdf.html",
+                      pdf_context={"title": f"{force.name}: crime recording"},
+                      preamble=[f"{force.name}", f"Interval: {options['method'].description}"])
+    charts = [(trend, trend_chart([(tables.month(i.inspection.published_on) or "Unpublished", f)
+                                   for i, f in trend.points])) for trend in trends if trend.points]
+    return render(request, "reports/force.html", {
+        **options, "force": force, "charts": charts, "tables": report_tables, "latest": latest,
+        "synthetic": any(f.inspection.sample_is_synthetic and f.has_cases for f in figures),
+    })
+
+
+def inspection_report(request, pk, fmt=None):
+    _check_format(fmt)
+    options = _options(request)
+    scoped = Inspection.objects.for_user(request.user).filter(pk=pk)
+    found = selectors.figures_for(scoped, options["method"])
+    if not found:
+        raise Http404
+    figures = found[0]
+    estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
+    report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
+                     tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
+    inspection = figures.inspection
+    title = f"{inspection.force.name}: {inspection.get_kind_display()}"
+    preamble = [title, f"Published: {tables.month(inspection.published_on) or 'not yet'}",
+                f"Interval: {options['method'].description}"]
+    if inspection.sample_is_synthetic:
+        preamble.append("SYNTHETIC DATA: the audited cases are made-up demonstration data.")
+    if fmt:
+        return export(fmt, report_tables, f"{inspection.force.slug}-inspection-{inspection.pk}-report",
+                      pdf_template="reports/pdf.html", pdf_context={"title": title}, preamble=preamble)
+    return render(request, "reports/inspection.html", {
+        **options, "inspection": inspection, "figures": figures, "tables": report_tables,
+        "bars": [(r, interval_bar(r.estimate)) for r in figures.results.categories],
+    })
