@@ -12,7 +12,7 @@ def region_choices():
 
 
 class OverviewFilter(django_filters.FilterSet):
-    region = django_filters.ChoiceFilter(field_name="force__region", empty_label="All regions")
+    region = django_filters.ChoiceFilter(field_name="force__region", label="Region", empty_label="All regions")
     grade = django_filters.ChoiceFilter(choices=Inspection.Grade.choices, empty_label="Any grade")
     kind = django_filters.ChoiceFilter(choices=Inspection.Kind.choices, empty_label="Any kind")
     year = django_filters.NumberFilter(label="Published in", method="filter_year", min_value=2000, max_value=2100)

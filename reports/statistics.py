@@ -4,9 +4,11 @@ Counts come from database aggregates (reports.results); this module turns counts
 with statsmodels' interval and test functions rather than hand-written formulas.
 """
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
+from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 CONFIDENCE = 0.95
@@ -59,13 +61,14 @@ class RateEstimate:
 def estimate_rate(recorded, audited, method=IntervalMethod.NORMAL):
     if not audited:
         return RateEstimate(recorded, 0, None, None, None, method)
-    low, high = proportion_confint(recorded, audited, alpha=1 - CONFIDENCE, method=method.statsmodels_name)
     rate = recorded / audited
-    if method is not IntervalMethod.NORMAL:
-        return RateEstimate(recorded, audited, rate, float(low), float(high), method)
-    # The normal interval is symmetric by definition; keep it so even where it passes 0 or 100%.
-    margin = (float(high) - float(low)) / 2
-    return RateEstimate(recorded, audited, rate, rate - margin, rate + margin, method)
+    if method is IntervalMethod.NORMAL:
+        # The published interval is p ± z·√(p(1−p)/n), symmetric even where it passes 0 or 100%
+        # (statsmodels clips it there, which would misstate the "±").
+        margin = norm.ppf(1 - (1 - CONFIDENCE) / 2) * math.sqrt(rate * (1 - rate) / audited)
+        return RateEstimate(recorded, audited, rate, rate - margin, rate + margin, method)
+    low, high = proportion_confint(recorded, audited, alpha=1 - CONFIDENCE, method=method.statsmodels_name)
+    return RateEstimate(recorded, audited, rate, float(low), float(high), method)
 
 
 def implied_sample_size(rate, margin):

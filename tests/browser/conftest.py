@@ -57,3 +57,14 @@ def autocomplete(page, select_id, choice):
     page.locator(".select2-container--open .select2-search__field").fill(choice)
     page.locator(".select2-results__option", has_text=choice).first.click()
     assert page.locator(f"#{select_id} + .select2 .select2-selection__rendered").inner_text().strip(" ×\n") == choice
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Transactional tests empty the database afterwards; reload what migrations load (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
+    importlib.import_module("audits.migrations.0002_offence_classification").load_offences(apps, None)

@@ -12,7 +12,7 @@ from forces.roles import Role
 from tests.browser.conftest import autocomplete, sign_in
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def run_action(page, case, action_label):
