@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install demo check-deploy clean
+.PHONY: run test install check-deploy clean bench
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -39,3 +39,10 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) node_modules static_build staticfiles db.sqlite3
+
+# Report benchmark on PostgreSQL (creates and fills the cdi_bench database on first run).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cdi_bench
+bench: install
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='cdi_bench'" | grep -q 1 \
+	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE cdi_bench"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py

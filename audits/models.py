@@ -193,7 +193,8 @@ class AuditedCase(models.Model):
     objects = AuditedCaseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["inspection", "reference"]
+        # Order by columns, not relations: ordering by a foreign key joins its table to sort by its ordering.
+        ordering = ["inspection_id", "reference"]
         constraints = [
             models.UniqueConstraint(
                 fields=["inspection", "reference"],
@@ -239,7 +240,7 @@ class AuditedCrime(models.Model):
     objects = scoped_queryset("case__inspection__force_id").as_manager()
 
     class Meta:
-        ordering = ["case", "id"]
+        ordering = ["case_id", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(recorded_at__isnull=True) | Q(recorded_offence__isnull=False),
@@ -275,7 +276,7 @@ class RecordingError(models.Model):
     objects = scoped_queryset("crime__case__inspection__force_id").as_manager()
 
     class Meta:
-        ordering = ["crime", "kind"]
+        ordering = ["crime_id", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["crime", "kind"], name="error_kind_once_per_crime"),
         ]
@@ -304,7 +305,7 @@ class PublishedResult(models.Model):
     objects = scoped_queryset("inspection__force_id").as_manager()
 
     class Meta:
-        ordering = ["inspection", "category"]
+        ordering = ["inspection_id", "category"]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "category"], name="published_result_once_per_category"),
             models.CheckConstraint(

@@ -5,7 +5,9 @@ from django.utils import timezone
 
 from audits import selectors
 from audits.filters import AuditedCaseFilter
-from audits.models import AuditedCase, AuditedCrime, Inspection
+from audits.categories import OffenceCategory
+from audits.models import AuditedCase, Inspection
+from audits.rules import ErrorKind
 from forces.models import Force
 from forces.roles import Role, role_of
 from forces.scoping import scope_of
@@ -33,14 +35,15 @@ def home(request):
 
 
 def _filtered_cases(request, inspection):
-    cases = selectors.cases_for(request.user).filter(inspection=inspection).with_crime_count().order_by("reference")
+    cases = selectors.cases_for(request.user).filter(inspection=inspection)
     return AuditedCaseFilter(request.GET or None, queryset=cases)
 
 
 def inspection_detail(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     case_filter = _filtered_cases(request, inspection)
-    page = Paginator(case_filter.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = case_filter.qs.with_crime_count().order_by("reference")
+    page = Paginator(cases, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -57,34 +60,28 @@ def inspection_detail(request, pk):
     )
 
 
+CASE_EXPORT_HEADER = ["case reference", "source", "reported at", "domestic abuse", "vulnerable victim",
+                      "modern slavery", "moderation", "expected offence", "category", "force crime reference",
+                      "recorded offence", "recorded at", "cancellation code", "recording errors"]
+
+
 def inspection_cases_csv(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     cases = _filtered_cases(request, inspection).qs
-    crimes = (
-        AuditedCrime.objects.for_user(request.user)
-        .filter(case__in=cases.values("pk"))
-        .select_related("case", "expected_offence", "recorded_offence")
-        .prefetch_related("errors")
-        .order_by("case__reference", "id")
-    )
-    header = ["case reference", "source", "reported at", "domestic abuse", "vulnerable victim", "modern slavery",
-              "moderation", "expected offence", "category", "force crime reference", "recorded offence",
-              "recorded at", "cancellation code", "recording errors"]
+    crimes, errors = selectors.case_export_rows(request.user, cases)
+    sources, states = dict(AuditedCase.Source.choices), dict(AuditedCase.Moderation.choices)
+    categories, kinds = dict(OffenceCategory.choices), dict(ErrorKind.choices)
 
     def rows():
-        for crime in crimes.iterator(chunk_size=500):
-            case = crime.case
-            yield [
-                case.reference, case.get_source_display(), _local(case.reported_at), case.domestic_abuse,
-                case.vulnerable_victim, case.modern_slavery, case.get_moderation_state_display(),
-                crime.expected_offence.name, crime.expected_offence.get_category_display(),
-                crime.force_crime_reference, crime.recorded_offence.name if crime.recorded_offence else "",
-                _local(crime.recorded_at), crime.cancellation_code,
-                "; ".join(error.get_kind_display() for error in crime.errors.all()),
-            ]
+        for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, state,
+             expected, category, crime_reference, recorded, recorded_at, cancellation) in crimes:
+            yield [reference, sources[source], _local(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
+                   states[state], expected, categories[category], crime_reference, recorded or "",
+                   _local(recorded_at), cancellation, "; ".join(kinds[kind] for kind in errors.get(crime_id, []))]
 
     synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
-    return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv", header, rows())
+    return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv",
+                        CASE_EXPORT_HEADER, rows())
 
 
 def _local(moment):
