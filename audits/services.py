@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, Inspection, RecordingError
+from audits.signals import inspection_published
 from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction
 from forces.roles import can_edit_audits
 
@@ -57,6 +58,8 @@ def inspection_change_status(*, inspection, status, by):
         inspection.published_on = inspection.published_on or timezone.localdate()
     inspection.status = status
     inspection.save()
+    if status == Status.PUBLISHED:
+        inspection_published.send(sender=Inspection, inspection=inspection, by=by)
     return inspection
 
 

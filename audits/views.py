@@ -9,7 +9,8 @@ from audits.categories import OffenceCategory
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
 from forces.models import Force
-from forces.roles import Role, role_of
+from forces.roles import Role, can_edit_audits, role_of
+from recommendations.selectors import findings_for
 from forces.scoping import scope_of
 from reports.csv_export import csv_response
 
@@ -56,6 +57,10 @@ def inspection_detail(request, pk):
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
+            "findings": findings_for(request.user).filter(inspection=inspection).order_by("reference"),
+            "verdicts": inspection.verdicts.select_related("finding__inspection"),
+            "can_edit": can_edit_audits(request.user),
+            "today": timezone.localdate(),
         },
     )
 

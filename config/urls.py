@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("forces.urls")),
     path("", include("audits.urls")),
     path("", include("reports.urls")),
+    path("", include("recommendations.urls")),
 ]

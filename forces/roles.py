@@ -27,15 +27,20 @@ def _codenames(actions, app_models):
     return [(app, f"{action}_{model}") for app, model in app_models for action in actions]
 
 
+_FINDING_MODELS = [("recommendations", "finding"), ("recommendations", "verdict")]
+_TIMELINE_MODELS = [("recommendations", "followup"), ("recommendations", "evidence"), ("recommendations", "theme")]
+
 ROLE_PERMISSIONS = {
     Role.INSPECTOR: _codenames(["add", "change", "delete", "view"], [("audits", m) for m in _AUDIT_MODELS])
-    + _codenames(["view"], _REFERENCE_MODELS),
+    + _codenames(["add", "change", "view"], _FINDING_MODELS)
+    + _codenames(["view"], _REFERENCE_MODELS + _TIMELINE_MODELS),
     Role.FORCE_STAFF: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
     Role.MANAGER: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
-    Role.ADMINISTRATOR: _codenames(
+    Role.ADMINISTRATOR: _codenames(["view"], _TIMELINE_MODELS[:2])
+    + _codenames(
         ["add", "change", "delete", "view"],
         [("audits", m) for m in _AUDIT_MODELS]
-        + _REFERENCE_MODELS
+        + _REFERENCE_MODELS + _FINDING_MODELS + [("recommendations", "theme")]
         + [("forces", "forcemembership"), ("auth", "user"), ("auth", "group")],
     ),
 }

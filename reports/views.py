@@ -3,6 +3,7 @@ from django.http import Http404
 
 from audits.models import Inspection
 from forces.models import Force
+from recommendations.selectors import findings_for, status_summary
 from reports import selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
@@ -83,8 +84,10 @@ def force_report(request, slug, fmt=None):
                       preamble=[f"{force.name}", f"Interval: {options['method'].description}"])
     charts = [(trend, trend_chart([(tables.month(i.inspection.published_on) or "Unpublished", f)
                                    for i, f in trend.points])) for trend in trends if trend.points]
+    findings = findings_for(request.user).filter(inspection__force=force)
     return render(request, "reports/force.html", {
         **options, "force": force, "charts": charts, "tables": report_tables, "latest": latest,
+        "recommendations": status_summary(findings),
         "synthetic": any(f.inspection.sample_is_synthetic and f.has_cases for f in figures),
     })
 

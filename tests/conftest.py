@@ -9,8 +9,8 @@ from django.test import Client
 
 from forces.models import Force
 from forces.roles import Role
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, PublishedResultFactory, \
-    make_user, offence
+from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, EvidenceFactory, FindingFactory, \
+    InspectionFactory, PublishedResultFactory, make_user, offence
 
 
 @pytest.fixture
@@ -34,6 +34,12 @@ def people(forces):
     )
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Evidence files go to a temporary folder, never the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def world(forces, people):
     """Force A's inspection with one case holding a correctly recorded crime, a misclassified one and an
@@ -49,10 +55,13 @@ def world(forces, people):
     inspection_b = InspectionFactory(force=forces.b)
     case_b = CaseFactory(inspection=inspection_b, reference="GLO-B-0001")
     CrimeFactory(case=case_b)
+    finding = FindingFactory(inspection=inspection, reference="TVP-A-R1")
+    evidence = EvidenceFactory(follow_up__finding=finding, follow_up__author=people.staff_a)
+    finding_b = FindingFactory(inspection=inspection_b, reference="GLO-B-R1")
     return SimpleNamespace(
         forces=forces, people=people, inspection=inspection, case=case, recorded=recorded,
         misclassified=misclassified, unrecorded=unrecorded, published=published,
-        inspection_b=inspection_b, case_b=case_b,
+        inspection_b=inspection_b, case_b=case_b, finding=finding, evidence=evidence, finding_b=finding_b,
     )
 
 

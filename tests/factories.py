@@ -3,10 +3,12 @@ from datetime import date, datetime, timedelta
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult, RecordingError
 from forces.models import Force, ForceMembership
+from recommendations.models import Evidence, Finding, FollowUp
 
 
 def offence(name):
@@ -71,3 +73,36 @@ class PublishedResultFactory(factory.django.DjangoModelFactory):
     category = "all_crime"
     rate = "80.40"
     interval = "1.75"
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    inspection = factory.SubFactory(InspectionFactory)
+    kind = Finding.Kind.RECOMMENDATION
+    reference = factory.Sequence(lambda n: f"R{n}")
+    text = "Make sure every crime reported is recorded within 24 hours."
+    timescale = Finding.Timescale.THREE_MONTHS
+    due_on = date(2024, 12, 31)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    finding = factory.SubFactory(FindingFactory)
+    author = factory.LazyFunction(lambda: make_user(f"author-{FollowUp.objects.count()}", None))
+    comment = "Action plan agreed by the chief officer group."
+    version = 1
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    follow_up = factory.SubFactory(FollowUpFactory)
+    file = factory.LazyFunction(lambda: SimpleUploadedFile("plan.pdf", b"%PDF-1.4 Thames Valley action plan"))
+    original_name = "Thames Valley action plan.pdf"
+    content_type = "application/pdf"
+    size = 34

@@ -8,18 +8,25 @@ from django.urls import reverse
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
 from forces.models import Force, RecordedCrimeVolume
 from forces.scoping import ScopedQuerySet
+from recommendations.models import Evidence, Finding, FollowUp, Verdict
 from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
 
-A_MARKERS = ["Thames Valley", "TVP-A-0001"]
+A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
-LIST_PAGES = [("audits:home", {}), ("forces:list", {}), ("reports:overview", {})] + [
+LIST_PAGES = [("audits:home", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
+              ("recommendations:list_csv", {}), ("recommendations:overdue", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
 ]
 # Pages for inspectors and administrators only: 403 for everyone else.
 EDITOR_PAGES = [("forces:prc_upload", {})]
+
+
+def editor_pages(world):
+    return EDITOR_PAGES + [("recommendations:create", {"inspection_pk": world.inspection.pk}),
+                           ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
 # Pages that are not about force data at all.
 NEUTRAL_PAGES = {"login", "logout", "favicon", "forces:health"}
 
@@ -33,6 +40,8 @@ def object_pages(world):
         ("audits:case", {"pk": world.case.pk}),
         ("reports:force", {"slug": world.forces.a.slug}),
         ("reports:inspection", {"pk": world.inspection.pk}),
+        ("recommendations:finding", {"pk": world.finding.pk}),
+        ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
     ]
     for fmt in ("csv", "xlsx", "pdf"):
         pages += [("reports:force_export", {"slug": world.forces.a.slug, "fmt": fmt}),
@@ -48,6 +57,7 @@ def admin_objects(world):
         AuditedCrime: world.misclassified,
         RecordingError: world.misclassified.errors.get(),
         PublishedResult: world.published,
+        Finding: world.finding,
         Force: world.forces.a,
         RecordedCrimeVolume: RecordedCrimeVolume.objects.create(
             force=world.forces.a, period_end="2024-06-30", category="all_crime", count=1000, source="test"),
@@ -99,7 +109,7 @@ def xlsx_text(content):
 
 
 def test_every_url_of_the_project_is_walked(world):
-    covered = ({name for name, _ in LIST_PAGES + EDITOR_PAGES + object_pages(world)} | NEUTRAL_PAGES
+    covered = ({name for name, _ in LIST_PAGES + editor_pages(world) + object_pages(world)} | NEUTRAL_PAGES
                | set(admin_urls(world)))
     admin_only = {"admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
                   "admin:jsi18n", "admin:auth_user_password_change"}
@@ -128,7 +138,7 @@ def test_lists_show_nothing_of_force_a(world, client_for, who):
 @pytest.mark.parametrize("who", ["staff_b", "staff_a", "manager", "manager_b", "nobody"])
 def test_only_inspectors_and_administrators_reach_editor_pages(world, client_for, who):
     client = client_for(getattr(world.people, who))
-    for name, kwargs in EDITOR_PAGES:
+    for name, kwargs in editor_pages(world):
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 403, name
         assert client.post(reverse(name, kwargs=kwargs)).status_code == 403, name
 
@@ -166,7 +176,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_everywhere(world, client):
 def test_for_user_scopes_every_force_owned_model(world):
     scoped_models = [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
     assert {Force, Inspection, AuditedCase, AuditedCrime, RecordingError, PublishedResult,
-            RecordedCrimeVolume} <= set(scoped_models)
+            RecordedCrimeVolume, Finding, FollowUp, Evidence, Verdict} <= set(scoped_models)
     people = world.people
     for model in scoped_models:
         rows = model._default_manager

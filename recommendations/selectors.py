@@ -1,0 +1,58 @@
+"""Reads of findings for pages and exports. Every queryset starts from ``for_user``."""
+
+from datetime import timedelta
+
+from django.db.models import Count, F, Q
+
+from recommendations.models import Evidence, Finding, FollowUp, Verdict
+from recommendations.services import today
+
+# Days overdue, as (label, lowest, highest); None is open-ended.
+AGEING_BANDS = [("1 to 30 days", 1, 30), ("31 to 90 days", 31, 90), ("91 to 180 days", 91, 180),
+                ("over 180 days", 181, None)]
+
+
+def findings_for(user):
+    return Finding.objects.for_user(user).select_related("inspection__force", "parent")
+
+
+def timeline(finding, user):
+    return (FollowUp.objects.visible_to(user).filter(finding=finding).select_related("author")
+            .prefetch_related("evidence"))
+
+
+def verdicts_on(finding, user):
+    return Verdict.objects.for_user(user).filter(finding=finding).select_related("inspection")
+
+
+def evidence_for(user, finding_id, evidence_id):
+    return Evidence.objects.visible_to(user).select_related("follow_up").get(
+        pk=evidence_id, follow_up__finding_id=finding_id)
+
+
+def ageing_by_force(user):
+    """Per force: open findings, how many are overdue and by how long. One aggregate query."""
+    day = today()
+    overdue_days = {}
+    for label, lowest, highest in AGEING_BANDS:
+        window = Q(due_on__lte=day - timedelta(days=lowest))
+        if highest is not None:
+            window &= Q(due_on__gte=day - timedelta(days=highest))
+        overdue_days[label] = window
+    aggregates = {"open": Count("id"), "overdue": Count("id", filter=Q(due_on__lt=day))}
+    aggregates.update({f"band_{i}": Count("id", filter=window) for i, window in enumerate(overdue_days.values())})
+    rows = (Finding.objects.for_user(user).open()
+            .values(force_name=F("inspection__force__name"), force_slug=F("inspection__force__slug"))
+            .annotate(**aggregates).order_by("-overdue", "force_name"))
+    return [{**row, "bands": [row[f"band_{i}"] for i in range(len(AGEING_BANDS))]} for row in rows]
+
+
+def status_summary(findings):
+    """Counts by status and overdue for a queryset of findings (force report summary)."""
+    day = today()
+    counts = findings.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(status__in=Finding.OPEN_STATUSES, due_on__lt=day)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in Finding.Status},
+    )
+    return counts

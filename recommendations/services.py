@@ -1,0 +1,215 @@
+"""Writes to findings and their follow-up. One place owns who may move a finding from which status to
+which, locks the finding against lost updates and keeps the timeline append-only."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import Inspection
+from forces.roles import Role, can_edit_audits, role_of
+from recommendations.evidence import validate_evidence
+from recommendations.models import Evidence, Finding, FollowUp, Verdict
+
+Status = Finding.Status
+Kind = Finding.Kind
+OPEN = {Status.OPEN, Status.IN_PROGRESS, Status.IMPLEMENTED}
+PCC_RESPONSE_DAYS = 56
+
+
+@dataclass(frozen=True)
+class Transition:
+    roles: frozenset
+    needs_reason: bool = False
+    kinds: frozenset | None = None  # None: any kind of finding
+    needs_successor: bool = False
+
+
+FORCE = frozenset({Role.FORCE_STAFF})
+INSPECTORATE = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
+
+TRANSITIONS = {
+    (Status.OPEN, Status.IN_PROGRESS): Transition(FORCE),
+    (Status.OPEN, Status.IMPLEMENTED): Transition(FORCE),
+    (Status.IN_PROGRESS, Status.IMPLEMENTED): Transition(FORCE),
+    (Status.IMPLEMENTED, Status.COMPLETE): Transition(INSPECTORATE),
+    (Status.IMPLEMENTED, Status.IN_PROGRESS): Transition(INSPECTORATE, needs_reason=True),
+    **{(start, Status.DISCHARGED): Transition(INSPECTORATE, kinds=frozenset({Kind.CAUSE_OF_CONCERN}))
+       for start in OPEN},
+    **{(start, Status.SUPERSEDED): Transition(INSPECTORATE, needs_successor=True) for start in OPEN},
+}
+
+
+def allowed_statuses(finding, user):
+    """The statuses this user may move this finding to now."""
+    role = role_of(user)
+    return [
+        to for (start, to), rule in TRANSITIONS.items()
+        if start == finding.status and role in rule.roles and (rule.kinds is None or finding.kind in rule.kinds)
+    ]
+
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_date(published_on, timescale, given=None):
+    if timescale == Finding.Timescale.DATE:
+        return given
+    if published_on is None:
+        return None
+    return {
+        Finding.Timescale.IMMEDIATELY: published_on,
+        Finding.Timescale.THREE_MONTHS: add_months(published_on, 3),
+        Finding.Timescale.SIX_MONTHS: add_months(published_on, 6),
+        Finding.Timescale.PCC_56_DAYS: published_on + timedelta(days=PCC_RESPONSE_DAYS),
+    }[timescale]
+
+
+def _ensure_inspectorate(user):
+    if not can_edit_audits(user):
+        raise PermissionDenied("Only inspectors write findings and verdicts.")
+
+
+def validate_finding(finding):
+    """Rules a check constraint cannot see: the parent is a cause of concern of the same inspection."""
+    if finding.parent_id:
+        parent = finding.parent
+        if parent.kind != Kind.CAUSE_OF_CONCERN or parent.inspection_id != finding.inspection_id:
+            raise ValidationError({"parent": "A recommendation can only sit under a cause of concern of the same "
+                                             "inspection."})
+
+
+@transaction.atomic
+def finding_save(*, finding, by, themes=None):
+    """Create or change a finding's wording, timescale or owner (inspectors only)."""
+    _ensure_inspectorate(by)
+    validate_finding(finding)
+    finding.due_on = due_date(finding.inspection.published_on, finding.timescale, finding.due_on)
+    if finding.pk:
+        finding.version += 1
+    finding.full_clean()
+    finding.save()
+    if themes is not None:
+        finding.themes.set(themes)
+    return finding
+
+
+def schedule_findings(sender=None, *, inspection, by=None, **kwargs):
+    """On publication: work out every due date and open the commissioner's 56-day response."""
+    for finding in inspection.findings.exclude(timescale=Finding.Timescale.DATE):
+        finding.due_on = due_date(inspection.published_on, finding.timescale)
+        finding.save(update_fields=["due_on", "updated_at"])
+    Finding.objects.get_or_create(
+        inspection=inspection, reference="PCC response",
+        defaults={
+            "kind": Kind.PCC_RESPONSE, "owner": Finding.Owner.PCC, "timescale": Finding.Timescale.PCC_56_DAYS,
+            "due_on": due_date(inspection.published_on, Finding.Timescale.PCC_56_DAYS),
+            "text": "The police and crime commissioner must publish a response to this report within 56 days of "
+                    "its publication.",
+        },
+    )
+
+
+class FindingConflict(ValidationError):
+    """Someone else changed the finding after this user loaded it."""
+
+    def __init__(self, changes):
+        self.changes = changes
+        super().__init__(
+            "Someone else changed this finding while you were writing. Nothing you entered was saved: read what "
+            "changed below, then submit your update again if it still applies."
+        )
+
+
+@transaction.atomic
+def finding_update(*, finding_id, by, expected_version, status="", comment="", internal=False, files=(),
+                   superseded_by=None):
+    """Post an update to a finding's timeline: a comment, evidence files and, if allowed, a status change."""
+    try:
+        finding = Finding.objects.for_user(by).select_for_update().get(pk=finding_id)
+    except Finding.DoesNotExist:
+        raise PermissionDenied("You cannot update this finding.") from None
+    role = role_of(by)
+    if role not in (Role.FORCE_STAFF, Role.INSPECTOR, Role.ADMINISTRATOR):
+        raise PermissionDenied("Your role cannot update findings.")
+    if finding.version != int(expected_version):
+        changes = list(FollowUp.objects.visible_to(by).filter(finding=finding, version__gt=expected_version)
+                       .select_related("author"))
+        raise FindingConflict(changes)
+
+    comment = (comment or "").strip()
+    if internal and role == Role.FORCE_STAFF:
+        raise ValidationError("Force staff cannot write internal inspectorate notes.")
+    status_from = finding.status
+    if status:
+        rule = TRANSITIONS.get((finding.status, status))
+        if status not in allowed_statuses(finding, by) or rule is None:
+            raise ValidationError(
+                f"You cannot move a {finding.get_kind_display().lower()} from "
+                f"“{finding.get_status_display()}” to “{Status(status).label}”."
+            )
+        if rule.needs_reason and not comment:
+            raise ValidationError("Say why the finding goes back: the force sees your reason.")
+        if rule.needs_successor:
+            _check_successor(finding, superseded_by)
+            finding.superseded_by = superseded_by
+        finding.status = status
+    elif not comment and not files:
+        raise ValidationError("Write an update, attach evidence or change the status.")
+    for upload in files:
+        validate_evidence(upload)
+
+    finding.version += 1
+    finding.save()
+    entry = FollowUp.objects.create(
+        finding=finding, author=by, status_from=status_from if status else "", status_to=status or "",
+        comment=comment, visibility=FollowUp.Visibility.INTERNAL if internal else FollowUp.Visibility.FORCE,
+        version=finding.version,
+    )
+    for upload in files:
+        Evidence.objects.create(follow_up=entry, file=upload, original_name=upload.name[:200],
+                                content_type=getattr(upload, "content_type", "") or "", size=upload.size)
+    return entry
+
+
+def _check_successor(finding, successor):
+    if successor is None:
+        raise ValidationError("Choose the later finding that supersedes this one.")
+    later = successor.inspection
+    if (later.force_id != finding.inspection.force_id or successor.pk == finding.pk
+            or not later.published_on or not finding.inspection.published_on
+            or later.published_on <= finding.inspection.published_on):
+        raise ValidationError("A finding is superseded by a finding of a later inspection of the same force.")
+
+
+@transaction.atomic
+def verdict_record(*, inspection, finding, outcome, comment, by):
+    """A later inspection's verdict on an earlier inspection's finding."""
+    _ensure_inspectorate(by)
+    earlier = finding.inspection
+    if earlier.force_id != inspection.force_id or earlier.pk == inspection.pk or (
+            earlier.published_on and inspection.published_on and earlier.published_on >= inspection.published_on):
+        raise ValidationError("A verdict is given on a finding of an earlier inspection of the same force.")
+    verdict, _ = Verdict.objects.update_or_create(
+        inspection=inspection, finding=finding,
+        defaults={"outcome": Verdict.Outcome(outcome), "comment": comment.strip(), "recorded_by": by},
+    )
+    return verdict
+
+
+def earlier_findings(inspection):
+    """Findings of the same force's earlier inspections, for carry-over verdicts."""
+    earlier = Inspection.objects.filter(force_id=inspection.force_id).exclude(pk=inspection.pk)
+    if inspection.published_on:
+        earlier = earlier.filter(published_on__lt=inspection.published_on)
+    return Finding.objects.filter(inspection__in=earlier).select_related("inspection")
+
+
+def today():
+    return timezone.localdate()
