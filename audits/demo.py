@@ -20,6 +20,7 @@ from audits.rules import ErrorKind
 from audits.categories import ReportCategory
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
+from recommendations.demo import load_demo_findings
 
 DEMO_PASSWORD = "demo"
 
@@ -101,6 +102,7 @@ def load_demo():
     ensure_demo_volumes()
     users = ensure_demo_users()
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
+    load_demo_findings(users)
     return users, made
 
 

@@ -56,7 +56,10 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args, statuses=(), can_write_internal=False, successors=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Keep the status as it is")] + [
+        # Any status passes the form, so that a refused change gets the service's explanation;
+        # the select offers only the changes this user may make now.
+        self.fields["status"].choices = [("", "Keep the status as it is")] + list(Finding.Status.choices)
+        self.fields["status"].widget.choices = [("", "Keep the status as it is")] + [
             (status, Finding.Status(status).label) for status in statuses]
         if not can_write_internal:
             del self.fields["internal"]

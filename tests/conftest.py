@@ -74,3 +74,15 @@ def signed_in(user):
 @pytest.fixture
 def client_for():
     return signed_in
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests empty the database afterwards; reload what migrations load (idempotent)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
+    importlib.import_module("audits.migrations.0002_offence_classification").load_offences(apps, None)
+    importlib.import_module("recommendations.migrations.0002_themes").load_themes(apps, None)

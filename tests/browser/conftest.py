@@ -60,11 +60,5 @@ def autocomplete(page, select_id, choice):
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """Transactional tests empty the database afterwards; reload what migrations load (idempotent)."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
-    importlib.import_module("audits.migrations.0002_offence_classification").load_offences(apps, None)
+def _reference_data(reference_data):
+    """Browser tests run in real transactions: reload the reference data each needs."""
