@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime
-from audits.rules import ErrorKind
+from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import error_kinds_problems
 
 
@@ -23,16 +23,9 @@ class AuditedCaseForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        inspection, reported_at = cleaned.get("inspection"), cleaned.get("reported_at")
-        if inspection and reported_at:
-            start, end = inspection.audit_period_start, inspection.audit_period_end
-            day = reported_at.date()
-            if (start and day < start) or (end and day > end):
-                self.add_error(
-                    "reported_at",
-                    f"The report date must fall within the audit period "
-                    f"({start:%d/%m/%Y} to {end:%d/%m/%Y}).",
-                )
+        inspection = cleaned.get("inspection")
+        if inspection and (problem := report_date_problem(inspection, cleaned.get("reported_at"))):
+            self.add_error("reported_at", problem)
         return cleaned
 
 
@@ -76,9 +69,8 @@ class AuditedCrimeFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
                 continue
-            recorded_at = form.cleaned_data.get("recorded_at")
-            if reported_at and recorded_at and recorded_at < reported_at:
-                form.add_error("recorded_at", "A crime cannot be recorded before it was reported.")
+            if problem := recording_time_problem(reported_at, form.cleaned_data.get("recorded_at")):
+                form.add_error("recorded_at", problem)
 
 
 class QueryReasonForm(forms.Form):

@@ -265,6 +265,10 @@ class AuditedCrime(models.Model):
     def is_cancelled(self):
         return bool(self.cancellation_code)
 
+    @property
+    def error_kinds(self):
+        return [error.kind for error in self.errors.all()]
+
 
 class RecordingError(models.Model):
     """Something the force got wrong with an audited crime. A crime may have several, one of each kind."""

@@ -47,3 +47,21 @@ def error_contradiction(kind, *, recorded, cancelled):
     if fits:
         return None
     return f"“{ErrorKind(kind).label}” can only be recorded against {needs.label}."
+
+
+def report_date_problem(inspection, reported_at):
+    """Why a case's report time cannot belong to this inspection, or None."""
+    start, end = inspection.audit_period_start, inspection.audit_period_end
+    if not reported_at or not (start or end):
+        return None
+    day = reported_at.date()
+    if (start and day < start) or (end and day > end):
+        return (f"The report date must fall within the audit period ({start:%d/%m/%Y} to {end:%d/%m/%Y})."
+                if start and end else "The report date must fall within the audit period.")
+    return None
+
+
+def recording_time_problem(reported_at, recorded_at):
+    if reported_at and recorded_at and recorded_at < reported_at:
+        return "A crime cannot be recorded before it was reported."
+    return None

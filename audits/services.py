@@ -10,7 +10,8 @@ from django.utils import timezone
 from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, Inspection, RecordingError
 from audits.signals import inspection_published
-from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction
+from audits.rules import (LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem,
+                          report_date_problem)
 from forces.roles import can_edit_audits
 
 Status = Inspection.Status
@@ -37,6 +38,14 @@ def ensure_unlocked(inspection):
 
 
 # Inspections -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_save(*, inspection, by):
+    ensure_can_edit(by)
+    inspection.full_clean()
+    inspection.save()
+    return inspection
 
 
 @transaction.atomic
@@ -74,6 +83,46 @@ def case_save(*, case, by):
     if case.pk is None and case.auditor_id is None:
         case.auditor = by
     case.save()
+    return case
+
+
+@transaction.atomic
+def case_write(*, case, crimes, by):
+    """Create or replace a case with exactly these crimes, each given as (AuditedCrime, error kinds):
+    crimes of the case not listed are deleted. All or nothing; every rule as in the admin."""
+    problems = {}
+    if problem := report_date_problem(case.inspection, case.reported_at):
+        problems["reported_at"] = [problem]
+    crime_problems = []
+    for crime, kinds in crimes:
+        found = []
+        if problem := recording_time_problem(case.reported_at, crime.recorded_at):
+            found.append(problem)
+        found += error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
+        try:
+            crime.full_clean(exclude=["case"])
+        except ValidationError as error:
+            found += error.messages
+        crime_problems.append(found)
+    if any(crime_problems):
+        problems["crimes"] = [{"non_field_errors": found} if found else {} for found in crime_problems]
+    try:
+        case.full_clean(exclude=["auditor", "submitted_by", "moderated_by"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    changed = case.pk is not None
+    case_save(case=case, by=by)
+    keep = {crime.pk for crime, _ in crimes if crime.pk}
+    for old in case.crimes.exclude(pk__in=keep):
+        old.delete()
+    for crime, kinds in crimes:
+        crime.case = case
+        crime_save(crime=crime, kinds=kinds, by=by)
+    if changed:
+        case_return_to_draft_if_moderated(case)
     return case
 
 

@@ -6,6 +6,7 @@ from forces import views as forces_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("favicon.ico", forces_views.favicon, name="favicon"),
@@ -14,3 +15,5 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("recommendations.urls")),
 ]
+
+handler404 = "config.api.not_found"

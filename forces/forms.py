@@ -20,3 +20,12 @@ class PrcUploadForm(forms.Form):
         if upload.size > MAX_PRC_FILE_BYTES:
             raise forms.ValidationError("The file is larger than 50 MB.")
         return upload
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=80, help_text="What will use it, e.g. “Force audit spreadsheet”.")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after", coerce=int, initial=90,
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "1 year")],
+    )
+    read_only = forms.BooleanField(label="Read only (cannot change anything)", required=False, initial=True)

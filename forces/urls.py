@@ -8,5 +8,7 @@ urlpatterns = [
     path("forces/", views.force_list, name="list"),
     path("forces/<slug:slug>/", views.force_detail, name="detail"),
     path("recorded-crime/import/", views.prc_upload, name="prc_upload"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("healthz", views.health, name="health"),
 ]

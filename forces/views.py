@@ -1,14 +1,17 @@
 from django.contrib.auth.decorators import login_not_required
 from django.contrib import messages
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.views.decorators.http import require_POST
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 
 from audits.selectors import inspections_for
-from forces.forms import PrcUploadForm
+from forces.forms import ApiTokenForm, PrcUploadForm
 from forces.models import Force, RecordedCrimeVolume
 from forces.prc import PrcImportError, import_prc
 from forces.roles import audit_editors_only
+from forces.tokens import token_create, token_revoke
 
 
 def force_list(request):
@@ -56,3 +59,28 @@ def prc_upload(request):
     volumes = (RecordedCrimeVolume.objects.for_user(request.user).select_related("force")
                .order_by("-period_end", "force__name", "category")[:200])
     return render(request, "forces/prc_upload.html", {"form": form, "problems": problems, "volumes": volumes})
+
+
+def api_tokens(request):
+    """The user's own API tokens: create (shown once), list, revoke."""
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_token = token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiTokenForm()
+    tokens = request.user.api_tokens.all()
+    return render(request, "forces/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@require_POST
+def api_token_revoke(request, pk):
+    try:
+        token_revoke(user=request.user, token_id=pk)
+    except ValidationError:
+        raise Http404 from None
+    messages.success(request, "Token revoked: it no longer works.")
+    return redirect("forces:api_tokens")

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from audits.models import Inspection
+from forces.filters import ScopedChoiceFilter, ScopedSlugChoiceFilter
 from forces.models import Force
 from recommendations.models import Finding, Theme
 from recommendations.services import today
@@ -28,9 +29,10 @@ class FindingFilterForm(forms.Form):
 
 
 class FindingFilter(django_filters.FilterSet):
-    force = django_filters.ModelChoiceFilter(field_name="inspection__force", queryset=visible_forces,
-                                             to_field_name="slug", empty_label="All forces")
-    inspection = django_filters.ModelChoiceFilter(queryset=visible_inspections, empty_label="Any inspection")
+    force = ScopedSlugChoiceFilter(field_name="inspection__force__slug", queryset=visible_forces,
+                                   empty_label="All forces")
+    inspection = ScopedChoiceFilter(field_name="inspection_id", queryset=visible_inspections,
+                                    empty_label="Any inspection")
     kind = django_filters.ChoiceFilter(choices=Finding.Kind.choices, empty_label="Any kind")
     status = django_filters.ChoiceFilter(choices=Finding.Status.choices, empty_label="Any status")
     theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), empty_label="Any theme")

@@ -1,0 +1,257 @@
+"""API for inspections, audited cases (with their crimes and recording errors in one request),
+published results and computed results. Same FilterSets, services and scoping as the pages."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from audits import services
+from config.api_fields import SlugField
+from audits.filters import AuditedCaseFilter
+from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult
+from audits.rules import ErrorKind
+from forces.api_auth import AuditEditorsWrite
+from forces.models import Force
+from reports.filters import OverviewFilter
+from reports.results import results_for
+from reports.statistics import IntervalMethod
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    force = SlugField(slug_field="slug", queryset=Force.objects.all())
+
+    class Meta:
+        model = Inspection
+        fields = ["id", "force", "kind", "previous_inspection", "audit_period_start", "audit_period_end",
+                  "fieldwork_start", "fieldwork_end", "published_on", "status", "grade", "report_reference", "notes",
+                  "sample_is_synthetic"]
+        read_only_fields = ["status", "sample_is_synthetic"]
+        validators = []  # the model's own validation runs in the service
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["force"].queryset = Force.objects.for_user(request.user)
+            self.fields["previous_inspection"].queryset = Inspection.objects.for_user(request.user)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Inspection.Status.choices)
+
+
+class CrimeSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Give it to keep an existing crime; leave it out to add one.")
+    expected_offence = SlugField(slug_field="name", queryset=OffenceSubgroup.objects.all())
+    recorded_offence = SlugField(slug_field="name", queryset=OffenceSubgroup.objects.all(),
+                                                    allow_null=True, required=False)
+    errors = serializers.ListField(child=serializers.ChoiceField(choices=ErrorKind.choices), required=False,
+                                   source="error_kinds",
+                                   help_text="Recording errors; “recorded_late” is derived when both times are given.")
+
+    class Meta:
+        model = AuditedCrime
+        fields = ["id", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
+                  "cancellation_code", "errors"]
+
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    crimes = CrimeSerializer(many=True)
+    auditor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditedCase
+        fields = ["id", "inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
+                  "modern_slavery", "notes", "auditor", "moderation_state", "query_reason", "crimes"]
+        read_only_fields = ["inspection", "auditor", "moderation_state", "query_reason"]
+        validators = []
+
+    def validate_crimes(self, crimes):
+        if not crimes:
+            raise serializers.ValidationError("A case needs at least one audited crime.")
+        return crimes
+
+    def save_case(self, case):
+        data = dict(self.validated_data)
+        crimes_data = data.pop("crimes")
+        for name, value in data.items():
+            setattr(case, name, value)
+        existing = {crime.pk: crime for crime in case.crimes.all()} if case.pk else {}
+        crimes = []
+        for item in crimes_data:
+            item = dict(item)
+            kinds = item.pop("error_kinds", [])
+            crime_id = item.pop("id", None)
+            if crime_id is not None and crime_id not in existing:
+                raise serializers.ValidationError({"crimes": [f"Crime {crime_id} is not one of this case's crimes."]})
+            crime = existing.get(crime_id) or AuditedCrime()
+            for name in ("force_crime_reference", "recorded_at", "cancellation_code", "recorded_offence"):
+                setattr(crime, name, item.get(name, "" if name in ("force_crime_reference", "cancellation_code")
+                                              else None))
+            crime.expected_offence = item["expected_offence"]
+            crimes.append((crime, kinds))
+        return services.case_write(case=case, crimes=crimes, by=self.context["request"].user)
+
+
+def cases_queryset(user):
+    return (AuditedCase.objects.for_user(user).select_related("inspection", "auditor")
+            .prefetch_related("crimes__errors", "crimes__expected_offence", "crimes__recorded_offence"))
+
+
+class ResultSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    label = serializers.CharField()
+    audited = serializers.IntegerField()
+    recorded = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="0 to 1.")
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    margin = serializers.FloatField(allow_null=True, help_text="Half the interval's width: the published “±”.")
+    interval_method = serializers.CharField()
+    recorded_within_24_hours = serializers.FloatField(allow_null=True)
+    errors = serializers.DictField(child=serializers.IntegerField())
+
+
+class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = InspectionSerializer
+    filterset_class = OverviewFilter
+    ordering_fields = ["published_on", "audit_period_end", "force__name"]
+    ordering = ["-published_on", "-id"]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+
+    def get_queryset(self):
+        return Inspection.objects.for_user(self.request.user).select_related("force")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.inspection_save(inspection=Inspection(**serializer.validated_data),
+                                                       by=self.request.user)
+
+    def perform_update(self, serializer):
+        inspection = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(inspection, name, value)
+        services.inspection_save(inspection=inspection, by=self.request.user)
+
+    @extend_schema(request=StatusChangeSerializer, responses=InspectionSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Move the inspection on (planned → fieldwork → moderation → published), or reopen it."""
+        inspection = self.get_object()
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        inspection = services.inspection_change_status(inspection=inspection, status=serializer.validated_data["status"],
+                                                       by=request.user)
+        return Response(InspectionSerializer(inspection, context={"request": request}).data)
+
+    @extend_schema(responses=ResultSerializer(many=True), filters=False,
+                   parameters=[OpenApiParameter("interval", str, enum=[m.key for m in IntervalMethod],
+                                                description="Interval method; the published normal one by default.")])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def results(self, request, pk=None):
+        """Results computed from the audited cases, per category and flag (read only)."""
+        inspection = self.get_object()
+        method = IntervalMethod.from_key(request.query_params.get("interval"))
+        results = results_for([inspection.pk], method)[inspection.pk]
+        return Response(ResultSerializer([
+            {"category": r.group.key, "label": r.group.label, "audited": r.audited, "recorded": r.recorded,
+             "rate": r.estimate.rate, "low": r.estimate.low, "high": r.estimate.high, "margin": r.estimate.margin,
+             "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors}
+            for r in results.categories + results.flags
+        ], many=True).data)
+
+
+class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The audited cases of one inspection, filtered like the inspection page's list."""
+
+    serializer_class = CaseSerializer
+    filterset_class = AuditedCaseFilter
+    ordering_fields = ["reference", "reported_at"]
+    ordering = ["reference"]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+
+    def inspection(self):
+        return get_object_or_404(Inspection.objects.for_user(self.request.user), pk=self.kwargs["inspection_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditedCase.objects.none()
+        return cases_queryset(self.request.user).filter(inspection=self.inspection())
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = serializer.save_case(AuditedCase(inspection=self.inspection()))
+        return Response(CaseSerializer(cases_queryset(request.user).get(pk=case.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                  viewsets.GenericViewSet):
+    serializer_class = CaseSerializer
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+    filter_backends = []
+
+    def get_queryset(self):
+        return cases_queryset(self.request.user)
+
+    @transaction.atomic
+    def update(self, request, *args, **kwargs):
+        """Replace the case and its crimes (PUT). PATCH may leave crimes out to keep them."""
+        case = self.get_object()
+        partial = kwargs.get("partial", False)
+        data = request.data
+        if partial and "crimes" not in data:
+            data = {**CaseSerializer(case).data, **data}
+        serializer = self.get_serializer(case, data=data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save_case(case)
+        return Response(CaseSerializer(cases_queryset(request.user).get(pk=case.pk)).data)
+
+    def perform_destroy(self, case):
+        services.case_delete(case=case, by=self.request.user)
+
+    def _moderate(self, request, service, **extra):
+        case = service(case=self.get_object(), by=request.user, **extra)
+        return Response(CaseSerializer(cases_queryset(request.user).get(pk=case.pk)).data)
+
+    @extend_schema(request=None, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit for moderation."""
+        return self._moderate(request, services.case_submit)
+
+    @extend_schema(request=None, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def agree(self, request, pk=None):
+        """Agree in moderation (not by the case's own author)."""
+        return self._moderate(request, services.case_agree)
+
+    @extend_schema(request=inline_serializer("QueryReason", {"reason": serializers.CharField()}),
+                   responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def query(self, request, pk=None):
+        """Query in moderation, with a reason (not by the case's own author)."""
+        return self._moderate(request, services.case_query, reason=str(request.data.get("reason", "")))
+
+
+class PublishedResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublishedResult
+        fields = ["id", "inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
+                  "additional_recorded_per_year"]
+
+
+class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PublishedResultSerializer
+    filterset_fields = {"inspection_id": ["exact"], "category": ["exact"]}
+    ordering_fields = ["inspection_id", "category"]
+    ordering = ["inspection_id", "category"]
+
+    def get_queryset(self):
+        return PublishedResult.objects.for_user(self.request.user)

@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from audits.api import CaseViewSet, InspectionCaseViewSet, InspectionViewSet, PublishedResultViewSet
+from config.api import api_urls
+from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
+from recommendations.api import FindingViewSet, FollowUpViewSet
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_root_view = False
+
+
+router = Router()
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("forces", ForceViewSet, basename="force")
+router.register("recorded-crime-volumes", RecordedCrimeVolumeViewSet, basename="volume")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register(r"inspections/(?P<inspection_pk>\d+)/cases", InspectionCaseViewSet, basename="inspection-case")
+router.register("cases", CaseViewSet, basename="case")
+router.register("published-results", PublishedResultViewSet, basename="published-result")
+router.register("findings", FindingViewSet, basename="finding")
+router.register(r"findings/(?P<finding_pk>\d+)/follow-ups", FollowUpViewSet, basename="follow-up")
+
+urlpatterns = api_urls(router) + [
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+]
