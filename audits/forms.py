@@ -77,3 +77,16 @@ class QueryReasonForm(forms.Form):
     reason = forms.CharField(
         label="Why are these cases queried?", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ChallengeForm(forms.Form):
+    reason = forms.CharField(label="Why is this error wrong?", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text="Give references and codes, not names or narrative.")
+
+
+class ChallengeResolveForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decision", choices=[
+        ("upheld", "Uphold: the error stands"), ("withdrawn", "Withdraw: remove the error")])
+    note = forms.CharField(label="Reason for the decision", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

@@ -331,3 +331,43 @@ class PublishedResult(models.Model):
 
     def __str__(self):
         return f"{self.inspection}: {self.get_category_display()}"
+
+
+class Challenge(models.Model):
+    """Force staff dispute a recording error before publication; an inspector upholds or withdraws it.
+    Withdrawing deletes the error (its history keeps it), so the challenge keeps what it was about."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld (the error stands)"
+        WITHDRAWN = "withdrawn", "Withdrawn (the error was removed)"
+
+    case = models.ForeignKey(AuditedCase, on_delete=models.CASCADE, related_name="challenges")
+    error = models.ForeignKey(RecordingError, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="challenges")
+    error_kind = models.CharField(max_length=30, choices=ErrorKind.choices)
+    offence = models.CharField(max_length=100, help_text="The offence the disputed error was recorded against.")
+    reason = models.TextField(max_length=2000)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(max_length=2000, blank=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("case__inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["error"], condition=Q(status="open"), name="one_open_challenge_per_error"),
+            models.CheckConstraint(condition=~Q(reason=""), name="challenge_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Challenge to {self.get_error_kind_display().lower()} on {self.case}"
+
+    def get_absolute_url(self):
+        return reverse("audits:challenge", args=[self.pk])

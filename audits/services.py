@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.locking import LOCKED_MESSAGE
-from audits.models import AuditedCase, Inspection, RecordingError
+from audits.models import AuditedCase, Challenge, Inspection, RecordingError
 from audits.signals import inspection_published
 from audits.rules import (LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem,
                           report_date_problem)
@@ -58,6 +58,10 @@ def inspection_change_status(*, inspection, status, by):
             f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
         )
     if status == Status.PUBLISHED:
+        challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
+        if challenged:
+            raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
+                                  "resolve every challenge before the inspection is published.")
         unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
         if unfinished:
             raise ValidationError(

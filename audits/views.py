@@ -95,4 +95,8 @@ def _local(moment):
 
 def case_detail(request, pk):
     case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
-    return render(request, "audits/case_detail.html", {"case": case, "crimes": selectors.case_crimes(case)})
+    return render(request, "audits/case_detail.html", {
+        "case": case, "crimes": selectors.case_crimes(case),
+        "challenges": case.challenges.select_related("raised_by"),
+        "can_challenge": role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked,
+    })

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
+from audits.models import Challenge
 from forces.models import Force
 from forces.roles import Role
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, EvidenceFactory, FindingFactory, \
@@ -58,10 +59,13 @@ def world(forces, people):
     finding = FindingFactory(inspection=inspection, reference="TVP-A-R1")
     evidence = EvidenceFactory(follow_up__finding=finding, follow_up__author=people.staff_a)
     finding_b = FindingFactory(inspection=inspection_b, reference="GLO-B-R1")
+    challenge = Challenge.objects.create(case=case, error=misclassified.errors.get(), error_kind="misclassified",
+                                         offence="Rape", reason="Recorded as rape under TVP-A-CR9", raised_by=people.staff_a)
     return SimpleNamespace(
         forces=forces, people=people, inspection=inspection, case=case, recorded=recorded,
         misclassified=misclassified, unrecorded=unrecorded, published=published,
         inspection_b=inspection_b, case_b=case_b, finding=finding, evidence=evidence, finding_b=finding_b,
+        challenge=challenge,
     )
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
-LIST_PAGES = [("audits:home", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
+LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
               ("recommendations:list_csv", {}), ("recommendations:overdue", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
 ]
@@ -41,6 +41,8 @@ def object_pages(world):
         ("reports:force", {"slug": world.forces.a.slug}),
         ("reports:inspection", {"pk": world.inspection.pk}),
         ("recommendations:finding", {"pk": world.finding.pk}),
+        ("audits:challenge", {"pk": world.challenge.pk}),
+        ("audits:challenge_new", {"error_pk": world.misclassified.errors.get().pk}),
         ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
     ]
     for fmt in ("csv", "xlsx", "pdf"):

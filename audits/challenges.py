@@ -1,0 +1,56 @@
+"""Challenges: force staff dispute a recording error on their own force's case before publication;
+an inspector upholds it or withdraws the error. Open challenges block publication."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import Challenge, Inspection, RecordingError
+from audits.services import ensure_can_edit, ensure_unlocked
+from forces.roles import Role, role_of
+
+
+@transaction.atomic
+def challenge_raise(*, error_id, by, reason):
+    if role_of(by) != Role.FORCE_STAFF:
+        raise PermissionDenied("Only the force's own staff challenge its audit findings.")
+    try:
+        error = (RecordingError.objects.for_user(by).select_related("crime__case__inspection", "crime__expected_offence")
+                 .get(pk=error_id))
+    except RecordingError.DoesNotExist:
+        raise PermissionDenied("You cannot challenge this error.") from None
+    case = error.crime.case
+    if Inspection.objects.filter(pk=case.inspection_id, status=Inspection.Status.PUBLISHED).exists():
+        raise ValidationError("The inspection is published: its findings can no longer be challenged.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the error is wrong."})
+    if Challenge.objects.filter(error=error, status=Challenge.Status.OPEN).exists():
+        raise ValidationError("This error is already being challenged.")
+    return Challenge.objects.create(case=case, error=error, error_kind=error.kind,
+                                    offence=error.crime.expected_offence.name, reason=reason[:2000], raised_by=by)
+
+
+@transaction.atomic
+def challenge_resolve(*, challenge_id, by, outcome, note=""):
+    ensure_can_edit(by)
+    challenge = Challenge.objects.select_for_update().select_related("case__inspection").get(pk=challenge_id)
+    if challenge.status != Challenge.Status.OPEN:
+        raise ValidationError("This challenge has already been resolved.")
+    outcome = Challenge.Status(outcome)
+    if outcome == Challenge.Status.OPEN:
+        raise ValidationError({"outcome": "Uphold the error or withdraw it."})
+    ensure_unlocked(challenge.case.inspection)
+    if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
+        error = challenge.error
+        challenge.error = None
+        challenge.save(update_fields=["error"])
+        error.delete()
+    challenge.status, challenge.resolved_by, challenge.resolved_at = outcome, by, timezone.now()
+    challenge.resolution = (note or "").strip()[:2000]
+    challenge.save()
+    return challenge
+
+
+def open_challenges(inspection):
+    return Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN)
