@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult, RecordingError
+from audits.models import (AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult,
+                           RecordingError)
 from forces.models import Force, ForceMembership
 from recommendations.models import Evidence, Finding, FollowUp
 
@@ -106,3 +107,15 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     original_name = "Thames Valley action plan.pdf"
     content_type = "application/pdf"
     size = 34
+
+
+class ChallengeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Challenge
+
+    error = factory.SubFactory(ErrorFactory)
+    case = factory.LazyAttribute(lambda challenge: challenge.error.crime.case)
+    error_kind = factory.LazyAttribute(lambda challenge: challenge.error.kind)
+    offence = "Violence with injury"
+    reason = "Recorded under CR/1."
+    raised_by = factory.LazyFunction(lambda: make_user(f"challenger-{Challenge.objects.count()}", None))

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from audits.models import AuditedCase, AuditedCrime, RecordingError
+from audits.models import AuditedCase, AuditedCrime, Challenge, RecordingError
 from tests.factories import offence
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,7 @@ def test_query_action_asks_for_a_reason_first(world, client_for):
 
 def test_publish_action_then_case_pages_are_read_only(world, client_for):
     AuditedCase.objects.filter(inspection=world.inspection).update(moderation_state="agreed")
+    Challenge.objects.update(status="upheld")
     client = client_for(world.people.inspector)
     client.post(reverse("admin:audits_inspection_changelist"),
                 {"action": "move_to_published", "_selected_action": [world.inspection.pk]})

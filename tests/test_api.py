@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, RecordingError
 from forces.models import ApiToken
 from forces.tokens import token_create
 
@@ -144,6 +144,7 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_written(world, chang
 
 def test_published_inspections_are_locked_through_the_api_too(world):
     AuditedCase.objects.filter(inspection=world.inspection).update(moderation_state="agreed")
+    Challenge.objects.update(status="upheld")
     api = as_user(world.people.inspector)
     assert api.post(reverse("api:inspection-status", args=[world.inspection.pk]), {"status": "published"},
                     format="json").status_code == 200

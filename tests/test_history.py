@@ -6,7 +6,7 @@ from django.urls import reverse
 from simple_history.models import registered_models
 
 from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, PublishedResultFactory
+from tests.factories import CaseFactory, ChallengeFactory, CrimeFactory, ErrorFactory, InspectionFactory, PublishedResultFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,7 @@ MAKERS = {
     "audits.auditedcrime": lambda: CrimeFactory(),
     "audits.recordingerror": lambda: ErrorFactory(),
     "audits.publishedresult": lambda: PublishedResultFactory(),
+    "audits.challenge": lambda: ChallengeFactory(),
 }
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audits import services as audit_services
-from audits.models import AuditedCase, Inspection
+from audits.models import AuditedCase, Challenge, Inspection
 from recommendations import services
 from recommendations.models import Evidence, Finding, FollowUp, Verdict
 from tests.factories import EvidenceFactory, FindingFactory, FollowUpFactory, InspectionFactory
@@ -220,6 +220,7 @@ def test_due_dates_follow_the_timescale(timescale, expected):
 def test_publishing_sets_due_dates_and_opens_the_commissioners_response(world):
     finding = FindingFactory(inspection=world.inspection, reference="R9", timescale="3_months", due_on=None)
     AuditedCase.objects.filter(inspection=world.inspection).update(moderation_state="agreed")
+    Challenge.objects.update(status="upheld")
     Inspection.objects.filter(pk=world.inspection.pk).update(published_on=date(2025, 1, 15))
     audit_services.inspection_change_status(inspection=world.inspection, status="published",
                                             by=world.people.inspector)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from audits import services
-from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, RecordingError
 from tests.factories import CaseFactory, CrimeFactory, offence
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,7 @@ def test_only_inspectors_change_audit_data(world, who):
 
 def test_publishing_needs_every_case_agreed_then_locks_until_reopened(world):
     people = world.people
+    Challenge.objects.update(status="upheld")
     refused(lambda: services.inspection_change_status(inspection=world.inspection, status="published",
                                                       by=people.inspector), "1 case not yet agreed")
     services.case_submit(case=world.case, by=people.inspector)
