@@ -90,3 +90,19 @@ class ChallengeResolveForm(forms.Form):
         ("upheld", "Uphold: the error stands"), ("withdrawn", "Withdraw: remove the error")])
     note = forms.CharField(label="Reason for the decision", required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CaseImportForm(forms.Form):
+    file = forms.FileField(label="Spreadsheet of audited crimes",
+                           help_text="CSV or XLSX in the template's layout, one row per audited crime, up to 20 MB.")
+    mode = forms.ChoiceField(label="Cases already in the inspection", widget=forms.RadioSelect, initial="add",
+                             choices=[("add", "Refuse them: add new cases only"),
+                                      ("update", "Update them: replace their crimes with the file's")])
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Choose a .csv or .xlsx file.")
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB.")
+        return upload

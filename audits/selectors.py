@@ -26,7 +26,7 @@ def case_export_rows(user, cases):
         .values_list("id", "case__reference", "case__source", "case__reported_at", "case__domestic_abuse",
                      "case__vulnerable_victim", "case__modern_slavery", "case__moderation_state",
                      "expected_offence__name", "expected_offence__category", "force_crime_reference",
-                     "recorded_offence__name", "recorded_at", "cancellation_code")
+                     "recorded_offence__name", "recorded_at", "cancellation_code", "case__notes")
     )
     errors = {}
     for crime_id, kind in RecordingError.objects.filter(crime__case__in=cases.values("pk")).values_list(

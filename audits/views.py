@@ -79,7 +79,7 @@ def inspection_cases_csv(request, pk):
 
     def rows():
         for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, state,
-             expected, category, crime_reference, recorded, recorded_at, cancellation) in crimes:
+             expected, category, crime_reference, recorded, recorded_at, cancellation, _notes) in crimes:
             yield [reference, sources[source], _local(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
                    states[state], expected, categories[category], crime_reference, recorded or "",
                    _local(recorded_at), cancellation, "; ".join(kinds[kind] for kind in errors.get(crime_id, []))]

@@ -25,10 +25,11 @@ EDITOR_PAGES = [("forces:prc_upload", {})]
 
 
 def editor_pages(world):
-    return EDITOR_PAGES + [("recommendations:create", {"inspection_pk": world.inspection.pk}),
+    return EDITOR_PAGES + [("audits:case_import", {"pk": world.inspection.pk}),
+                           ("recommendations:create", {"inspection_pk": world.inspection.pk}),
                            ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
 # Pages that are not about force data at all.
-NEUTRAL_PAGES = {"login", "logout", "favicon", "forces:health", "forces:api_tokens", "forces:api_token_revoke"}
+NEUTRAL_PAGES = {"audits:case_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens", "forces:api_token_revoke"}
 
 
 def object_pages(world):
@@ -42,6 +43,8 @@ def object_pages(world):
         ("reports:inspection", {"pk": world.inspection.pk}),
         ("recommendations:finding", {"pk": world.finding.pk}),
         ("audits:challenge", {"pk": world.challenge.pk}),
+        ("audits:case_export", {"pk": world.inspection.pk, "fmt": "csv"}),
+        ("audits:case_export", {"pk": world.inspection.pk, "fmt": "xlsx"}),
         ("audits:challenge_new", {"error_pk": world.misclassified.errors.get().pk}),
         ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
     ]

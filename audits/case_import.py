@@ -1,0 +1,327 @@
+"""Bulk import of audited cases from a spreadsheet (CSV or XLSX, one row per audited crime), and the
+export in the same template, so that an export re-imported changes nothing.
+
+Every row is checked first (a dry run lists each row's problems); a confirmed import then writes all
+rows or none, in bulk, with history. Existing case references are refused when adding, or updated
+(their crimes replaced) when updating; a case whose rows match what is stored is left alone.
+"""
+
+import csv
+import io
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from simple_history.utils import bulk_create_with_history
+
+from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
+from audits.rules import ErrorKind, recording_time_problem, report_date_problem
+from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
+from audits.locking import LOCKED_MESSAGE
+
+COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
+           "case_notes", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
+           "cancellation_code", "errors"]
+GUIDE = {
+    "case_reference": "The force's reference for the record audited. Rows with the same reference are one case.",
+    "source": "One of: " + ", ".join(AuditedCase.Source.values),
+    "reported_at": "When it was reported, UK time: dd/mm/yyyy hh:mm (or hh:mm:ss).",
+    "domestic_abuse": "yes or no", "vulnerable_victim": "yes or no", "modern_slavery": "yes or no",
+    "case_notes": "Short notes: references and codes only, no names or narrative.",
+    "expected_offence": "The Home Office offence subgroup that should have been recorded, e.g. Rape.",
+    "force_crime_reference": "The force's crime reference, if it recorded one.",
+    "recorded_offence": "The subgroup the force recorded; empty if it recorded no crime.",
+    "recorded_at": "When the force recorded it, dd/mm/yyyy hh:mm; empty if not recorded.",
+    "cancellation_code": "C1, C2, C3 or C4 if the crime was cancelled; otherwise empty.",
+    "errors": "Recording errors separated by “;”, from: " + ", ".join(ErrorKind.values)
+              + ". recorded_late is worked out from the times when both are given.",
+}
+DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
+MODES = {"add": "Add new cases only", "update": "Add new cases and update existing ones"}
+
+
+class ImportFileError(Exception):
+    pass
+
+
+@dataclass
+class CasePlan:
+    reference: str
+    values: dict
+    crimes: list = field(default_factory=list)  # (crime field values, error kinds)
+    rows: list = field(default_factory=list)
+    existing: AuditedCase | None = None
+    action: str = "add"
+
+
+@dataclass
+class ImportPlan:
+    inspection: Inspection
+    mode: str
+    cases: "OrderedDict[str, CasePlan]"
+    problems: list  # (row number or None, message)
+    rows: int
+
+    @property
+    def ok(self):
+        return not self.problems
+
+    def count(self, action):
+        return sum(1 for case in self.cases.values() if case.action == action)
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+
+def read_rows(upload, filename):
+    name = filename.lower()
+    if name.endswith(".csv"):
+        data = upload.read()
+        try:
+            text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise ImportFileError("The CSV file is not UTF-8 text: save it as “CSV UTF-8”.") from None
+        rows = list(csv.reader(io.StringIO(text)))
+    elif name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+            raise ImportFileError("The file is not a readable .xlsx workbook.") from None
+        rows = [["" if cell is None else cell for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    else:
+        raise ImportFileError("Choose a .csv or .xlsx file.")
+    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
+    if not rows:
+        raise ImportFileError("The file is empty.")
+    header = [str(cell).strip().lower() for cell in rows[0]]
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise ImportFileError(f"The file has no column {', '.join(missing)}. Use the template: {', '.join(COLUMNS)}.")
+    if len(rows) == 1:
+        raise ImportFileError("The file has the template's header but no rows.")
+    at = {column: header.index(column) for column in COLUMNS}
+    return [{column: row[at[column]] if at[column] < len(row) else "" for column in COLUMNS} for row in rows[1:]]
+
+
+def _text(value):
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+
+
+def _moment(value):
+    if isinstance(value, datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    text = _text(value)
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return timezone.make_aware(datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _flag(value):
+    text = _text(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(text)
+
+
+# Checking ------------------------------------------------------------------------------------------
+
+
+def plan_import(inspection, rows, mode="add"):
+    """Check every row; nothing is written. Returns an ImportPlan listing each row's problems."""
+    offences = {o.name.lower(): o for o in OffenceSubgroup.objects.all()}
+    sources = {value: value for value in AuditedCase.Source.values}
+    sources.update({label.lower(): value for value, label in AuditedCase.Source.choices})
+    problems, cases = [], OrderedDict()
+    if inspection.is_locked:
+        problems.append((None, LOCKED_MESSAGE))
+    for number, row in enumerate(rows, start=2):
+        row_problems = []
+
+        def problem(message):
+            row_problems.append((number, message))
+
+        reference = _text(row["case_reference"])
+        if not reference:
+            problem("case_reference is empty.")
+        source = sources.get(_text(row["source"]).lower())
+        if source is None:
+            problem(f"source “{_text(row['source'])}” is not one of {', '.join(AuditedCase.Source.values)}.")
+        moments = {}
+        for column in ("reported_at", "recorded_at"):
+            try:
+                moments[column] = _moment(row[column])
+            except ValueError as bad:
+                problem(f"{column} “{bad}” is not a date and time (dd/mm/yyyy hh:mm).")
+                moments[column] = None
+        if moments["reported_at"] is None and not any(p for p in row_problems if "reported_at" in p[1]):
+            problem("reported_at is empty.")
+        flags = {}
+        for column in ("domestic_abuse", "vulnerable_victim", "modern_slavery"):
+            try:
+                flags[column] = _flag(row[column])
+            except ValueError as bad:
+                problem(f"{column} “{bad}” is not yes or no.")
+        expected = offences.get(_text(row["expected_offence"]).lower())
+        if expected is None:
+            problem(f"expected_offence “{_text(row['expected_offence'])}” is not a known offence subgroup.")
+        recorded_name = _text(row["recorded_offence"])
+        recorded = offences.get(recorded_name.lower()) if recorded_name else None
+        if recorded_name and recorded is None:
+            problem(f"recorded_offence “{recorded_name}” is not a known offence subgroup.")
+        cancellation = _text(row["cancellation_code"]).upper()
+        if cancellation and cancellation not in AuditedCrime.Cancellation.values:
+            problem(f"cancellation_code “{cancellation}” is not C1, C2, C3 or C4.")
+        kinds = [kind.strip() for kind in _text(row["errors"]).replace(",", ";").split(";") if kind.strip()]
+        unknown = [kind for kind in kinds if kind not in ErrorKind.values]
+        if unknown:
+            problem(f"errors: {', '.join(unknown)} not known (use {', '.join(ErrorKind.values)}).")
+        if moments["recorded_at"] and not recorded_name:
+            problem("recorded_at is given but recorded_offence is empty.")
+        if cancellation and not recorded_name:
+            problem("cancellation_code is given but the crime was not recorded.")
+        if not unknown:
+            for message in error_kinds_problems(kinds, recorded=bool(recorded_name), cancelled=bool(cancellation)):
+                problem(message)
+        if message := recording_time_problem(moments["reported_at"], moments["recorded_at"]):
+            problem(message)
+        if message := report_date_problem(inspection, moments["reported_at"]):
+            problem(message)
+
+        case_values = {"source": source, "reported_at": moments["reported_at"], **flags,
+                       "notes": _text(row["case_notes"])[:500]}
+        plan = cases.get(reference)
+        if plan is None and reference:
+            plan = cases[reference] = CasePlan(reference, case_values)
+        elif plan is not None and plan.values != case_values:
+            problem(f"case {reference} has different case details (source, reported_at, flags or notes) "
+                    f"from its first row, row {plan.rows[0]}.")
+        if plan is not None:
+            plan.rows.append(number)
+            plan.crimes.append(({"expected_offence": expected, "recorded_offence": recorded,
+                                 "recorded_at": moments["recorded_at"], "force_crime_reference":
+                                     _text(row["force_crime_reference"])[:64], "cancellation_code": cancellation},
+                                set(kinds)))
+        problems += row_problems
+
+    existing = {case.reference: case for case in AuditedCase.objects.filter(
+        inspection=inspection, reference__in=list(cases)).prefetch_related("crimes__errors")}
+    for reference, plan in cases.items():
+        plan.existing = existing.get(reference)
+        if plan.existing is None:
+            continue
+        if mode == "add":
+            problems.append((plan.rows[0], f"case {reference} is already in this inspection "
+                                           "(choose “update existing” to replace its crimes)."))
+        else:
+            plan.action = "unchanged" if _same(plan, plan.existing) else "update"
+    return ImportPlan(inspection, mode, cases, sorted(problems, key=lambda p: (p[0] or 0)), len(rows))
+
+
+def _crime_key(values, kinds):
+    return (values["expected_offence"].pk if values["expected_offence"] else None,
+            values["recorded_offence"].pk if values["recorded_offence"] else None,
+            values["recorded_at"], values["force_crime_reference"], values["cancellation_code"], frozenset(kinds))
+
+
+def _same(plan, case):
+    if any(getattr(case, name) != value for name, value in plan.values.items()):
+        return False
+    stored = sorted((_crime_key({"expected_offence": c.expected_offence, "recorded_offence": c.recorded_offence,
+                                 "recorded_at": c.recorded_at, "force_crime_reference": c.force_crime_reference,
+                                 "cancellation_code": c.cancellation_code}, c.error_kinds)
+                     for c in case.crimes.select_related("expected_offence", "recorded_offence")), key=repr)
+    planned = sorted((_crime_key(values, _derived(values, kinds, plan.values["reported_at"]))
+                      for values, kinds in plan.crimes), key=repr)
+    return stored == planned
+
+
+def _derived(values, kinds, reported_at):
+    probe = AuditedCrime(recorded_at=values["recorded_at"], case=AuditedCase(reported_at=reported_at))
+    return crime_error_kinds(probe, kinds)
+
+
+# Writing -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_cases(plan, by):
+    """Write a checked plan: all of it or none. Returns counts of cases added, updated and unchanged."""
+    ensure_can_edit(by)
+    if not plan.ok:
+        raise ValueError("A plan with problems cannot be imported.")
+    Inspection.objects.select_for_update().get(pk=plan.inspection.pk)  # one import at a time per inspection
+    new = [case for case in plan.cases.values() if case.action == "add"]
+    changed = [case for case in plan.cases.values() if case.action == "update"]
+    for case_plan in changed:
+        case = case_plan.existing
+        case.crimes.all().delete()
+        for name, value in case_plan.values.items():
+            setattr(case, name, value)
+        case.moderation_state = AuditedCase.Moderation.DRAFT
+        case.submitted_by = case.submitted_at = case.moderated_by = case.moderated_at = None
+        case.save()
+    created = bulk_create_with_history(
+        [AuditedCase(inspection=plan.inspection, reference=case.reference, auditor=by, **case.values) for case in new],
+        AuditedCase, batch_size=2000, default_user=by)
+    cases = {case.reference: case for case in created} | {case.reference: case.existing for case in changed}
+    crimes, kinds_of = [], []
+    for case_plan in new + changed:
+        case = cases[case_plan.reference]
+        for values, kinds in case_plan.crimes:
+            crimes.append(AuditedCrime(case=case, **values))
+            kinds_of.append(_derived(values, kinds, case.reported_at))
+    crimes = bulk_create_with_history(crimes, AuditedCrime, batch_size=2000, default_user=by)
+    bulk_create_with_history([RecordingError(crime=crime, kind=kind) for crime, kinds in zip(crimes, kinds_of)
+                              for kind in sorted(kinds)], RecordingError, batch_size=2000, default_user=by)
+    return {"added": len(new), "updated": len(changed), "unchanged": plan.count("unchanged")}
+
+
+# Export in the same template -----------------------------------------------------------------------
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
+
+
+def template_rows(crimes, errors):
+    """``crimes`` and ``errors`` as from audits.selectors.case_export_rows."""
+    for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, _state,
+         expected, _category, crime_reference, recorded, recorded_at, cancellation, notes) in crimes:
+        yield [reference, source, _local(reported_at), _yes(domestic_abuse), _yes(vulnerable_victim),
+               _yes(modern_slavery), notes, expected, crime_reference, recorded or "", _local(recorded_at),
+               cancellation, ";".join(sorted(errors.get(crime_id, [])))]
+
+
+def _yes(value):
+    return "yes" if value else "no"
+
+
+def workbook_bytes(rows, with_guide=True):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Audited crimes"
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    for column in sheet.columns:  # text, so that spreadsheet programs do not reinterpret references or dates
+        for cell in column:
+            cell.number_format = "@"
+    if with_guide:
+        guide = workbook.create_sheet("Guide")
+        guide.append(["column", "what to enter"])
+        for column in COLUMNS:
+            guide.append([column, GUIDE[column]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

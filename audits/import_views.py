@@ -1,0 +1,87 @@
+import uuid
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from audits import case_import, selectors
+from audits.forms import CaseImportForm
+from forces.roles import audit_editors_only
+from reports.csv_export import csv_response
+
+SESSION_KEY = "case_imports"
+
+
+def _stored_path(request, token):
+    path = request.session.get(SESSION_KEY, {}).get(token)
+    if not path or not default_storage.exists(path):
+        raise Http404
+    return path
+
+
+@audit_editors_only
+def import_page(request, pk):
+    inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    form, plan, token, problem = CaseImportForm(), None, None, None
+    if request.method == "POST" and "confirm" in request.POST:
+        token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
+        path = _stored_path(request, token)
+        with default_storage.open(path, "rb") as upload:
+            plan = case_import.plan_import(inspection, case_import.read_rows(upload, path), mode)
+        if plan.ok:
+            counts = case_import.import_cases(plan, request.user)
+            default_storage.delete(path)
+            request.session[SESSION_KEY].pop(token, None)
+            request.session.modified = True
+            messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
+                                      f"{counts['unchanged']} unchanged.")
+            return redirect(inspection)
+    elif request.method == "POST":
+        form = CaseImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = case_import.read_rows(upload, upload.name)
+            except case_import.ImportFileError as error:
+                problem = str(error)
+            else:
+                token = uuid.uuid4().hex
+                upload.seek(0)
+                path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
+                request.session.setdefault(SESSION_KEY, {})[token] = path
+                request.session.modified = True
+                plan = case_import.plan_import(inspection, rows, form.cleaned_data["mode"])
+    counts = {action: plan.count(action) for action in ("add", "update", "unchanged")} if plan else {}
+    return render(request, "audits/case_import.html", {
+        "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem, "counts": counts,
+        "columns": [(column, case_import.GUIDE[column]) for column in case_import.COLUMNS],
+    })
+
+
+def template_download(request, fmt):
+    if fmt == "csv":
+        return csv_response("audited-cases-template.csv", case_import.COLUMNS, [])
+    if fmt == "xlsx":
+        return _xlsx(case_import.workbook_bytes([]), "audited-cases-template.xlsx")
+    raise Http404
+
+
+def template_export(request, pk, fmt):
+    inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    crimes, errors = selectors.case_export_rows(request.user, inspection.cases.all())
+    rows = case_import.template_rows(crimes, errors)
+    name = f"{inspection.force.slug}-inspection-{inspection.pk}-audited-crimes"
+    if fmt == "csv":
+        return csv_response(f"{name}.csv", case_import.COLUMNS, rows)
+    if fmt == "xlsx":
+        return _xlsx(case_import.workbook_bytes(list(rows), with_guide=False), f"{name}.xlsx")
+    raise Http404
+
+
+def _xlsx(content, filename):
+    response = HttpResponse(content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
