@@ -46,3 +46,4 @@ bench: install
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='cdi_bench'" | grep -q 1 \
 	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE cdi_bench"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
