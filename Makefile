@@ -47,4 +47,3 @@ bench: install
 	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE cdi_bench"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
