@@ -106,3 +106,45 @@ class CaseImportForm(forms.Form):
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 20 MB.")
         return upload
+
+
+class SampleSizeForm(forms.Form):
+    margin = forms.DecimalField(label="Margin of error (± percentage points)", min_value=0.1, max_value=50,
+                                decimal_places=2, initial=2)
+    expected_rate = forms.DecimalField(label="Expected recording rate (%)", min_value=1, max_value=99,
+                                       decimal_places=1, initial=85)
+
+
+class FrameUploadForm(forms.Form):
+    file = forms.FileField(label="The force's extract for the audit period",
+                           help_text="CSV or XLSX with columns reference, occurred_at (dd/mm/yyyy hh:mm) and stratum "
+                                     "(opening code or source). Up to 50 MB.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Choose a .csv or .xlsx file.")
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 50 MB.")
+        return upload
+
+
+class DrawForm(forms.Form):
+    seed = forms.IntegerField(label="Seed", min_value=0, max_value=2**62,
+                              help_text="Recorded with the draw: the same frame and seed always give the same sample.")
+    total = forms.IntegerField(label="Records to draw", min_value=1,
+                               help_text="Shared across strata in proportion to their size, unless you set sizes below.")
+    sizes = forms.CharField(label="Sizes per stratum (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text="One “stratum: number” a line, to override the proportional split.")
+
+    def clean_sizes(self):
+        sizes = {}
+        for number, line in enumerate(self.cleaned_data["sizes"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            stratum, _, count = line.rpartition(":")
+            try:
+                sizes[stratum.strip()] = int(count)
+            except ValueError:
+                raise forms.ValidationError(f"Line {number}: write “stratum: number”.") from None
+        return sizes

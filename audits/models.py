@@ -188,6 +188,7 @@ class AuditedCase(models.Model):
     notes = models.CharField(
         max_length=500, blank=True, help_text="Short notes. No victim names or narrative: references and codes only."
     )
+    stratum = models.CharField(max_length=60, blank=True, help_text="The frame stratum a drawn case came from.")
     history = HistoricalRecords()
 
     objects = AuditedCaseQuerySet.as_manager()
@@ -371,3 +372,53 @@ class Challenge(models.Model):
 
     def get_absolute_url(self):
         return reverse("audits:challenge", args=[self.pk])
+
+
+class SamplingFrame(models.Model):
+    """The force's extract of records for the audit period: the population a sample is drawn from.
+    Frozen once a sample has been drawn from it."""
+
+    inspection = models.OneToOneField(Inspection, on_delete=models.CASCADE, related_name="frame")
+    filename = models.CharField(max_length=200)
+    record_count = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("inspection__force_id").as_manager()
+
+    def __str__(self):
+        return f"Frame of {self.inspection}: {self.record_count} records"
+
+
+class FrameRecord(models.Model):
+    frame = models.ForeignKey(SamplingFrame, on_delete=models.CASCADE, related_name="records")
+    reference = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    stratum = models.CharField(max_length=60, help_text="Opening code or source.")
+
+    class Meta:
+        ordering = ["frame_id", "stratum", "reference"]
+        constraints = [models.UniqueConstraint(fields=["frame", "reference"], name="frame_reference_unique")]
+        indexes = [models.Index(fields=["frame", "stratum", "reference"], name="frame_stratum_idx")]
+
+
+class SampleDraw(models.Model):
+    """A stratified random draw from a frame: the seed and sizes reproduce it exactly."""
+
+    frame = models.OneToOneField(SamplingFrame, on_delete=models.PROTECT, related_name="draw")
+    seed = models.BigIntegerField()
+    populations = models.JSONField(help_text="Records in the frame per stratum.")
+    sizes = models.JSONField(help_text="Records drawn per stratum.")
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("frame__inspection__force_id").as_manager()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(seed__gte=0), name="draw_seed_not_negative")]
+
+    @property
+    def total(self):
+        return sum(self.sizes.values())

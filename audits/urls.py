@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits import challenge_views, import_views, views
+from audits import challenge_views, import_views, sampling_views, views
 
 app_name = "audits"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
     path("inspections/<int:pk>/cases.csv", views.inspection_cases_csv, name="inspection_cases_csv"),
+    path("inspections/<int:pk>/sample/", sampling_views.sample_page, name="sample"),
     path("inspections/<int:pk>/import/", import_views.import_page, name="case_import"),
     path("inspections/<int:pk>/audited-crimes.<str:fmt>", import_views.template_export, name="case_export"),
     path("audited-cases-template.<str:fmt>", import_views.template_download, name="case_template"),

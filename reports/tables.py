@@ -165,3 +165,17 @@ def changes_table(trends):
              "size their published interval implies.",
         numeric_from=3,
     )
+
+
+def weighted_table(estimate, rule):
+    return Table(
+        "weighted",
+        "Stratified sample: all-crime rate weighted by stratum",
+        ["Stratum", "Records in the frame", "Cases drawn", "Crimes audited", "Recorded", "Rate (%)"],
+        [[stratum, population, cases, audited, recorded, pct(recorded / audited)]
+         for stratum, population, cases, audited, recorded in estimate.strata]
+        + [["Weighted estimate", sum(s[1] for s in estimate.strata), sum(s[2] for s in estimate.strata),
+            sum(s[3] for s in estimate.strata), sum(s[4] for s in estimate.strata), pct(estimate.rate)]],
+        note=f"Weighted rate {pct(estimate.rate)}% ± {points(estimate.margin)} points "
+             f"({pct(estimate.low)}% to {pct(estimate.high)}%). {rule}",
+    )

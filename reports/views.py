@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.http import Http404
 
-from audits.models import Inspection
+from audits.models import Inspection, SampleDraw
 from forces.models import Force
 from recommendations.selectors import findings_for, status_summary
 from reports import selectors, tables
@@ -10,6 +10,8 @@ from reports.exports import FORMATS, export
 from reports.filters import OverviewFilter
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import ExtrapolationMethod, IntervalMethod
+from reports.weighted import RULE as WEIGHTING_RULE
+from reports.weighted import stratum_counts, weighted_estimate
 
 
 def _options(request):
@@ -104,6 +106,10 @@ def inspection_report(request, pk, fmt=None):
     report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
                      tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
     inspection = figures.inspection
+    draw = SampleDraw.objects.filter(frame__inspection=inspection).first()
+    weighted = weighted_estimate(draw, stratum_counts(inspection.pk)) if draw else None
+    if weighted:
+        report_tables.insert(1, tables.weighted_table(weighted, WEIGHTING_RULE))
     title = f"{inspection.force.name}: {inspection.get_kind_display()}"
     preamble = [title, f"Published: {tables.month(inspection.published_on) or 'not yet'}",
                 f"Interval: {options['method'].description}"]
@@ -114,5 +120,5 @@ def inspection_report(request, pk, fmt=None):
                       pdf_template="reports/pdf.html", pdf_context={"title": title}, preamble=preamble)
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
-        "bars": [(r, interval_bar(r.estimate)) for r in figures.results.categories],
+        "bars": [(r, interval_bar(r.estimate)) for r in figures.results.categories], "weighted": weighted,
     })

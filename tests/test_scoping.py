@@ -43,6 +43,7 @@ def object_pages(world):
         ("reports:inspection", {"pk": world.inspection.pk}),
         ("recommendations:finding", {"pk": world.finding.pk}),
         ("audits:challenge", {"pk": world.challenge.pk}),
+        ("audits:sample", {"pk": world.inspection.pk}),
         ("audits:case_export", {"pk": world.inspection.pk, "fmt": "csv"}),
         ("audits:case_export", {"pk": world.inspection.pk, "fmt": "xlsx"}),
         ("audits:challenge_new", {"error_pk": world.misclassified.errors.get().pk}),

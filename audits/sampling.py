@@ -1,0 +1,180 @@
+"""Sampling: how many records to audit, the force's population frame, a seeded stratified draw, and
+estimates weighted by stratum with the finite population correction."""
+
+import csv
+import io
+import math
+import random
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from openpyxl import load_workbook
+from scipy.stats import norm
+
+from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
+from audits.services import ensure_can_edit, ensure_unlocked
+
+FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
+DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                "%d/%m/%Y"]
+MAX_PROBLEMS = 20
+
+
+def sample_size(margin, expected_rate, population=None, confidence=0.95):
+    """Records to audit for a ± ``margin`` (0..1) interval around ``expected_rate``, with the finite
+    population correction when the population is known."""
+    if not 0 < margin < 1 or not 0 < expected_rate < 1:
+        raise ValidationError("The margin and the expected rate must be between 0% and 100%.")
+    z = norm.ppf(1 - (1 - confidence) / 2)
+    n0 = z * z * expected_rate * (1 - expected_rate) / (margin * margin)
+    if population:
+        n0 = n0 / (1 + (n0 - 1) / population)
+        return min(population, math.ceil(n0))
+    return math.ceil(n0)
+
+
+def allocate(total, populations):
+    """Proportional allocation of ``total`` across strata (largest remainder), never above a stratum's size."""
+    population = sum(populations.values())
+    if total > population:
+        raise ValidationError(f"The frame has only {population} records; you asked for {total}.")
+    shares = {stratum: total * size / population for stratum, size in populations.items()}
+    sizes = {stratum: math.floor(share) for stratum, share in shares.items()}
+    for stratum in sorted(shares, key=lambda s: (shares[s] - sizes[s], s), reverse=True)[: total - sum(sizes.values())]:
+        sizes[stratum] += 1
+    return dict(sorted(sizes.items()))
+
+
+# The frame -----------------------------------------------------------------------------------------
+
+
+def _frame_rows(upload, filename):
+    name = filename.lower()
+    if name.endswith(".csv"):
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("The CSV file is not UTF-8 text.") from None
+        rows = list(csv.reader(io.StringIO(text)))
+    elif name.endswith(".xlsx"):
+        try:
+            sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
+        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+            raise ValidationError("The file is not a readable .xlsx workbook.") from None
+        rows = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        raise ValidationError("Choose a .csv or .xlsx file.")
+    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
+    header = [str(cell).strip().lower() for cell in rows[0]] if rows else []
+    missing = [column for column in FRAME_COLUMNS if column not in header]
+    if missing:
+        raise ValidationError(f"The file has no column {', '.join(missing)} (expected {', '.join(FRAME_COLUMNS)}).")
+    at = [header.index(column) for column in FRAME_COLUMNS]
+    return [[row[i] if i < len(row) else "" for i in at] for row in rows[1:]]
+
+
+def _moment(value):
+    if isinstance(value, datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    text = str(value).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return timezone.make_aware(datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+@transaction.atomic
+def frame_upload(*, inspection, upload, filename, by):
+    """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing."""
+    ensure_can_edit(by)
+    ensure_unlocked(inspection)
+    existing = SamplingFrame.objects.filter(inspection=inspection).first()
+    if existing and SampleDraw.objects.filter(frame=existing).exists():
+        raise ValidationError("A sample has been drawn from this frame, so it is frozen.")
+    records, problems, seen = [], [], set()
+    for number, (reference, occurred, stratum) in enumerate(_frame_rows(upload, filename), start=2):
+        reference, stratum = str(reference).strip(), str(stratum).strip()
+        if not reference:
+            problems.append(f"Row {number}: reference is empty.")
+        elif reference in seen:
+            problems.append(f"Row {number}: reference {reference} appears twice.")
+        seen.add(reference)
+        try:
+            moment = _moment(occurred)
+        except ValueError:
+            problems.append(f"Row {number}: occurred_at “{occurred}” is not a date and time (dd/mm/yyyy hh:mm).")
+            moment = None
+        if not stratum:
+            problems.append(f"Row {number}: stratum (opening code or source) is empty.")
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append("Stopped after 20 problems.")
+            break
+        records.append(FrameRecord(reference=reference[:64], occurred_at=moment, stratum=stratum[:60]))
+    if not records and not problems:
+        problems.append("The file has no records.")
+    if problems:
+        raise ValidationError(problems)
+    if existing:
+        existing.delete()
+    frame = SamplingFrame.objects.create(inspection=inspection, filename=filename[:200], record_count=len(records),
+                                         uploaded_by=by)
+    for record in records:
+        record.frame = frame
+    FrameRecord.objects.bulk_create(records, batch_size=5000)
+    return frame
+
+
+def frame_populations(frame):
+    return dict(frame.records.values_list("stratum").annotate(n=Count("id")).order_by("stratum"))
+
+
+# The draw ------------------------------------------------------------------------------------------
+
+
+def chosen_records(frame, seed, sizes):
+    """The records a draw picks: the same frame, seed and sizes always give the same records."""
+    rng = random.Random(seed)
+    chosen = []
+    for stratum in sorted(sizes):
+        references = list(frame.records.filter(stratum=stratum).order_by("reference")
+                          .values_list("reference", "occurred_at"))
+        chosen += [(stratum, reference, occurred) for reference, occurred in rng.sample(references, sizes[stratum])]
+    return chosen
+
+
+@transaction.atomic
+def draw_sample(*, inspection, seed, sizes, by):
+    """Draw the sample and create a draft audited case for every record drawn."""
+    ensure_can_edit(by)
+    ensure_unlocked(inspection)
+    frame = SamplingFrame.objects.select_for_update().filter(inspection=inspection).first()
+    if frame is None:
+        raise ValidationError("Upload the force's extract (the frame) first.")
+    if SampleDraw.objects.filter(frame=frame).exists():
+        raise ValidationError("A sample has already been drawn from this frame.")
+    if seed is None or seed < 0:
+        raise ValidationError({"seed": "The seed must be a whole number, 0 or more."})
+    populations = frame_populations(frame)
+    problems = [f"Stratum “{stratum}” is not in the frame." for stratum in sizes if stratum not in populations]
+    problems += [f"Stratum “{stratum}” has {populations[stratum]} records; you asked for {n}."
+                 for stratum, n in sizes.items() if stratum in populations and not 0 <= n <= populations[stratum]]
+    if not any(sizes.values()):
+        problems.append("Draw at least one record.")
+    if problems:
+        raise ValidationError(problems)
+    sizes = {stratum: n for stratum, n in sorted(sizes.items()) if n}
+    chosen = chosen_records(frame, seed, sizes)
+    clash = AuditedCase.objects.filter(inspection=inspection, reference__in=[ref for _, ref, _ in chosen])
+    if clash.exists():
+        raise ValidationError(f"{clash.count()} drawn reference(s) are already cases of this inspection.")
+    sources = set(AuditedCase.Source.values)
+    for stratum, reference, occurred in chosen:
+        AuditedCase.objects.create(inspection=inspection, reference=reference, reported_at=occurred, stratum=stratum,
+                                   source=stratum if stratum in sources else AuditedCase.Source.INCIDENT_LOG,
+                                   auditor=by)
+    return SampleDraw.objects.create(frame=frame, seed=seed, populations=populations, sizes=sizes, drawn_by=by)
