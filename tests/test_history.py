@@ -5,13 +5,16 @@ from django.apps import apps
 from django.urls import reverse
 from simple_history.models import registered_models
 
-from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError
-from tests.factories import CaseFactory, ChallengeFactory, CrimeFactory, ErrorFactory, InspectionFactory, PublishedResultFactory
+from audits.models import (AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw,
+                           SamplingFrame)
+from tests.factories import (CaseFactory, ChallengeFactory, CrimeFactory, ErrorFactory, InspectionFactory,
+                             PublishedResultFactory, make_user)
 
 pytestmark = pytest.mark.django_db
 
-# Models whose rows are reference data kept by migrations, not audit data.
-REFERENCE_MODELS = {"audits.offencegroup", "audits.offencesubgroup"}
+# Reference data kept by migrations, and the rows of a force's extract (never edited: replaced whole with
+# their frame, whose history is kept, and frozen once drawn) are not audit data.
+REFERENCE_MODELS = {"audits.offencegroup", "audits.offencesubgroup", "audits.framerecord"}
 
 MAKERS = {
     "audits.inspection": lambda: InspectionFactory(),
@@ -20,6 +23,12 @@ MAKERS = {
     "audits.recordingerror": lambda: ErrorFactory(),
     "audits.publishedresult": lambda: PublishedResultFactory(),
     "audits.challenge": lambda: ChallengeFactory(),
+    "audits.samplingframe": lambda: SamplingFrame.objects.create(
+        inspection=InspectionFactory(), filename="f.csv", record_count=1, uploaded_by=make_user("u", None)),
+    "audits.sampledraw": lambda: SampleDraw.objects.create(
+        frame=SamplingFrame.objects.create(inspection=InspectionFactory(), filename="f.csv", record_count=1,
+                                           uploaded_by=make_user("v", None)),
+        seed=1, populations={"a": 1}, sizes={"a": 1}, drawn_by=make_user("w", None)),
 }
 
 
