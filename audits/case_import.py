@@ -6,21 +6,20 @@ rows or none, in bulk, with history. Existing case references are refused when a
 (their crimes replaced) when updating; a case whose rows match what is stored is left alone.
 """
 
-import csv
 import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
 from audits.locking import LOCKED_MESSAGE
+from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
 
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
            "case_notes", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
@@ -39,7 +38,6 @@ GUIDE = {
     "errors": "Recording errors separated by “;”, from: " + ", ".join(ErrorKind.values)
               + ". recorded_late is worked out from the times when both are given.",
 }
-DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 MODES = {"add": "Add new cases only", "update": "Add new cases and update existing ones"}
 
@@ -78,51 +76,15 @@ class ImportPlan:
 
 
 def read_rows(upload, filename):
-    name = filename.lower()
-    if name.endswith(".csv"):
-        data = upload.read()
-        try:
-            text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        except UnicodeDecodeError:
-            raise ImportFileError("The CSV file is not UTF-8 text: save it as “CSV UTF-8”.") from None
-        rows = list(csv.reader(io.StringIO(text)))
-    elif name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(upload, read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-            raise ImportFileError("The file is not a readable .xlsx workbook.") from None
-        rows = [["" if cell is None else cell for cell in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    else:
-        raise ImportFileError("Choose a .csv or .xlsx file.")
-    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
-    if not rows:
-        raise ImportFileError("The file is empty.")
-    header = [str(cell).strip().lower() for cell in rows[0]]
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise ImportFileError(f"The file has no column {', '.join(missing)}. Use the template: {', '.join(COLUMNS)}.")
-    if len(rows) == 1:
-        raise ImportFileError("The file has the template's header but no rows.")
-    at = {column: header.index(column) for column in COLUMNS}
-    return [{column: row[at[column]] if at[column] < len(row) else "" for column in COLUMNS} for row in rows[1:]]
+    try:
+        return read_table(upload, filename, COLUMNS)
+    except SpreadsheetError as error:
+        raise ImportFileError(f"{error} Use the template: {', '.join(COLUMNS)}." if "no column" in str(error)
+                              else str(error)) from None
 
 
 def _text(value):
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-
-
-def _moment(value):
-    if isinstance(value, datetime):
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
-    text = _text(value)
-    if not text:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return timezone.make_aware(datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def _flag(value):
@@ -160,7 +122,7 @@ def plan_import(inspection, rows, mode="add"):
         moments = {}
         for column in ("reported_at", "recorded_at"):
             try:
-                moments[column] = _moment(row[column])
+                moments[column] = parse_moment(row[column])
             except ValueError as bad:
                 problem(f"{column} “{bad}” is not a date and time (dd/mm/yyyy hh:mm).")
                 moments[column] = None

@@ -1,25 +1,19 @@
 """Sampling: how many records to audit, the force's population frame, a seeded stratified draw, and
 estimates weighted by stratum with the finite population correction."""
 
-import csv
-import io
 import math
 import random
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
-from openpyxl import load_workbook
 from scipy.stats import norm
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.services import ensure_can_edit, ensure_unlocked
+from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
-DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                "%d/%m/%Y"]
 MAX_PROBLEMS = 20
 
 
@@ -51,43 +45,6 @@ def allocate(total, populations):
 # The frame -----------------------------------------------------------------------------------------
 
 
-def _frame_rows(upload, filename):
-    name = filename.lower()
-    if name.endswith(".csv"):
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The CSV file is not UTF-8 text.") from None
-        rows = list(csv.reader(io.StringIO(text)))
-    elif name.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
-        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-            raise ValidationError("The file is not a readable .xlsx workbook.") from None
-        rows = [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        raise ValidationError("Choose a .csv or .xlsx file.")
-    rows = [row for row in rows if any(str(cell).strip() for cell in row)]
-    header = [str(cell).strip().lower() for cell in rows[0]] if rows else []
-    missing = [column for column in FRAME_COLUMNS if column not in header]
-    if missing:
-        raise ValidationError(f"The file has no column {', '.join(missing)} (expected {', '.join(FRAME_COLUMNS)}).")
-    at = [header.index(column) for column in FRAME_COLUMNS]
-    return [[row[i] if i < len(row) else "" for i in at] for row in rows[1:]]
-
-
-def _moment(value):
-    if isinstance(value, datetime):
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
-    text = str(value).strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return timezone.make_aware(datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
 @transaction.atomic
 def frame_upload(*, inspection, upload, filename, by):
     """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing."""
@@ -97,15 +54,21 @@ def frame_upload(*, inspection, upload, filename, by):
     if existing and SampleDraw.objects.filter(frame=existing).exists():
         raise ValidationError("A sample has been drawn from this frame, so it is frozen.")
     records, problems, seen = [], [], set()
-    for number, (reference, occurred, stratum) in enumerate(_frame_rows(upload, filename), start=2):
-        reference, stratum = str(reference).strip(), str(stratum).strip()
+    try:
+        rows = read_table(upload, filename, FRAME_COLUMNS)
+    except SpreadsheetError as error:
+        raise ValidationError(str(error)) from None
+    for number, row in enumerate(rows, start=2):
+        reference, occurred, stratum = (str(row[column]).strip() for column in FRAME_COLUMNS)
         if not reference:
             problems.append(f"Row {number}: reference is empty.")
         elif reference in seen:
             problems.append(f"Row {number}: reference {reference} appears twice.")
         seen.add(reference)
         try:
-            moment = _moment(occurred)
+            moment = parse_moment(occurred)
+            if moment is None:
+                raise ValueError
         except ValueError:
             problems.append(f"Row {number}: occurred_at “{occurred}” is not a date and time (dd/mm/yyyy hh:mm).")
             moment = None
@@ -115,8 +78,6 @@ def frame_upload(*, inspection, upload, filename, by):
             problems.append("Stopped after 20 problems.")
             break
         records.append(FrameRecord(reference=reference[:64], occurred_at=moment, stratum=stratum[:60]))
-    if not records and not problems:
-        problems.append("The file has no records.")
     if problems:
         raise ValidationError(problems)
     if existing:
