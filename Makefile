@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-deploy clean bench
+.PHONY: run test install check-deploy clean bench lint
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -47,3 +47,6 @@ bench: install
 	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE cdi_bench"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
+
+lint: install
+	$(BIN)/ruff check .

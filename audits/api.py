@@ -9,10 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audits import services
-from config.api_fields import SlugField
 from audits.filters import AuditedCaseFilter
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
+from config.api_fields import SlugField
 from forces.api_auth import AuditEditorsWrite
 from forces.models import Force
 from reports.filters import OverviewFilter

@@ -15,10 +15,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
+from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
-from audits.locking import LOCKED_MESSAGE
 from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
 
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",

@@ -14,10 +14,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from audits.categories import ReportCategory
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.published_data import load_published_results
 from audits.rules import ErrorKind
-from audits.categories import ReportCategory
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
 from recommendations.demo import load_demo_findings

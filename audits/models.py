@@ -7,9 +7,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from audits.categories import OffenceCategory, ReportCategory
+from audits.categories import REPORT_CATEGORY_MEMBERS, OffenceCategory, ReportCategory
 from audits.rules import ErrorKind
-from audits.categories import REPORT_CATEGORY_MEMBERS
 from forces.scoping import ScopedQuerySet, scoped_queryset
 
 

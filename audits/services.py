@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, Challenge, Inspection, RecordingError
+from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem, report_date_problem
 from audits.signals import inspection_published
-from audits.rules import (LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem,
-                          report_date_problem)
 from forces.roles import can_edit_audits
 
 Status = Inspection.Status

@@ -4,14 +4,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from audits import selectors
-from audits.filters import AuditedCaseFilter
 from audits.categories import OffenceCategory
+from audits.filters import AuditedCaseFilter
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
 from forces.models import Force
 from forces.roles import Role, can_edit_audits, role_of
-from recommendations.selectors import findings_for
 from forces.scoping import scope_of
+from recommendations.selectors import findings_for
 from reports.csv_export import csv_response
 
 

@@ -163,7 +163,7 @@ def main():
         ("Inspection cases CSV", reverse("audits:inspection_cases_csv", args=[inspection.pk]),
          [(CASES_CSV_SQL, [inspection.pk])]),
     ]
-    header = f"| page | median ms | p95 ms | queries | raw SQL median ms | raw p95 ms | ratio (median) |"
+    header = "| page | median ms | p95 ms | queries | raw SQL median ms | raw p95 ms | ratio (median) |"
     print(header)
     print("|---|---|---|---|---|---|---|")
     for name, url, sql in rows:

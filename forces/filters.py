@@ -1,10 +1,10 @@
 """Filters whose choices are scoped to the user."""
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from django import forms
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class ScopedKeyField(forms.ModelChoiceField):

@@ -4,6 +4,9 @@ A user's role decides what they may do; their force membership (forces.ForceMemb
 which force's data they may see. Both are read through ``role_of`` and ``forces.scoping``.
 """
 
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -87,9 +90,6 @@ def ensure_role_groups(sender=None, **kwargs):
 
 def audit_editors_only(view):
     """Pages that change audit or reference data: inspectors and administrators; anyone else gets 403."""
-    from functools import wraps
-
-    from django.core.exceptions import PermissionDenied
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

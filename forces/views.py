@@ -1,10 +1,10 @@
-from django.contrib.auth.decorators import login_not_required
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.views.decorators.http import require_POST
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.views.decorators.http import require_POST
 
 from audits.selectors import inspections_for
 from forces.forms import ApiTokenForm, PrcUploadForm

@@ -1,5 +1,5 @@
-from django.shortcuts import get_object_or_404, render
 from django.http import Http404
+from django.shortcuts import get_object_or_404, render
 
 from audits.models import Inspection, SampleDraw
 from forces.models import Force

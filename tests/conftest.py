@@ -10,8 +10,17 @@ from django.test import Client
 from audits.models import Challenge
 from forces.models import Force
 from forces.roles import Role
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, EvidenceFactory, FindingFactory, \
-    InspectionFactory, PublishedResultFactory, make_user, offence
+from tests.factories import (
+    CaseFactory,
+    CrimeFactory,
+    ErrorFactory,
+    EvidenceFactory,
+    FindingFactory,
+    InspectionFactory,
+    PublishedResultFactory,
+    make_user,
+    offence,
+)
 
 
 @pytest.fixture

@@ -6,8 +6,15 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from audits.models import (AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult,
-                           RecordingError)
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    Challenge,
+    Inspection,
+    OffenceSubgroup,
+    PublishedResult,
+    RecordingError,
+)
 from forces.models import Force, ForceMembership
 from recommendations.models import Evidence, Finding, FollowUp
 

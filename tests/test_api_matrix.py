@@ -3,13 +3,12 @@
 The endpoints come from the URL configuration: a new endpoint without a line in ENDPOINTS fails
 the first test, so none can escape the matrix."""
 
-from datetime import datetime
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from audits.models import AuditedCase, Inspection
+from audits.models import AuditedCase
 from forces.tokens import token_create
 from tests.url_walk import all_url_names
 

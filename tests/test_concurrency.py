@@ -8,11 +8,11 @@ from unittest import mock
 import pytest
 from django.db import connection
 
+from forces.models import Force
+from forces.roles import Role
 from recommendations import services
 from recommendations.models import Finding, FollowUp
 from tests.factories import FindingFactory, InspectionFactory, make_user
-from forces.models import Force
-from forces.roles import Role
 
 
 @pytest.mark.django_db(transaction=True)

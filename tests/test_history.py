@@ -5,10 +5,16 @@ from django.apps import apps
 from django.urls import reverse
 from simple_history.models import registered_models
 
-from audits.models import (AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw,
-                           SamplingFrame)
-from tests.factories import (CaseFactory, ChallengeFactory, CrimeFactory, ErrorFactory, InspectionFactory,
-                             PublishedResultFactory, make_user)
+from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw, SamplingFrame
+from tests.factories import (
+    CaseFactory,
+    ChallengeFactory,
+    CrimeFactory,
+    ErrorFactory,
+    InspectionFactory,
+    PublishedResultFactory,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,14 @@ import math
 import pytest
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from reports.statistics import (ExtrapolationMethod, IntervalMethod, compare, estimate_rate, estimate_unrecorded,
-                                implied_sample_size)
+from reports.statistics import (
+    ExtrapolationMethod,
+    IntervalMethod,
+    compare,
+    estimate_rate,
+    estimate_unrecorded,
+    implied_sample_size,
+)
 
 
 def test_headline_interval_reproduces_the_inspectorates_published_figure():
