@@ -9,8 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audits import services
+from audits.challenges import challenge_raise, challenge_resolve
 from audits.filters import AuditedCaseFilter
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult
+from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
 from config.api_fields import SlugField
 from forces.api_auth import AuditEditorsWrite
@@ -255,3 +256,56 @@ class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return PublishedResult.objects.for_user(self.request.user)
+
+
+class ChallengeSerializer(serializers.ModelSerializer):
+    raised_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Challenge
+        fields = ["id", "case", "error", "error_kind", "offence", "reason", "raised_by", "raised_at", "status",
+                  "resolved_by", "resolved_at", "resolution"]
+        read_only_fields = fields
+
+
+class ChallengeRaiseSerializer(serializers.Serializer):
+    error = serializers.IntegerField(help_text="The recording error challenged.")
+    reason = serializers.CharField(max_length=2000)
+
+
+class ChallengeResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[("upheld", "Upheld"), ("withdrawn", "Withdrawn")])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       viewsets.GenericViewSet):
+    """Force staff challenge a recording error before publication; inspectors resolve it."""
+
+    serializer_class = ChallengeSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["raised_at"]
+    ordering = ["-raised_at"]
+
+    def get_queryset(self):
+        return Challenge.objects.for_user(self.request.user).select_related("raised_by", "resolved_by")
+
+    @extend_schema(request=ChallengeRaiseSerializer, responses={201: ChallengeSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ChallengeRaiseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        challenge = challenge_raise(error_id=serializer.validated_data["error"], by=request.user,
+                                    reason=serializer.validated_data["reason"])
+        return Response(ChallengeSerializer(challenge).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ChallengeResolveSerializer, responses=ChallengeSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[*viewsets.GenericViewSet.permission_classes,
+                                                               AuditEditorsWrite])
+    def resolve(self, request, pk=None):
+        """Uphold the error, or withdraw it (the error is deleted; its history keeps it)."""
+        challenge = self.get_object()
+        serializer = ChallengeResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        challenge = challenge_resolve(challenge_id=challenge.pk, by=request.user, **serializer.validated_data)
+        return Response(ChallengeSerializer(challenge).data)

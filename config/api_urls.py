@@ -3,7 +3,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from audits.api import CaseViewSet, InspectionCaseViewSet, InspectionViewSet, PublishedResultViewSet
+from audits.api import CaseViewSet, ChallengeViewSet, InspectionCaseViewSet, InspectionViewSet, PublishedResultViewSet
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet
@@ -23,6 +23,7 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 router.register(r"inspections/(?P<inspection_pk>\d+)/cases", InspectionCaseViewSet, basename="inspection-case")
 router.register("cases", CaseViewSet, basename="case")
 router.register("published-results", PublishedResultViewSet, basename="published-result")
+router.register("challenges", ChallengeViewSet, basename="challenge")
 router.register("findings", FindingViewSet, basename="finding")
 router.register(r"findings/(?P<finding_pk>\d+)/follow-ups", FollowUpViewSet, basename="follow-up")
 

@@ -232,5 +232,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FindingStatusEnum": "recommendations.models.Finding.Status",
         "InspectionStatusEnum": "audits.models.Inspection.Status",
+        "ErrorKindEnum": "audits.rules.ErrorKind",
     },
 }

@@ -242,3 +242,26 @@ def test_the_schema_generates_without_warnings():
 
     result = manage("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_challenges_through_the_api(world):
+    error = world.unrecorded.errors.get()
+    staff = as_user(world.people.staff_a)
+    raised = staff.post(reverse("api:challenge-list"), {"error": error.pk, "reason": "Recorded as CR/9."},
+                        format="json")
+    assert raised.status_code == 201 and raised.json()["status"] == "open"
+    again = staff.post(reverse("api:challenge-list"), {"error": error.pk, "reason": "again"}, format="json")
+    assert again.status_code == 400 and "already being challenged" in str(again.json())
+    assert as_user(world.people.staff_b).post(reverse("api:challenge-list"), {"error": error.pk, "reason": "x"},
+                                              format="json").status_code == 403
+    inspector = as_user(world.people.inspector)
+    results = lambda: {r["category"]: r for r in inspector.get(  # noqa: E731
+        reverse("api:inspection-results", args=[world.inspection.pk])).json()}
+    assert results()["all_crime"]["errors"]["not_recorded"] == 1
+    resolved = inspector.post(reverse("api:challenge-resolve", args=[raised.json()["id"]]), {"outcome": "withdrawn"},
+                              format="json")
+    assert resolved.status_code == 200 and resolved.json()["status"] == "withdrawn"
+    assert "not_recorded" not in results()["all_crime"]["errors"]
+    refused = staff.post(reverse("api:challenge-resolve", args=[raised.json()["id"]]), {"outcome": "upheld"},
+                         format="json")
+    assert refused.status_code == 403

@@ -58,6 +58,12 @@ def endpoints(w):
         "api:case-agree": (reverse("api:case-agree", args=[w.case.pk]), [("post", None, "write")]),
         "api:case-query": (reverse("api:case-query", args=[w.case.pk]), [("post", {"reason": "why?"}, "write")]),
         "api:published-result-list": (reverse("api:published-result-list"), [("get", None, "list")]),
+        "api:challenge-list": (reverse("api:challenge-list"), [
+            ("get", None, "list"),
+            ("post", {"error": w.unrecorded.errors.get().pk, "reason": "Recorded as CR/9."}, "challenge")]),
+        "api:challenge-detail": (reverse("api:challenge-detail", args=[w.challenge.pk]), [("get", None, "detail")]),
+        "api:challenge-resolve": (reverse("api:challenge-resolve", args=[w.challenge.pk]), [
+            ("post", {"outcome": "upheld"}, "write")]),
         "api:published-result-detail": (reverse("api:published-result-detail", args=[w.published.pk]), [
             ("get", None, "detail")]),
         "api:finding-list": (reverse("api:finding-list"), [
@@ -91,6 +97,8 @@ def expected(role, kind, method):
         if role not in FOLLOW_UP_WRITERS:
             return {403}
         return {201} if sees else {404}
+    if kind == "challenge":  # only the force's own staff challenge; others are refused or never see it
+        return {201} if role == "staff_a" else ({404, 403} if role == "staff_b" else {403})
     if kind == "submit":  # a case already submitted cannot be submitted again: refused with a reason
         return {400} if role in EDITORS else {403}
     if role in EDITORS:
@@ -114,7 +122,8 @@ def test_every_api_endpoint_is_in_the_matrix(w):
     assert not missing, f"API endpoints missing from the permission matrix: {sorted(missing)}"
 
 
-CASES = [(name, role) for name in sorted(["api:token-list", "api:token-detail",
+CASES = [(name, role) for name in sorted(["api:token-list", "api:token-detail", "api:challenge-list",
+                                          "api:challenge-detail", "api:challenge-resolve",
     "api:force-list", "api:force-detail", "api:volume-list", "api:volume-detail", "api:inspection-list",
     "api:inspection-detail", "api:inspection-status", "api:inspection-results", "api:inspection-case-list",
     "api:case-detail", "api:case-submit", "api:case-agree", "api:case-query", "api:published-result-list",
