@@ -7,6 +7,7 @@ from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import error_kinds_problems
+from forces.forms import SpreadsheetUploadField
 
 
 class AuditedCaseForm(forms.ModelForm):
@@ -93,19 +94,13 @@ class ChallengeResolveForm(forms.Form):
 
 
 class CaseImportForm(forms.Form):
-    file = forms.FileField(label="Spreadsheet of audited crimes",
-                           help_text="CSV or XLSX in the template's layout, one row per audited crime, up to 20 MB.")
+    file = SpreadsheetUploadField(label="Spreadsheet of audited crimes", extensions=[".csv", ".xlsx"], max_mb=20,
+                                  help_text="CSV or XLSX in the template's layout, one row per audited crime, "
+                                            "up to 20 MB.")
     mode = forms.ChoiceField(label="Cases already in the inspection", widget=forms.RadioSelect, initial="add",
                              choices=[("add", "Refuse them: add new cases only"),
                                       ("update", "Update them: replace their crimes with the file's")])
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError("Choose a .csv or .xlsx file.")
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 20 MB.")
-        return upload
 
 
 class SampleSizeForm(forms.Form):
@@ -116,17 +111,11 @@ class SampleSizeForm(forms.Form):
 
 
 class FrameUploadForm(forms.Form):
-    file = forms.FileField(label="The force's extract for the audit period",
-                           help_text="CSV or XLSX with columns reference, occurred_at (dd/mm/yyyy hh:mm) and stratum "
-                                     "(opening code or source). Up to 50 MB.")
+    file = SpreadsheetUploadField(label="The force's extract for the audit period", extensions=[".csv", ".xlsx"],
+                                  max_mb=50, help_text="CSV or XLSX with columns reference, occurred_at "
+                                                       "(dd/mm/yyyy hh:mm) and stratum (opening code or source). "
+                                                       "Up to 50 MB.")
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError("Choose a .csv or .xlsx file.")
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 50 MB.")
-        return upload
 
 
 class DrawForm(forms.Form):

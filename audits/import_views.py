@@ -3,13 +3,14 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audits import case_import, selectors
 from audits.forms import CaseImportForm
 from forces.roles import audit_editors_only
 from reports.csv_export import csv_response
+from reports.exports import XLSX_CONTENT_TYPE, attachment
 
 SESSION_KEY = "case_imports"
 
@@ -64,7 +65,7 @@ def template_download(request, fmt):
     if fmt == "csv":
         return csv_response("audited-cases-template.csv", case_import.COLUMNS, [])
     if fmt == "xlsx":
-        return _xlsx(case_import.workbook_bytes([]), "audited-cases-template.xlsx")
+        return attachment(case_import.workbook_bytes([]), XLSX_CONTENT_TYPE, "audited-cases-template.xlsx")
     raise Http404
 
 
@@ -76,12 +77,5 @@ def template_export(request, pk, fmt):
     if fmt == "csv":
         return csv_response(f"{name}.csv", case_import.COLUMNS, rows)
     if fmt == "xlsx":
-        return _xlsx(case_import.workbook_bytes(list(rows), with_guide=False), f"{name}.xlsx")
+        return attachment(case_import.workbook_bytes(list(rows), with_guide=False), XLSX_CONTENT_TYPE, f"{name}.xlsx")
     raise Http404
-
-
-def _xlsx(content, filename):
-    response = HttpResponse(content,
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

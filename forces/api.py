@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from audits.categories import ReportCategory
-from forces.filters import ScopedSlugChoiceFilter
+from forces.filters import ScopedSlugChoiceFilter, visible_forces
 from forces.models import ApiToken, Force, RecordedCrimeVolume
 from forces.tokens import token_create, token_revoke
 
@@ -26,9 +26,6 @@ class ForceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Force.objects.for_user(self.request.user)
 
-
-def visible_forces(request):
-    return Force.objects.for_user(request.user) if request else Force.objects.none()
 
 
 class RecordedCrimeVolumeFilter(django_filters.FilterSet):

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from forces.models import Force
+
 
 class ScopedKeyField(forms.ModelChoiceField):
     """Offers only what the user may see, but a key outside that is not an error: it simply matches
@@ -39,3 +41,8 @@ class ScopedSlugChoiceFilter(ScopedChoiceFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, to_field_name="slug", **kwargs)
+
+
+def visible_forces(request):
+    """The forces a filter may offer: the requesting user's scope (none without a request)."""
+    return Force.objects.for_user(request.user) if request else Force.objects.none()

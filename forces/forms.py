@@ -1,11 +1,25 @@
 from django import forms
 
-MAX_PRC_FILE_BYTES = 50 * 1024 * 1024
+
+class SpreadsheetUploadField(forms.FileField):
+    """A file upload limited to some spreadsheet types and a size in MB, with messages that say so."""
+
+    def __init__(self, *args, extensions, max_mb, **kwargs):
+        self.extensions, self.max_mb = tuple(extensions), max_mb
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and not upload.name.lower().endswith(self.extensions):
+            raise forms.ValidationError(f"Choose a {' or '.join(self.extensions)} file.")
+        if upload and upload.size > self.max_mb * 1024 * 1024:
+            raise forms.ValidationError(f"The file is larger than {self.max_mb} MB.")
+        return upload
 
 
 class PrcUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Police recorded crime table",
+    file = SpreadsheetUploadField(
+        label="Police recorded crime table", extensions=[".csv", ".ods"], max_mb=50,
         help_text="The Home Office open data table in its long layout, as CSV or ODS (up to 50 MB).",
     )
     source = forms.CharField(
@@ -13,13 +27,6 @@ class PrcUploadForm(forms.Form):
         help_text="Where the file comes from, e.g. “PRC open data table, July 2019 release”.",
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".ods")):
-            raise forms.ValidationError("Choose a .csv or .ods file.")
-        if upload.size > MAX_PRC_FILE_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB.")
-        return upload
 
 
 class ApiTokenForm(forms.Form):

@@ -6,8 +6,7 @@ from django import forms
 from django.db.models import Q
 
 from audits.models import Inspection
-from forces.filters import ScopedChoiceFilter, ScopedSlugChoiceFilter
-from forces.models import Force
+from forces.filters import ScopedChoiceFilter, ScopedSlugChoiceFilter, visible_forces
 from recommendations.models import Finding, Theme
 from recommendations.services import today
 
@@ -15,9 +14,6 @@ from recommendations.services import today
 def visible_inspections(request):
     return Inspection.objects.for_user(request.user).select_related("force") if request else Inspection.objects.none()
 
-
-def visible_forces(request):
-    return Force.objects.for_user(request.user) if request else Force.objects.none()
 
 
 class FindingFilterForm(forms.Form):

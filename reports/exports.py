@@ -13,9 +13,10 @@ from xhtml2pdf import pisa
 from reports.csv_export import spreadsheet_safe
 
 FORMATS = ("csv", "xlsx", "pdf")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _attachment(content, content_type, filename):
+def attachment(content, content_type, filename):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -33,7 +34,7 @@ def tables_csv(tables, filename, preamble=()):
         if table.note:
             writer.writerow([spreadsheet_safe(table.note)])
         writer.writerow([])
-    return _attachment("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", f"{filename}.csv")
+    return attachment("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", f"{filename}.csv")
 
 
 def tables_xlsx(tables, filename, preamble=()):
@@ -55,8 +56,8 @@ def tables_xlsx(tables, filename, preamble=()):
         workbook.create_sheet("Empty").append(["No figures for this selection."])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _attachment(
-        buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{filename}.xlsx"
+    return attachment(
+        buffer.getvalue(), XLSX_CONTENT_TYPE, f"{filename}.xlsx"
     )
 
 
@@ -71,7 +72,7 @@ def tables_pdf(template, context, filename):
     result = pisa.CreatePDF(html, dest=buffer, link_callback=_no_network, encoding="utf-8")
     if result.err:
         raise RuntimeError(f"PDF rendering failed for {filename}")
-    return _attachment(buffer.getvalue(), "application/pdf", f"{filename}.pdf")
+    return attachment(buffer.getvalue(), "application/pdf", f"{filename}.pdf")
 
 
 def export(fmt, tables, filename, *, pdf_template=None, pdf_context=None, preamble=()):
