@@ -1,10 +1,13 @@
 """Published inspections lock their audit data.
 
-Services and admin check the lock first and explain it; these signal handlers are the backstop
-that stops any other code path from changing a published inspection's cases, crimes or errors.
+Every write to an inspection's audit data starts with ``lock_for_audit_write``: it takes the
+inspection's row lock (SELECT … FOR UPDATE) and checks the status under it, inside the caller's
+transaction, so publishing and writing are serialised and a write can never land in a published
+inspection. The signal handlers below are the backstop for any code path that forgets.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -15,6 +18,21 @@ LOCKED_MESSAGE = "This inspection is published, so its audit data is locked. An 
 
 class InspectionLocked(PermissionDenied):
     pass
+
+
+def lock_inspection(inspection_id: int) -> Inspection:
+    """The inspection, with its row locked until the surrounding transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_inspection must run inside transaction.atomic().")
+    return Inspection.objects.select_for_update().get(pk=inspection_id)
+
+
+def lock_for_audit_write(inspection_id: int) -> Inspection:
+    """Lock the inspection and refuse if it is published: the one check every audit write makes."""
+    inspection = lock_inspection(inspection_id)
+    if inspection.is_locked:
+        raise ValidationError(LOCKED_MESSAGE)
+    return inspection
 
 
 def _published(**lookup):

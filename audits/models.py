@@ -188,6 +188,7 @@ class AuditedCase(models.Model):
         max_length=500, blank=True, help_text="Short notes. No victim names or narrative: references and codes only."
     )
     stratum = models.CharField(max_length=60, blank=True, help_text="The frame stratum a drawn case came from.")
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every change; stops lost updates.")
     history = HistoricalRecords()
 
     objects = AuditedCaseQuerySet.as_manager()

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audits.locking import LOCKED_MESSAGE
+from audits.locking import lock_for_audit_write, lock_inspection
 from audits.models import AuditedCase, Challenge, Inspection, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem, report_date_problem
 from audits.signals import inspection_published
@@ -31,9 +31,8 @@ def ensure_can_edit(user):
 
 
 def ensure_unlocked(inspection):
-    """Checked against the database, not the (possibly stale) object in hand."""
-    if Inspection.objects.filter(pk=inspection.pk, status=Status.PUBLISHED).exists():
-        raise ValidationError(LOCKED_MESSAGE)
+    """Lock the inspection's row for this transaction and refuse if it is published."""
+    return lock_for_audit_write(inspection.pk)
 
 
 # Inspections -----------------------------------------------------------------------------------
@@ -50,7 +49,7 @@ def inspection_save(*, inspection, by):
 @transaction.atomic
 def inspection_change_status(*, inspection, status, by):
     ensure_can_edit(by)
-    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    inspection = lock_inspection(inspection.pk)
     status = Status(status)
     if status not in INSPECTION_TRANSITIONS[inspection.status]:
         raise ValidationError(
