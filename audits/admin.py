@@ -11,7 +11,15 @@ from django.utils.html import format_html, format_html_join
 
 from audits import selectors, services
 from audits.categories import OffenceCategory, ReportCategory
-from audits.forms import AuditedCaseForm, AuditedCrimeForm, AuditedCrimeFormSet, QueryReasonForm
+from audits.forms import (
+    AuditedCaseForm,
+    AuditedCrimeForm,
+    AuditedCrimeFormSet,
+    InspectionAdminForm,
+    PublishedResultAdminForm,
+    QueryReasonForm,
+    ReopenReasonForm,
+)
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
 from config.admin_site import ScopedAdmin
@@ -80,6 +88,18 @@ class PublishedResultInline(admin.TabularInline):
     fields = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
               "additional_recorded_per_year"]
 
+    def _editable(self, obj):
+        return obj is None or not obj.is_locked
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
 
 def _status_action(status, description):
     @admin.action(description=description, permissions=["change"])
@@ -98,6 +118,7 @@ def _status_action(status, description):
 
 @admin.register(Inspection)
 class InspectionAdmin(ScopedAdmin):
+    form = InspectionAdminForm
     list_display = ["__str__", "status", "published_on", "grade", "case_count"]
     list_filter = ["status", "kind", "grade", "force__region"]
     search_fields = ["force__name", "report_reference"]
@@ -107,8 +128,9 @@ class InspectionAdmin(ScopedAdmin):
     inlines = [PublishedResultInline]
     actions = [
         _status_action(Inspection.Status.FIELDWORK, "Move to fieldwork"),
-        _status_action(Inspection.Status.MODERATION, "Move to moderation (or reopen a published inspection)"),
-        _status_action(Inspection.Status.PUBLISHED, "Publish (locks the audit data)"),
+        _status_action(Inspection.Status.MODERATION, "Move to moderation"),
+        _status_action(Inspection.Status.PUBLISHED, "Publish (locks the audit data and freezes its figures)"),
+        "reopen_inspections",
     ]
     fieldsets = [
         (None, {"fields": ["force", "kind", "previous_inspection", "status", "cases_link"]}),
@@ -120,6 +142,41 @@ class InspectionAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_case_count()
+
+    def get_readonly_fields(self, request, obj=None):
+        frozen = list(Inspection.FROZEN_FIELDS) if obj is not None and obj.is_locked else []
+        return [*self.readonly_fields, *frozen]
+
+    def save_model(self, request, obj, form, change):
+        services.inspection_save(inspection=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PublishedResult:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for result in formset.deleted_objects:
+            services.published_result_delete(result=result, by=request.user)
+        for result in formset.new_objects + [changed for changed, _ in formset.changed_objects]:
+            result.inspection = form.instance
+            services.published_result_save(result=result, by=request.user)
+
+    @admin.action(description="Reopen a published inspection (with a reason)…", permissions=["change"])
+    def reopen_inspections(self, request, queryset):
+        form = ReopenReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            run_for_each(self, request, queryset,
+                         lambda inspection: services.inspection_change_status(
+                             inspection=inspection, status=Inspection.Status.MODERATION, by=request.user,
+                             reason=reason),
+                         "{count} inspection(s) reopened.")
+            return None
+        return TemplateResponse(
+            request, "admin/audits/reopen_inspections.html",
+            {**self.admin_site.each_context(request), "title": "Reopen inspections", "form": form,
+             "inspections": queryset, "opts": self.model._meta,
+             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+        )
 
     @admin.display(description="Cases", ordering="case_count")
     def case_count(self, inspection):
@@ -318,8 +375,24 @@ class AuditedCaseAdmin(ScopedAdmin):
 
 @admin.register(PublishedResult)
 class PublishedResultAdmin(ScopedAdmin):
+    form = PublishedResultAdminForm
     list_display = ["inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year"]
     list_filter = ["category", "inspection__force__region"]
     search_fields = ["inspection__force__name"]
     autocomplete_fields = ["inspection"]
     list_select_related = ["inspection__force"]
+
+    def _editable(self, obj):
+        return obj is None or not obj.inspection.is_locked
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+    def save_model(self, request, obj, form, change):
+        services.published_result_save(result=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.published_result_delete(result=obj, by=request.user)

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from audits import services
@@ -17,7 +18,7 @@ from config.api_fields import SlugField
 from forces.api_auth import AuditEditorsWrite
 from forces.models import Force
 from reports.filters import OverviewFilter
-from reports.results import results_for
+from reports.selectors import figures_for, live_figures_for, wants_provisional
 from reports.statistics import IntervalMethod
 
 
@@ -29,7 +30,7 @@ class InspectionSerializer(serializers.ModelSerializer):
         fields = ["id", "force", "kind", "previous_inspection", "audit_period_start", "audit_period_end",
                   "fieldwork_start", "fieldwork_end", "published_on", "status", "grade", "report_reference", "notes",
                   "sample_is_synthetic"]
-        read_only_fields = ["status", "sample_is_synthetic"]
+        read_only_fields = ["status"]
         validators = []  # the model's own validation runs in the service
 
     def __init__(self, *args, **kwargs):
@@ -115,6 +116,22 @@ class ResultSerializer(serializers.Serializer):
     interval_method = serializers.CharField()
     recorded_within_24_hours = serializers.FloatField(allow_null=True)
     errors = serializers.DictField(child=serializers.IntegerField())
+    version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
+    provisional = serializers.BooleanField(help_text="True for an unpublished inspection's figures (asked for with "
+                                                     "?include=provisional).")
+    synthetic = serializers.BooleanField(help_text="Computed from a synthetic (made-up) sample.")
+
+
+def result_figures(request, inspection, method):
+    """Published figures (latest or ``?version=N``), or provisional ones when an inspector asks."""
+    scoped = Inspection.objects.filter(pk=inspection.pk)
+    if wants_provisional(request):
+        return live_figures_for(scoped, method)[0]
+    number = request.query_params.get("version")
+    if number is not None and not number.isdigit():
+        raise ValidationError({"version": "Give a version number."})
+    found = figures_for(scoped, method, version_number=int(number) if number else None)
+    return found[0] if found else None
 
 
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -151,17 +168,28 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(responses=ResultSerializer(many=True), filters=False,
                    parameters=[OpenApiParameter("interval", str, enum=[m.key for m in IntervalMethod],
-                                                description="Interval method; the published normal one by default.")])
+                                                description="Interval method; the published normal one by default."),
+                               OpenApiParameter("include", str, enum=["provisional"],
+                                                description="Inspectors: the provisional figures of an unpublished "
+                                                            "(or reopened) inspection, computed now."),
+                               OpenApiParameter("version", int, description="A version of the published record; "
+                                                                            "the latest by default.")])
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def results(self, request, pk=None):
-        """Results computed from the audited cases, per category and flag (read only)."""
+        """Results computed from the audited cases, per category and flag, as published (read only)."""
         inspection = self.get_object()
         method = IntervalMethod.from_key(request.query_params.get("interval"))
-        results = results_for([inspection.pk], method)[inspection.pk]
+        figures = result_figures(request, inspection, method)
+        if figures is None:
+            raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
+                           "figures with ?include=provisional.")
+        results = figures.results
         return Response(ResultSerializer([
             {"category": r.group.key, "label": r.group.label, "audited": r.audited, "recorded": r.recorded,
              "rate": r.estimate.rate, "low": r.estimate.low, "high": r.estimate.high, "margin": r.estimate.margin,
-             "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors}
+             "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors,
+             "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
+             "synthetic": figures.synthetic}
             for r in results.categories + results.flags
         ], many=True).data)
 
@@ -249,13 +277,19 @@ class PublishedResultSerializer(serializers.ModelSerializer):
 
 
 class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """Headline figures as the inspection reports published them. Only published inspections' (frozen, as in
+    their published record) unless an inspector asks for ``?include=provisional``."""
+
     serializer_class = PublishedResultSerializer
     filterset_fields = {"inspection_id": ["exact"], "category": ["exact"]}
     ordering_fields = ["inspection_id", "category"]
     ordering = ["inspection_id", "category"]
 
     def get_queryset(self):
-        return PublishedResult.objects.for_user(self.request.user)
+        results = PublishedResult.objects.for_user(self.request.user)
+        if wants_provisional(self.request):
+            return results
+        return results.filter(inspection__status=Inspection.Status.PUBLISHED)
 
 
 class ChallengeSerializer(serializers.ModelSerializer):

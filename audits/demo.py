@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from audits.categories import ReportCategory
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
-from audits.published_data import load_published_results
+from audits.published_data import freeze_loaded, load_published_results
 from audits.rules import ErrorKind
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
@@ -98,10 +98,11 @@ DEMO_VOLUME_SOURCE = "Synthetic demonstration volume (not Home Office data)"
 
 @transaction.atomic
 def load_demo():
-    load_published_results()
+    inspections = load_published_results(freeze=False)
     ensure_demo_volumes()
     users = ensure_demo_users()
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
+    freeze_loaded(inspections)
     load_demo_findings(users)
     return users, made
 

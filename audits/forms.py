@@ -4,9 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from audits.locking import LOCKED_MESSAGE
-from audits.models import AuditedCase, AuditedCrime
+from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
-from audits.services import error_kinds_problems
+from audits.services import PUBLISHED_RESULTS_FROZEN, error_kinds_problems
 from forces.forms import SpreadsheetUploadField
 
 
@@ -20,6 +20,9 @@ class AuditedCaseForm(forms.ModelForm):
         inspection = self.cleaned_data["inspection"]
         if inspection and inspection.is_locked:
             raise ValidationError(LOCKED_MESSAGE)
+        stored = self.instance.pk and AuditedCase.objects.get(pk=self.instance.pk).inspection
+        if inspection and stored and stored.force_id != inspection.force_id:
+            raise ValidationError("A case cannot be moved to another force's inspection.")
         return inspection
 
     def clean(self):
@@ -137,3 +140,40 @@ class DrawForm(forms.Form):
             except ValueError:
                 raise forms.ValidationError(f"Line {number}: write “stratum: number”.") from None
         return sizes
+
+
+class InspectionAdminForm(forms.ModelForm):
+    """Refuses changes to what publication froze (the admin also shows those fields read only)."""
+
+    class Meta:
+        model = Inspection
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.is_locked:
+            changed = [self.fields[name].label for name in Inspection.FROZEN_FIELDS
+                       if name in self.changed_data and name in self.fields]
+            if changed:
+                raise ValidationError(f"This inspection is published, so its {', '.join(changed).lower()} cannot "
+                                      "change. An inspector must reopen it first.")
+        return cleaned
+
+
+class PublishedResultAdminForm(forms.ModelForm):
+    class Meta:
+        model = PublishedResult
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        inspection = cleaned.get("inspection")
+        if inspection is not None and inspection.is_locked:
+            raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+        return cleaned
+
+
+class ReopenReasonForm(forms.Form):
+    reason = forms.CharField(label="Why is the published inspection being reopened?", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Shown with the revised figures when the inspection is published again.")

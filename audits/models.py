@@ -2,6 +2,7 @@
 produced and the recording errors found. References and codes only: no victim names or narrative."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -101,6 +102,9 @@ class Inspection(models.Model):
     sample_is_synthetic = models.BooleanField(
         default=False, help_text="The audited cases are made-up demonstration data, not a real sample."
     )
+    reopen_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why a published inspection was reopened; the revision's reason."
+    )
     history = HistoricalRecords()
 
     objects = InspectionQuerySet.as_manager()
@@ -137,10 +141,18 @@ class Inspection(models.Model):
     def get_absolute_url(self):
         return reverse("audits:inspection", args=[self.pk])
 
+    #: What publication freezes on the inspection itself, until an inspector reopens it.
+    FROZEN_FIELDS = ("force", "kind", "audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
+                     "published_on", "grade", "sample_is_synthetic")
+
     @property
     def is_locked(self):
         """Published inspections' audit data cannot change until an inspector reopens them."""
         return self.status == self.Status.PUBLISHED
+
+    def clean(self):
+        if self.previous_inspection_id and self.force_id and self.previous_inspection.force_id != self.force_id:
+            raise ValidationError({"previous_inspection": "The previous inspection must be of the same force."})
 
 
 class AuditedCase(models.Model):

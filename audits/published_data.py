@@ -1,5 +1,6 @@
 """Headline figures published in real inspection reports (audits/data/published_cdi_results.csv),
-loaded as published inspections with their PublishedResult rows. Idempotent."""
+loaded as published inspections with their PublishedResult rows. Idempotent: an inspection already
+loaded is left as it is, since its published figures are frozen."""
 
 import csv
 from datetime import date
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from audits.categories import ReportCategory
 from audits.models import Inspection, PublishedResult
+from audits.signals import published_figures_loaded
 from forces.models import Force
 
 PUBLISHED_CSV = Path(__file__).resolve().parent / "data" / "published_cdi_results.csv"
@@ -47,14 +49,16 @@ def _results(row):
 
 
 @transaction.atomic
-def load_published_results(path=PUBLISHED_CSV):
+def load_published_results(path=PUBLISHED_CSV, *, freeze=True):
+    """Load the file's inspections; with ``freeze`` their figures are frozen at once (the demo adds
+    synthetic samples first, then calls ``freeze_loaded``)."""
     forces = {force.slug: force for force in Force.objects.all()}
     inspections = []
     with open(path, newline="", encoding="utf-8") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda row: (row["force"], row["published"]))
     for row in rows:
         force = forces[row["force"]]
-        inspection, _ = Inspection.objects.update_or_create(
+        inspection, created = Inspection.objects.get_or_create(
             force=force,
             kind=row["kind"],
             published_on=_month(row["published"]),
@@ -72,9 +76,19 @@ def load_published_results(path=PUBLISHED_CSV):
                 ),
             },
         )
-        for category, figures in _results(row).items():
-            figures = {name: value for name, value in figures.items() if value is not None}
-            if figures:
-                PublishedResult.objects.update_or_create(inspection=inspection, category=category, defaults=figures)
+        if created:
+            PublishedResult.objects.bulk_create([
+                PublishedResult(inspection=inspection, category=category, **known)
+                for category, figures in _results(row).items()
+                if (known := {name: value for name, value in figures.items() if value is not None})
+            ])
         inspections.append(inspection)
+    if freeze:
+        freeze_loaded(inspections)
     return inspections
+
+
+def freeze_loaded(inspections):
+    """Freeze each loaded inspection's figures as its first published version, if it has none yet."""
+    for inspection in inspections:
+        published_figures_loaded.send(sender=Inspection, inspection=inspection)

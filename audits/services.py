@@ -8,11 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.locking import lock_for_audit_write, lock_inspection
-from audits.models import AuditedCase, Challenge, Inspection, RecordingError
+from audits.models import AuditedCase, Challenge, Inspection, PublishedResult, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem, report_date_problem
 from audits.signals import inspection_published
 from forces.roles import can_edit_audits
 
+PUBLISHED_RESULTS_FROZEN = ("This inspection is published, so its published results cannot change. "
+                            "An inspector must reopen it first.")
 Status = Inspection.Status
 Moderation = AuditedCase.Moderation
 
@@ -38,16 +40,47 @@ def ensure_unlocked(inspection):
 # Inspections -----------------------------------------------------------------------------------
 
 
+def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
+    return [Inspection._meta.get_field(name).verbose_name for name in Inspection.FROZEN_FIELDS
+            if getattr(inspection, name) != getattr(stored, name)]
+
+
 @transaction.atomic
-def inspection_save(*, inspection, by):
+def inspection_save(*, inspection: Inspection, by) -> Inspection:
+    """Create or change an inspection. Once published, what publication froze cannot change until it
+    is reopened; status changes go through ``inspection_change_status``."""
     ensure_can_edit(by)
+    if inspection.pk is not None:
+        stored = lock_inspection(inspection.pk)
+        if stored.is_locked and (changed := _frozen_changes(inspection, stored)):
+            raise ValidationError(
+                f"This inspection is published, so its {', '.join(changed)} cannot change. "
+                "An inspector must reopen it first."
+            )
+        inspection.status, inspection.reopen_reason = stored.status, stored.reopen_reason
     inspection.full_clean()
     inspection.save()
     return inspection
 
 
+def _ensure_publishable(inspection: Inspection) -> None:
+    challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
+    if challenged:
+        raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
+                              "resolve every challenge before the inspection is published.")
+    unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
+    if unfinished:
+        raise ValidationError(
+            f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
+            "every case must be agreed before the inspection is published."
+        )
+
+
 @transaction.atomic
-def inspection_change_status(*, inspection, status, by):
+def inspection_change_status(*, inspection: Inspection, status, by, reason: str = "") -> Inspection:
+    """Move an inspection on. Publishing freezes its figures as a new version of its published record
+    (in this transaction, under the row lock); reopening a published inspection needs a reason, which
+    becomes the reason given for the revised figures when it is published again."""
     ensure_can_edit(by)
     inspection = lock_inspection(inspection.pk)
     status = Status(status)
@@ -55,26 +88,57 @@ def inspection_change_status(*, inspection, status, by):
         raise ValidationError(
             f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
         )
+    reason = (reason or "").strip()
+    if inspection.status == Status.PUBLISHED:
+        if not reason:
+            raise ValidationError({"reason": "Say why the published inspection is being reopened."})
+        inspection.reopen_reason = reason[:500]
+    revision_reason = inspection.reopen_reason
     if status == Status.PUBLISHED:
-        challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
-        if challenged:
-            raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
-                                  "resolve every challenge before the inspection is published.")
-        unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
-        if unfinished:
-            raise ValidationError(
-                f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
-                "every case must be agreed before the inspection is published."
-            )
+        _ensure_publishable(inspection)
         inspection.published_on = inspection.published_on or timezone.localdate()
+        inspection.reopen_reason = ""
     inspection.status = status
     inspection.save()
     if status == Status.PUBLISHED:
-        inspection_published.send(sender=Inspection, inspection=inspection, by=by)
+        inspection_published.send(sender=Inspection, inspection=inspection, by=by, reason=revision_reason)
     return inspection
 
 
+@transaction.atomic
+def published_result_save(*, result: PublishedResult, by) -> PublishedResult:
+    """Add or change a headline figure as published in the report (frozen once published)."""
+    ensure_can_edit(by)
+    inspection_ids = {result.inspection_id}
+    if result.pk is not None:
+        inspection_ids.add(PublishedResult.objects.values_list("inspection_id", flat=True).get(pk=result.pk))
+    for inspection_id in sorted(inspection_ids):
+        if lock_inspection(inspection_id).is_locked:
+            raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+    result.full_clean()
+    result.save()
+    return result
+
+
+@transaction.atomic
+def published_result_delete(*, result: PublishedResult, by) -> None:
+    ensure_can_edit(by)
+    if lock_inspection(result.inspection_id).is_locked:
+        raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+    result.delete()
+
+
 # Cases -----------------------------------------------------------------------------------------
+
+
+def _ensure_stays_in_force(case: AuditedCase) -> None:
+    """A case may move between inspections of its force (both unlocked), never to another force's."""
+    stored = AuditedCase.objects.filter(pk=case.pk).values_list("inspection_id", "inspection__force_id").first()
+    if stored is None or stored[0] == case.inspection_id:
+        return
+    if stored[1] != case.inspection.force_id:
+        raise ValidationError({"inspection": "A case cannot be moved to another force's inspection."})
+    lock_for_audit_write(stored[0])
 
 
 @transaction.atomic
@@ -82,6 +146,8 @@ def case_save(*, case, by):
     """Create or change a case (its crimes are saved with ``crime_save``)."""
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
+    if case.pk is not None:
+        _ensure_stays_in_force(case)
     if case.pk is None and case.auditor_id is None:
         case.auditor = by
     case.save()

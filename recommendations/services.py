@@ -77,7 +77,12 @@ def _ensure_inspectorate(user):
 
 
 def validate_finding(finding):
-    """Rules a check constraint cannot see: the parent is a cause of concern of the same inspection."""
+    """Rules a check constraint cannot see: the parent is a cause of concern of the same inspection, and a
+    finding never moves to another force's inspection."""
+    if finding.pk:
+        stored_force = Finding.objects.filter(pk=finding.pk).values_list("inspection__force_id", flat=True).first()
+        if stored_force is not None and stored_force != finding.inspection.force_id:
+            raise ValidationError({"inspection": "A finding cannot be moved to another force's inspection."})
     if finding.parent_id:
         parent = finding.parent
         if parent.kind != Kind.CAUSE_OF_CONCERN or parent.inspection_id != finding.inspection_id:

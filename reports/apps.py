@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self):
+        from audits.signals import inspection_published, published_figures_loaded
+        from reports.publication import freeze_loaded_figures, freeze_published_figures
+
+        inspection_published.connect(freeze_published_figures, dispatch_uid="reports.freeze_published_figures")
+        published_figures_loaded.connect(freeze_loaded_figures, dispatch_uid="reports.freeze_loaded_figures")

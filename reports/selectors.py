@@ -1,5 +1,10 @@
-"""Reads behind the compliance reports. Every queryset starts from ``for_user``; every count comes from
-reports.results (database aggregates)."""
+"""Reads behind the compliance reports. Every queryset starts from ``for_user``.
+
+Published figures come from the published result record (reports.models, reports.record); an
+inspection that has never been published has only *provisional* figures, computed live from its
+audited cases (reports.results). Provisional figures appear on the inspection's own pages, and
+elsewhere only when an inspector asks for them, always labelled.
+"""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -7,38 +12,67 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
 from audits.categories import ReportCategory
-from audits.models import AuditedCrime, Inspection, PublishedResult
+from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw
 from forces.models import RecordedCrimeVolume
+from forces.roles import can_edit_audits
+from reports import record
 from reports.figures import computed_figure, published_figure
+from reports.models import ResultVersion
 from reports.results import CATEGORIES, results_for
-from reports.statistics import IntervalMethod, compare, estimate_unrecorded
+from reports.statistics import ExtrapolationMethod, IntervalMethod, compare, estimate_unrecorded
 
 ALL_CRIME = ReportCategory.ALL_CRIME.value
 # A recorded-crime volume matches an audit period if its 12 months end at most this long before it.
 VOLUME_MATCH_DAYS = 92
+PROVISIONAL = "provisional"
 
 
-def inspections_with_results(user):
-    """Inspections the user may see that have published figures or audited crimes."""
+def wants_provisional(request) -> bool:
+    """Provisional figures outside an inspection's own pages only when an inspector asks for them."""
+    return request.GET.get("include") == PROVISIONAL and can_edit_audits(request.user)
+
+
+def published_inspections(user):
+    """Inspections the user may see that have a published result record."""
+    return Inspection.objects.for_user(user).filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
+
+
+def inspections_with_results(user, include_provisional=False):
+    """Published inspections the user may see; with ``include_provisional``, also unpublished ones that
+    have published-report figures or audited crimes."""
+    has_version = Exists(ResultVersion.objects.filter(inspection=OuterRef("pk")))
+    if not include_provisional:
+        return Inspection.objects.for_user(user).filter(has_version)
     has_published = PublishedResult.objects.filter(inspection=OuterRef("pk"))
     has_crimes = AuditedCrime.objects.filter(case__inspection=OuterRef("pk"))
-    return Inspection.objects.for_user(user).filter(Q(Exists(has_published)) | Q(Exists(has_crimes)))
-
-
-def _with_published(inspections):
-    return inspections.select_related("force").prefetch_related(
-        Prefetch("published_results", queryset=PublishedResult.objects.order_by("category"))
-    )
+    return Inspection.objects.for_user(user).filter(Q(has_version) | Q(Exists(has_published)) | Q(Exists(has_crimes)))
 
 
 @dataclass
 class InspectionFigures:
-    """Every category's headline figure for one inspection, computed and published side by side."""
+    """Every category's headline figure for one inspection, computed and published side by side, from
+    one version of its published record, or provisional (computed live) when ``version`` is None."""
 
     inspection: Inspection
     results: object  # reports.results.InspectionResults
     published: dict  # category -> Figure
     method: IntervalMethod
+    version: ResultVersion | None = None
+    versions: list = field(default_factory=list)  # every version, newest first
+
+    @property
+    def provisional(self):
+        return self.version is None
+
+    @property
+    def synthetic(self):
+        if self.version is not None:
+            return self.version.is_synthetic
+        return self.inspection.sample_is_synthetic and self.has_cases
+
+    @property
+    def status_label(self):
+        return "Provisional — not published" if self.provisional else "Published"
 
     @property
     def has_cases(self):
@@ -60,19 +94,46 @@ class InspectionFigures:
         return rows
 
 
-def figures_for(inspections, method=IntervalMethod.NORMAL):
-    """InspectionFigures for each inspection (a scoped queryset), in three queries whatever the count."""
-    inspections = list(_with_published(inspections))
+def _published_figures(results, method):
+    return {r.category: f for r in results if (f := published_figure(r, method))}
+
+
+def live_figures_for(inspections, method=IntervalMethod.NORMAL):
+    """Provisional InspectionFigures computed from the audit data now, in three queries whatever the count."""
+    inspections = list(inspections.select_related("force").prefetch_related(
+        Prefetch("published_results", queryset=PublishedResult.objects.order_by("category"))))
     results = results_for([i.pk for i in inspections], method)
-    return [
-        InspectionFigures(
-            inspection,
-            results[inspection.pk],
-            {r.category: f for r in inspection.published_results.all() if (f := published_figure(r, method))},
-            method,
-        )
-        for inspection in inspections
-    ]
+    return [InspectionFigures(i, results[i.pk], _published_figures(i.published_results.all(), method), method)
+            for i in inspections]
+
+
+def _versions_prefetch():
+    return Prefetch("result_versions", queryset=ResultVersion.objects.order_by("-number").prefetch_related(
+        "computed", "published", "unrecorded"))
+
+
+def frozen_figures(inspection, version, method, versions=()):
+    return InspectionFigures(inspection, record.frozen_results(version, method),
+                             _published_figures(version.published.all(), method), method, version, list(versions))
+
+
+def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=False, version_number=None):
+    """InspectionFigures for each inspection (a scoped queryset) in a fixed number of queries: published
+    ones from their record (the latest version, or ``version_number``), the rest provisional and only
+    with ``include_provisional``."""
+    inspections = list(inspections.select_related("force").prefetch_related(_versions_prefetch()))
+    figures, unpublished = {}, []
+    for inspection in inspections:
+        versions = list(inspection.result_versions.all())
+        chosen = next((v for v in versions if version_number in (None, v.number)), None)
+        if chosen is not None:
+            figures[inspection.pk] = frozen_figures(inspection, chosen, method, versions)
+        elif include_provisional and not (versions and version_number):
+            unpublished.append(inspection.pk)
+    if unpublished:
+        for live in live_figures_for(Inspection.objects.filter(pk__in=unpublished), method):
+            figures[live.inspection.pk] = live
+    return [figures[i.pk] for i in inspections if i.pk in figures]
 
 
 # National overview -------------------------------------------------------------------------------
@@ -102,8 +163,9 @@ def latest_per_force(inspections):
     return inspections.filter(pk=Subquery(latest))
 
 
-def national_overview(filtered_inspections, method=IntervalMethod.NORMAL, sort="rate"):
-    rows = [OverviewRow(f, f.headline()) for f in figures_for(latest_per_force(filtered_inspections), method)]
+def national_overview(filtered_inspections, method=IntervalMethod.NORMAL, sort="rate", include_provisional=False):
+    latest = latest_per_force(filtered_inspections)
+    rows = [OverviewRow(f, f.headline()) for f in figures_for(latest, method, include_provisional)]
     rows.sort(key=SORTS.get(sort, SORTS["rate"]))
     return rows
 
@@ -144,6 +206,17 @@ def force_trends(figures):
     return trends
 
 
+def latest_with_cases(figures):
+    """The most recent inspection whose figures were computed from audited cases."""
+    return max((f for f in figures if f.has_cases),
+               key=lambda f: (f.inspection.published_on is not None, f.inspection.published_on, f.inspection.pk),
+               default=None)
+
+
+def sample_draw(inspection):
+    return SampleDraw.objects.filter(frame__inspection=inspection).first()
+
+
 def matching_volumes(inspection):
     """The recorded-crime volume per category for the 12 months to the end of the audit period."""
     end = inspection.audit_period_end
@@ -158,7 +231,14 @@ def matching_volumes(inspection):
     return chosen
 
 
-def unrecorded_estimates(figures, method):
+def unrecorded_estimates(figures, method: ExtrapolationMethod):
+    """Estimated unrecorded crimes a year per category: as frozen in the record for published figures."""
+    if figures.version is not None:
+        return record.frozen_unrecorded(figures.version, figures.method, method)
+    return live_unrecorded_estimates(figures, method)
+
+
+def live_unrecorded_estimates(figures, method: ExtrapolationMethod):
     """Estimated unrecorded crimes a year per category, where both a rate and a volume are known."""
     volumes = matching_volumes(figures.inspection)
     estimates = []

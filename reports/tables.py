@@ -18,6 +18,14 @@ class Table:
     rows: list = field(default_factory=list)
     note: str = ""
     numeric_from: int = 1  # columns from this index on are numbers (right-aligned)
+    numeric_until: int | None = None  # ... up to (not including) this one: the label columns after them
+
+    def is_numeric(self, index):
+        return index >= self.numeric_from and (self.numeric_until is None or index < self.numeric_until)
+
+    @property
+    def numeric_flags(self):
+        return [self.is_numeric(index) for index in range(len(self.header))]
 
 
 def pct(value):
@@ -42,21 +50,54 @@ def month(day):
     return day.strftime("%B %Y") if day else None
 
 
+SYNTHETIC_LINE = ("SYNTHETIC DATA: figures marked synthetic are computed from made-up demonstration cases, "
+                  "not from a real audit of the force's records.")
+PROVISIONAL_LINE = ("PROVISIONAL — NOT PUBLISHED: figures marked provisional come from an inspection that has not "
+                    "been published; they may still change.")
+
+
+def labels_lines(figures_list):
+    """The warnings an export carries when any of its figures is synthetic or provisional."""
+    figures_list = list(figures_list)
+    lines = []
+    if any(f.synthetic for f in figures_list):
+        lines.append(SYNTHETIC_LINE)
+    if any(f.provisional for f in figures_list):
+        lines.append(PROVISIONAL_LINE)
+    return lines
+
+
+def revision_line(version):
+    return f"Revised on {version.frozen_at:%d/%m/%Y}: {version.reason}"
+
+
+def sample_label(figures):
+    if figures.synthetic:
+        return "Synthetic"
+    return "Audited cases" if figures.has_cases else "Report only"
+
+
+def point_label(figures):
+    label = month(figures.inspection.published_on) or "Unpublished"
+    return f"{label} (provisional)" if figures.provisional else label
+
+
 def overview_table(rows, method):
     return Table(
         "overview",
         "Latest recording rate per force (all crime)",
         ["Force", "Region", "Inspection", "Published", "Grade", "Figure", "Rate (%)", "± (points)",
-         "Low (%)", "High (%)", "Recorded of audited"],
+         "Low (%)", "High (%)", "Recorded of audited", "Status", "Sample"],
         [
             [row.inspection.force.name, row.inspection.force.region, row.inspection.get_kind_display(),
              month(row.inspection.published_on), row.inspection.get_grade_display() or None,
              *figure_cells(row.headline),
-             x_of_y(row.headline.recorded, row.headline.audited) if row.headline else None]
+             x_of_y(row.headline.recorded, row.headline.audited) if row.headline else None,
+             row.figures.status_label, sample_label(row.figures)]
             for row in rows
         ],
         note=f"95% intervals: {method.description}. {COUNTING_RULE}",
-        numeric_from=6,
+        numeric_from=6, numeric_until=11,
     )
 
 
@@ -138,14 +179,15 @@ def trend_table(trends):
     return Table(
         "trend",
         "Recording rates across inspections",
-        ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)"],
+        ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)", "Status",
+         "Sample"],
         [
             [trend.category.label, item.inspection.get_kind_display(), month(item.inspection.published_on),
-             *figure_cells(figure)]
+             *figure_cells(figure), item.status_label, sample_label(item)]
             for trend in trends
             for item, figure in trend.points
         ],
-        numeric_from=4,
+        numeric_from=4, numeric_until=8,
     )
 
 
@@ -153,17 +195,20 @@ def changes_table(trends):
     return Table(
         "changes",
         "Change between inspections",
-        ["Category", "From", "To", "Change (points)", "p-value", "Statistically significant", "In words"],
+        ["Category", "From", "To", "Change (points)", "p-value", "Statistically significant", "In words", "Status",
+         "Sample"],
         [
-            [trend.category.label, month(before.inspection.published_on), month(after.inspection.published_on),
+            [trend.category.label, point_label(before), point_label(after),
              points(change.difference), None if change.p_value is None else round(change.p_value, 4),
-             "Yes" if change.significant else "No", change.in_words]
+             "Yes" if change.significant else "No", change.in_words,
+             "Provisional — not published" if before.provisional or after.provisional else "Published",
+             "Synthetic" if before.synthetic or after.synthetic else sample_label(after)]
             for trend in trends
             for before, after, change in trend.changes
         ],
         note="Two-proportion z-test at the 5% level. Published rates without counts are tested with the sample "
              "size their published interval implies.",
-        numeric_from=3,
+        numeric_from=3, numeric_until=5,
     )
 
 

@@ -1,13 +1,15 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from audits.models import Inspection, SampleDraw
+from audits.models import Inspection
 from forces.models import Force
+from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
-from reports import selectors, tables
+from reports import record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
 from reports.filters import OverviewFilter
+from reports.models import ResultVersion
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import ExtrapolationMethod, IntervalMethod
 from reports.weighted import RULE as WEIGHTING_RULE
@@ -23,6 +25,8 @@ def _options(request):
         "query": request.GET.urlencode(),
         "counting_rule": COUNTING_RULE,
         "timeliness_rule": TIMELINESS_RULE,
+        "include_provisional": selectors.wants_provisional(request),
+        "can_include_provisional": can_edit_audits(request.user),
     }
 
 
@@ -38,15 +42,18 @@ def _check_format(fmt):
 def overview(request, fmt=None):
     _check_format(fmt)
     options = _options(request)
-    overview_filter = OverviewFilter(request.GET or None, queryset=selectors.inspections_with_results(request.user))
+    provisional = options["include_provisional"]
+    overview_filter = OverviewFilter(request.GET or None,
+                                     queryset=selectors.inspections_with_results(request.user, provisional))
     valid = not overview_filter.is_bound or overview_filter.is_valid()
     inspections = overview_filter.qs if valid else Inspection.objects.none()
     sort = request.GET.get("sort", "rate")
-    rows = selectors.national_overview(inspections, options["method"], sort)
+    rows = selectors.national_overview(inspections, options["method"], sort, provisional)
     table = tables.overview_table(rows, options["method"])
     if fmt:
         return export(fmt, [table], "national-overview", pdf_template="reports/pdf.html",
-                      pdf_context={"title": "National overview"}, preamble=_filters_line(overview_filter))
+                      pdf_context={"title": "National overview"},
+                      preamble=_filters_line(overview_filter) + tables.labels_lines([row.figures for row in rows]))
     overlapping, pairs = selectors.overlapping_neighbours(rows)
     bar_low, _ = rate_range([r.headline.low if r.headline.low is not None else r.headline.rate
                              for r in rows if r.headline])
@@ -55,6 +62,7 @@ def overview(request, fmt=None):
         "rows": list(zip(rows, table.rows, [interval_bar(r.headline, low=bar_low) for r in rows])),
         "bar_low": bar_low,
         "overlapping": overlapping, "pairs": pairs, "sort_choices": SORT_CHOICES,
+        "synthetic": any(row.figures.synthetic for row in rows),
     })
 
 
@@ -70,12 +78,12 @@ def force_report(request, slug, fmt=None):
     _check_format(fmt)
     force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
     options = _options(request)
-    figures = selectors.figures_for(selectors.inspections_with_results(request.user).filter(force=force),
-                                    options["method"])
+    provisional = options["include_provisional"]
+    figures = selectors.figures_for(
+        selectors.inspections_with_results(request.user, provisional).filter(force=force), options["method"],
+        include_provisional=provisional)
     trends = selectors.force_trends(figures)
-    latest = max((f for f in figures if f.has_cases), key=lambda f: (f.inspection.published_on is not None,
-                                                                     f.inspection.published_on, f.inspection.pk),
-                 default=None)
+    latest = selectors.latest_with_cases(figures)
     estimates = selectors.unrecorded_estimates(latest, options["extrapolation"]) if latest else []
     report_tables = [tables.trend_table(trends), tables.changes_table(trends)]
     if latest:
@@ -83,42 +91,66 @@ def force_report(request, slug, fmt=None):
     if fmt:
         return export(fmt, report_tables, f"{force.slug}-report", pdf_template="reports/pdf.html",
                       pdf_context={"title": f"{force.name}: crime recording"},
-                      preamble=[f"{force.name}", f"Interval: {options['method'].description}"])
-    charts = [(trend, trend_chart([(tables.month(i.inspection.published_on) or "Unpublished", f)
-                                   for i, f in trend.points])) for trend in trends if trend.points]
+                      preamble=[f"{force.name}", f"Interval: {options['method'].description}",
+                                *tables.labels_lines(figures)])
+    charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points]))
+              for trend in trends if trend.points]
     findings = findings_for(request.user).filter(inspection__force=force)
     return render(request, "reports/force.html", {
         **options, "force": force, "charts": charts, "tables": report_tables, "latest": latest,
         "recommendations": status_summary(findings),
-        "synthetic": any(f.inspection.sample_is_synthetic and f.has_cases for f in figures),
+        "synthetic": any(f.synthetic for f in figures),
+        "provisional": any(f.provisional for f in figures),
     })
+
+
+def _inspection_figures(request, pk, method):
+    """The inspection's published figures (latest version, or ``?version=N``); provisional figures
+    when it was never published, or when an inspector asks for them."""
+    inspection = get_object_or_404(Inspection.objects.for_user(request.user), pk=pk)
+    scoped = Inspection.objects.filter(pk=inspection.pk)
+    if selectors.wants_provisional(request):
+        return selectors.live_figures_for(scoped, method)[0]
+    number = request.GET.get("version")
+    if number is not None:
+        if not number.isdigit():
+            raise Http404
+        found = selectors.figures_for(scoped, method, version_number=int(number))
+        if not found:
+            raise Http404
+        return found[0]
+    return selectors.figures_for(scoped, method, include_provisional=True)[0]
+
+
+def _weighted(figures):
+    if figures.version is not None:
+        return record.frozen_weighted(figures.version)
+    draw = selectors.sample_draw(figures.inspection)
+    return weighted_estimate(draw, stratum_counts(figures.inspection.pk)) if draw else None
 
 
 def inspection_report(request, pk, fmt=None):
     _check_format(fmt)
     options = _options(request)
-    scoped = Inspection.objects.for_user(request.user).filter(pk=pk)
-    found = selectors.figures_for(scoped, options["method"])
-    if not found:
-        raise Http404
-    figures = found[0]
+    figures = _inspection_figures(request, pk, options["method"])
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
                      tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
     inspection = figures.inspection
-    draw = SampleDraw.objects.filter(frame__inspection=inspection).first()
-    weighted = weighted_estimate(draw, stratum_counts(inspection.pk)) if draw else None
+    weighted = _weighted(figures)
     if weighted:
         report_tables.insert(1, tables.weighted_table(weighted, WEIGHTING_RULE))
     title = f"{inspection.force.name}: {inspection.get_kind_display()}"
     preamble = [title, f"Published: {tables.month(inspection.published_on) or 'not yet'}",
-                f"Interval: {options['method'].description}"]
-    if inspection.sample_is_synthetic:
-        preamble.append("SYNTHETIC DATA: the audited cases are made-up demonstration data.")
+                f"Interval: {options['method'].description}", *tables.labels_lines([figures])]
+    if figures.version and figures.version.is_revision:
+        preamble.append(tables.revision_line(figures.version))
     if fmt:
         return export(fmt, report_tables, f"{inspection.force.slug}-inspection-{inspection.pk}-report",
                       pdf_template="reports/pdf.html", pdf_context={"title": title}, preamble=preamble)
+    versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
         "bars": [(r, interval_bar(r.estimate)) for r in figures.results.categories], "weighted": weighted,
+        "versions": versions, "latest_version": versions[0] if versions else None,
     })

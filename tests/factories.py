@@ -17,6 +17,7 @@ from audits.models import (
 )
 from forces.models import Force, ForceMembership
 from recommendations.models import Evidence, Finding, FollowUp
+from reports.publication import freeze_results
 
 
 def offence(name):
@@ -81,6 +82,16 @@ class PublishedResultFactory(factory.django.DjangoModelFactory):
     category = "all_crime"
     rate = "80.40"
     interval = "1.75"
+
+
+def publish(inspection, published_on=None):
+    """Mark an inspection published as test data and freeze its figures, as publishing does (the
+    service's own rules are tested through ``inspection_change_status``)."""
+    published_on = published_on or inspection.published_on or date(2024, 10, 1)
+    Inspection.objects.filter(pk=inspection.pk).update(status=Inspection.Status.PUBLISHED, published_on=published_on)
+    inspection.refresh_from_db()
+    freeze_results(inspection)
+    return inspection
 
 
 class FindingFactory(factory.django.DjangoModelFactory):

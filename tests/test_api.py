@@ -100,7 +100,11 @@ def test_case_with_two_crimes_and_an_error_matches_the_report_page(world, client
     assert body["auditor"] == "insp" and body["moderation_state"] == "draft"
     assert [c["errors"] for c in body["crimes"]] == [[], ["misclassified"]]
 
-    results = {r["category"]: r for r in api.get(reverse("api:inspection-results", args=[inspection.pk])).json()}
+    unpublished = api.get(reverse("api:inspection-results", args=[inspection.pk]))
+    assert unpublished.status_code == 404 and "include=provisional" in unpublished.json()["detail"]
+    provisional = api.get(reverse("api:inspection-results", args=[inspection.pk]), {"include": "provisional"}).json()
+    assert all(r["provisional"] and r["version"] is None and not r["synthetic"] for r in provisional)
+    results = {r["category"]: r for r in provisional}
     page = client_for(world.people.inspector).get(reverse("reports:inspection", args=[inspection.pk]))
     table = {row[0]: row for row in next(t for t in page.context["tables"] if t.key == "categories").rows}
     for category, label in [("all_crime", "All crime"), ("rape", "Rape"), ("violence_against_the_person",
@@ -256,7 +260,7 @@ def test_challenges_through_the_api(world):
                                               format="json").status_code == 403
     inspector = as_user(world.people.inspector)
     results = lambda: {r["category"]: r for r in inspector.get(  # noqa: E731
-        reverse("api:inspection-results", args=[world.inspection.pk])).json()}
+        reverse("api:inspection-results", args=[world.inspection.pk]), {"include": "provisional"}).json()}
     assert results()["all_crime"]["errors"]["not_recorded"] == 1
     resolved = inspector.post(reverse("api:challenge-resolve", args=[raised.json()["id"]]), {"outcome": "withdrawn"},
                               format="json")

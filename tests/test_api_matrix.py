@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from audits.models import AuditedCase
 from forces.tokens import token_create
+from tests.factories import InspectionFactory, PublishedResultFactory, publish
 from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def endpoints(w):
             ("get", None, "detail"), ("patch", {"notes": "Fieldwork moved."}, "write")]),
         "api:inspection-status": (reverse("api:inspection-status", args=[w.inspection.pk]), [
             ("post", {"status": "fieldwork"}, "write")]),
-        "api:inspection-results": (reverse("api:inspection-results", args=[w.inspection.pk]), [
+        "api:inspection-results": (reverse("api:inspection-results", args=[w.published_inspection.pk]), [
             ("get", None, "detail")]),
         "api:inspection-case-list": (reverse("api:inspection-case-list", args=[w.inspection.pk]), [
             ("get", None, "detail"), ("post", case_payload(), "write")]),
@@ -64,7 +65,7 @@ def endpoints(w):
         "api:challenge-detail": (reverse("api:challenge-detail", args=[w.challenge.pk]), [("get", None, "detail")]),
         "api:challenge-resolve": (reverse("api:challenge-resolve", args=[w.challenge.pk]), [
             ("post", {"outcome": "upheld"}, "write")]),
-        "api:published-result-detail": (reverse("api:published-result-detail", args=[w.published.pk]), [
+        "api:published-result-detail": (reverse("api:published-result-detail", args=[w.published_result.pk]), [
             ("get", None, "detail")]),
         "api:finding-list": (reverse("api:finding-list"), [
             ("get", None, "list"),
@@ -113,6 +114,9 @@ def w(world):
     world.token, _ = token_create(user=world.people.staff_a, name="staff a's")
     world.volume = RecordedCrimeVolume.objects.create(force=world.forces.a, period_end="2024-06-30",
                                                       category="all_crime", count=1000, source="test")
+    # Published figures are read from a published inspection's record; force A's moderation one has none.
+    world.published_result = PublishedResultFactory(inspection=InspectionFactory(force=world.forces.a))
+    world.published_inspection = publish(world.published_result.inspection)
     return world
 
 

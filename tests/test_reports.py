@@ -13,7 +13,15 @@ from openpyxl import load_workbook
 
 from audits.models import AuditedCase, Inspection, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, offence
+from tests.factories import (
+    CaseFactory,
+    CrimeFactory,
+    ErrorFactory,
+    InspectionFactory,
+    PublishedResultFactory,
+    offence,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +131,8 @@ def test_force_report_shows_trend_and_states_significance(world, client_for):
     earlier = InspectionFactory(force=world.forces.a, status="published", published_on=date(2018, 2, 1),
                                 audit_period_start=date(2017, 2, 1), audit_period_end=date(2017, 7, 31))
     PublishedResult.objects.create(inspection=earlier, category="all_crime", rate="80.40", interval="1.75")
-    Inspection.objects.filter(pk=world.inspection.pk).update(published_on=date(2024, 10, 1))
+    publish(earlier)
+    publish(world.inspection, date(2024, 10, 1))
     response = client_for(world.people.staff_a).get(reverse("reports:force", args=["thames-valley"]))
     trend = [row for row in table(response, "trend").rows if row[0] == "All crime"]
     assert [(row[3], row[4]) for row in trend] == [("published", 80.4), ("computed", 66.7)]
@@ -137,6 +146,9 @@ def test_national_overview_latest_per_force_filters_sort_and_overlap_note(world,
         inspection = InspectionFactory(force=Force.objects.get(slug=slug), status="published",
                                        published_on=date(2019, 5, 1), grade="outstanding")
         PublishedResult.objects.create(inspection=inspection, category="all_crime", rate=rate, interval="1.50")
+        publish(inspection)
+    publish(world.inspection)
+    publish(world.inspection_b)
     client = client_for(world.people.manager)
     response = client.get(reverse("reports:overview"))
     forces_in_order = [row[0] for row in response.context["table"].rows]
@@ -155,6 +167,8 @@ def test_national_overview_latest_per_force_filters_sort_and_overlap_note(world,
 
 
 def test_force_staff_see_only_their_force_in_every_report_and_export(world, client_for):
+    publish(world.inspection)
+    publish(world.inspection_b)
     client = client_for(world.people.staff_b)
     rows = client.get(reverse("reports:overview")).context["table"].rows
     assert [row[0] for row in rows] == ["Gloucestershire Constabulary"]
@@ -169,6 +183,7 @@ def test_force_staff_see_only_their_force_in_every_report_and_export(world, clie
 
 def test_exports_carry_filters_and_escape_formulas(world, client_for):
     Force.objects.filter(pk=world.forces.a.pk).update(name="=cmd|' /C calc'!A0")
+    publish(world.inspection)
     client = client_for(world.people.manager)
     lines = csv_lines(client.get(reverse("reports:overview_export", args=["csv"]), {"region": "South East"}))
     assert lines[0] == ["Filters: Region: South East"]
@@ -190,11 +205,12 @@ def grow(world, cases=25):
         ErrorFactory(crime__case=case, kind="n100_misused")
     other = InspectionFactory(force=world.forces.a, status="published", published_on=date(2020, 1, 1))
     PublishedResult.objects.create(inspection=other, category="all_crime", rate="85.00", interval="1.80")
+    publish(other)
     for slug in ("kent", "essex", "durham"):
         inspection = InspectionFactory(force=Force.objects.get(slug=slug), published_on=date(2019, 1, 1))
         PublishedResult.objects.create(inspection=inspection, category="all_crime", rate="90.00", interval="1.60")
         CrimeFactory(case__inspection=inspection)
-        Inspection.objects.filter(pk=inspection.pk).update(status="published")
+        publish(inspection)
 
 
 REPORT_URLS = {
@@ -213,6 +229,9 @@ REPORT_URLS = {
 
 @pytest.mark.parametrize("name", sorted(REPORT_URLS))
 def test_report_pages_and_exports_use_a_fixed_number_of_queries(world, client_for, name):
+    # A published record per force to start from: the counts must not grow with more.
+    publish(world.inspection_b)
+    publish(PublishedResultFactory(inspection=InspectionFactory(force=world.forces.a)).inspection)
     client = client_for(world.people.inspector)
     url = REPORT_URLS[name](world)
 

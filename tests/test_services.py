@@ -102,7 +102,10 @@ def test_publishing_needs_every_case_agreed_then_locks_until_reopened(world):
         RecordingError.objects.filter(crime=world.misclassified).get().delete()
     assert AuditedCase.objects.filter(pk=world.case.pk).exists()
 
-    services.inspection_change_status(inspection=world.inspection, status="moderation", by=people.inspector)
+    refused(lambda: services.inspection_change_status(inspection=world.inspection, status="moderation",
+                                                      by=people.inspector), "Say why")
+    services.inspection_change_status(inspection=world.inspection, status="moderation", by=people.inspector,
+                                      reason="A rape was entered under the wrong case.")
     services.crime_save(crime=reload(world.recorded), kinds=[], by=people.inspector)
 
 

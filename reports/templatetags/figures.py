@@ -20,3 +20,9 @@ def percent(value, places=1):
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def zip_with(values, flags):
+    """Pairs each value with its flag: ``{% for cell, numeric in row|zip_with:table.numeric_flags %}``."""
+    return zip(values, flags)

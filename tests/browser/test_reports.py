@@ -11,13 +11,15 @@ from forces.models import Force
 from forces.roles import Role
 from tests.browser.conftest import sign_in
 from tests.factories import InspectionFactory, make_user
+from tests.factories import publish as freeze_as_published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def publish(slug, rate, interval, when):
-    inspection = InspectionFactory(force=Force.objects.get(slug=slug), status="published", published_on=when)
+    inspection = InspectionFactory(force=Force.objects.get(slug=slug), published_on=when)
     PublishedResult.objects.create(inspection=inspection, category="all_crime", rate=rate, interval=interval)
+    freeze_as_published(inspection)
 
 
 def test_manager_filters_opens_a_force_and_downloads(new_page, tmp_path):

@@ -1,0 +1,109 @@
+"""The published result record: what an inspection's figures were when it was published.
+
+Publishing freezes every figure the app reports for the inspection as a numbered version: rates and
+their intervals under each method, timeliness, errors by kind, the headline figures as the report
+published them and each unrecorded-crime estimate with its base. Pages, exports and the API read
+published figures from here, never from a live aggregate, so changing audit data or reference data
+(an offence subgroup's category, a recorded-crime volume) cannot move a published figure. Reopening
+and republishing writes a new version with a reason; earlier versions stay readable.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from forces.scoping import scoped_queryset
+
+
+class ResultVersion(models.Model):
+    inspection = models.ForeignKey("audits.Inspection", on_delete=models.PROTECT, related_name="result_versions")
+    number = models.PositiveIntegerField()
+    published_on = models.DateField(help_text="The inspection's publication date when this version was frozen.")
+    frozen_at = models.DateTimeField(auto_now_add=True)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", help_text="Empty when loaded from a published report.")
+    reason = models.TextField(max_length=2000, blank=True, help_text="Why the figures were revised (versions 2 on).")
+    is_synthetic = models.BooleanField(default=False, help_text="Computed from a synthetic (made-up) sample.")
+    has_cases = models.BooleanField(default=False, help_text="Figures were computed from audited cases.")
+    weighted = models.JSONField(null=True, blank=True, help_text="The stratified estimate, if the sample was drawn.")
+
+    objects = scoped_queryset("inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["inspection_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "number"], name="result_version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="result_version_number_positive"),
+            models.CheckConstraint(condition=Q(number=1) | ~Q(reason=""), name="result_revision_has_reason",
+                                   violation_error_message="A revised version needs a reason."),
+        ]
+
+    def __str__(self):
+        return f"{self.inspection}: version {self.number}"
+
+    @property
+    def is_revision(self):
+        return self.number > 1
+
+
+class FrozenComputedResult(models.Model):
+    """A category's or flag's figures computed from the audited cases, with every interval method's bounds."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="computed")
+    group = models.CharField(max_length=40, help_text="Report category or flag.")
+    audited = models.PositiveIntegerField()
+    recorded = models.PositiveIntegerField()
+    timed = models.PositiveIntegerField(help_text="Recorded crimes with both times known.")
+    timely = models.PositiveIntegerField(help_text="Of those, recorded within 24 hours.")
+    errors = models.JSONField(default=dict, help_text="Recording errors by kind.")
+    bounds = models.JSONField(default=dict, help_text="Interval method → [rate, low, high, margin].")
+
+    class Meta:
+        ordering = ["version_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "group"], name="frozen_computed_once_per_group"),
+            models.CheckConstraint(condition=Q(recorded__lte=models.F("audited")),
+                                   name="frozen_recorded_not_above_audited"),
+        ]
+
+
+class FrozenPublishedResult(models.Model):
+    """A headline figure as the inspection report published it (fields as audits.PublishedResult)."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="published")
+    category = models.CharField(max_length=40)
+    rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    interval = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    recorded = models.PositiveIntegerField(null=True, blank=True)
+    audited = models.PositiveIntegerField(null=True, blank=True)
+    unrecorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+    additional_recorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version_id", "category"]
+        constraints = [models.UniqueConstraint(fields=["version", "category"], name="frozen_published_once")]
+
+
+class FrozenUnrecordedEstimate(models.Model):
+    """Estimated unrecorded crimes a year for one category, interval method and extrapolation method,
+    with the recorded-crime volume it was built on."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="unrecorded")
+    category = models.CharField(max_length=40)
+    interval_method = models.CharField(max_length=20)
+    extrapolation_method = models.CharField(max_length=30)
+    figure_source = models.CharField(max_length=20, help_text="computed or published: the rate used.")
+    rate = models.FloatField()
+    volume = models.PositiveIntegerField()
+    volume_period_end = models.DateField()
+    volume_source = models.CharField(max_length=200, blank=True)
+    central = models.FloatField(null=True)
+    low = models.FloatField(null=True)
+    high = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["version_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "category", "interval_method", "extrapolation_method"],
+                                    name="frozen_unrecorded_once"),
+        ]

@@ -1,0 +1,85 @@
+"""Freezing an inspection's figures into its published result record (reports.models).
+
+Runs inside the publishing transaction, with the inspection's row lock held by the caller
+(audits.services.inspection_change_status sends ``inspection_published`` under that lock), so the
+figures frozen are exactly the audit data that was published.
+"""
+
+import dataclasses
+
+from django.db.models import Max
+
+from audits.models import Inspection
+from reports import selectors
+from reports.models import FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate, ResultVersion
+from reports.statistics import ExtrapolationMethod, IntervalMethod, estimate_rate
+from reports.weighted import stratum_counts, weighted_estimate
+
+PUBLISHED_FIELDS = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
+                    "additional_recorded_per_year"]
+
+
+def _bounds(recorded: int, audited: int) -> dict:
+    """Every interval method's [rate, low, high, margin] for these counts."""
+    bounds = {}
+    for method in IntervalMethod:
+        estimate = estimate_rate(recorded, audited, method)
+        bounds[method.key] = [estimate.rate, estimate.low, estimate.high, estimate.margin]
+    return bounds
+
+
+def _weighted(inspection: Inspection) -> dict | None:
+    draw = selectors.sample_draw(inspection)
+    if draw is None:
+        return None
+    estimate = weighted_estimate(draw, stratum_counts(inspection.pk))
+    if estimate is None:
+        return None
+    return {"fields": dataclasses.asdict(estimate), "low": estimate.low, "high": estimate.high}
+
+
+def freeze_results(inspection: Inspection, *, by=None, reason: str = "") -> ResultVersion:
+    """Compute the inspection's figures from its audit data and store them as its next version."""
+    number = (ResultVersion.objects.filter(inspection=inspection).aggregate(last=Max("number"))["last"] or 0) + 1
+    live = {method: selectors.live_figures_for(Inspection.objects.filter(pk=inspection.pk), method)[0]
+            for method in IntervalMethod}
+    figures = live[IntervalMethod.NORMAL]
+    version = ResultVersion.objects.create(
+        inspection=inspection, number=number, published_on=inspection.published_on, frozen_by=by,
+        reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
+        is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
+    )
+    if figures.has_cases:
+        FrozenComputedResult.objects.bulk_create([
+            FrozenComputedResult(version=version, group=result.group.key, audited=result.audited,
+                                 recorded=result.recorded, timed=result.timed, timely=result.timely,
+                                 errors=result.errors, bounds=_bounds(result.recorded, result.audited))
+            for result in figures.results.categories + figures.results.flags
+        ])
+    FrozenPublishedResult.objects.bulk_create([
+        FrozenPublishedResult(version=version, **{name: getattr(result, name) for name in PUBLISHED_FIELDS})
+        for result in inspection.published_results.all()
+    ])
+    FrozenUnrecordedEstimate.objects.bulk_create([
+        FrozenUnrecordedEstimate(
+            version=version, category=group.key, interval_method=method.key, extrapolation_method=extrapolation.key,
+            figure_source=figure.source, rate=figure.rate, volume=volume.count,
+            volume_period_end=volume.period_end, volume_source=volume.source,
+            central=estimate.central, low=estimate.low, high=estimate.high,
+        )
+        for method, method_figures in live.items()
+        for extrapolation in ExtrapolationMethod
+        for group, figure, volume, estimate in selectors.live_unrecorded_estimates(method_figures, extrapolation)
+    ])
+    return version
+
+
+def freeze_published_figures(sender=None, *, inspection, by=None, reason="", **kwargs):
+    """Receiver of audits.signals.inspection_published: the record is written in the publishing transaction."""
+    freeze_results(inspection, by=by, reason=reason)
+
+
+def freeze_loaded_figures(sender=None, *, inspection, **kwargs):
+    """Receiver of audits.signals.published_figures_loaded: the first version, once."""
+    if not ResultVersion.objects.filter(inspection=inspection).exists():
+        freeze_results(inspection)

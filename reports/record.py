@@ -1,0 +1,68 @@
+"""Reading the published result record back as the objects the report tables render.
+
+A frozen figure never recomputes its interval: its bounds are read from the version, so a later
+change to the statistics code or to reference data cannot move what was published.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from reports.models import ResultVersion
+from reports.results import GROUPS, GroupResult, InspectionResults
+from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
+from reports.weighted import WeightedEstimate
+
+
+@dataclass
+class FrozenGroupResult(GroupResult):
+    bounds: dict | None = None  # interval method key -> [rate, low, high, margin]
+
+    @property
+    def estimate(self) -> RateEstimate:
+        rate, low, high, _margin = self.bounds[self.method.key]
+        return RateEstimate(self.recorded, self.audited, rate, low, high, self.method)
+
+
+def frozen_results(version: ResultVersion, method: IntervalMethod) -> InspectionResults:
+    """The version's computed results, shaped like reports.results.results_for's."""
+    stored = {row.group: row for row in version.computed.all()}
+    groups = {}
+    for group in GROUPS:
+        row = stored.get(group.key)
+        if row is None:
+            groups[group.key] = GroupResult(group, 0, 0, 0, 0, method)
+        else:
+            groups[group.key] = FrozenGroupResult(group, row.audited, row.recorded, row.timed, row.timely, method,
+                                                  dict(row.errors), bounds=row.bounds)
+    return InspectionResults(version.inspection_id, groups)
+
+
+def frozen_weighted(version: ResultVersion) -> WeightedEstimate | None:
+    if not version.weighted:
+        return None
+    return WeightedEstimate(**version.weighted["fields"])
+
+
+@dataclass(frozen=True)
+class FrozenVolume:
+    count: int
+    period_end: date
+    source: str
+
+
+@dataclass(frozen=True)
+class FrozenRate:
+    source: str
+    rate: float
+
+
+def frozen_unrecorded(version: ResultVersion, method: IntervalMethod, extrapolation: ExtrapolationMethod) -> list:
+    """(group, figure, volume, estimate) per category, as reports.selectors.live_unrecorded_estimates."""
+    groups = {group.key: group for group in GROUPS}
+    return [
+        (groups[row.category], FrozenRate(row.figure_source, row.rate),
+         FrozenVolume(row.volume, row.volume_period_end, row.volume_source),
+         UnrecordedEstimate(row.volume, extrapolation, row.central, row.low, row.high))
+        for row in version.unrecorded.all()
+        if row.interval_method == method.key and row.extrapolation_method == extrapolation.key
+    ]
