@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
-from audits.locking import LOCKED_MESSAGE
+from audits.locking import LOCKED_MESSAGE, lock_for_audit_write
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
@@ -222,7 +222,7 @@ def import_cases(plan, by):
     ensure_can_edit(by)
     if not plan.ok:
         raise ValueError("A plan with problems cannot be imported.")
-    Inspection.objects.select_for_update().get(pk=plan.inspection.pk)  # one import at a time per inspection
+    lock_for_audit_write(plan.inspection.pk)  # one import at a time, and never into a published inspection
     new = [case for case in plan.cases.values() if case.action == "add"]
     changed = [case for case in plan.cases.values() if case.action == "update"]
     for case_plan in changed:

@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audits.models import Challenge, Inspection, RecordingError
+from audits.locking import lock_inspection
+from audits.models import Challenge, RecordingError
 from audits.services import ensure_can_edit, ensure_unlocked
 from forces.roles import Role, role_of
 
@@ -20,7 +21,7 @@ def challenge_raise(*, error_id, by, reason):
     except RecordingError.DoesNotExist:
         raise PermissionDenied("You cannot challenge this error.") from None
     case = error.crime.case
-    if Inspection.objects.filter(pk=case.inspection_id, status=Inspection.Status.PUBLISHED).exists():
+    if lock_inspection(case.inspection_id).is_locked:
         raise ValidationError("The inspection is published: its findings can no longer be challenged.")
     reason = (reason or "").strip()
     if not reason:
@@ -34,6 +35,8 @@ def challenge_raise(*, error_id, by, reason):
 @transaction.atomic
 def challenge_resolve(*, challenge_id, by, outcome, note=""):
     ensure_can_edit(by)
+    inspection_id = Challenge.objects.values_list("case__inspection_id", flat=True).get(pk=challenge_id)
+    lock_inspection(inspection_id)  # the inspection before the challenge, in the order every audit write takes
     challenge = Challenge.objects.select_for_update().select_related("case__inspection").get(pk=challenge_id)
     if challenge.status != Challenge.Status.OPEN:
         raise ValidationError("This challenge has already been resolved.")

@@ -2,6 +2,7 @@ import uuid
 from pathlib import PurePath
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +23,15 @@ def _stored_path(request, token):
     return path
 
 
+def _imported(request, inspection, token, path, counts):
+    default_storage.delete(path)
+    request.session[SESSION_KEY].pop(token, None)
+    request.session.modified = True
+    messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
+                              f"{counts['unchanged']} unchanged.")
+    return redirect(inspection)
+
+
 @audit_editors_only
 def import_page(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
@@ -32,13 +42,12 @@ def import_page(request, pk):
         with default_storage.open(path, "rb") as upload:
             plan = case_import.plan_import(inspection, case_import.read_rows(upload, path), mode)
         if plan.ok:
-            counts = case_import.import_cases(plan, request.user)
-            default_storage.delete(path)
-            request.session[SESSION_KEY].pop(token, None)
-            request.session.modified = True
-            messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
-                                      f"{counts['unchanged']} unchanged.")
-            return redirect(inspection)
+            try:
+                counts = case_import.import_cases(plan, request.user)
+            except ValidationError as error:  # published since the dry run: checked again under the lock
+                problem, plan = " ".join(error.messages), None
+            else:
+                return _imported(request, inspection, token, path, counts)
     elif request.method == "POST":
         form = CaseImportForm(request.POST, request.FILES)
         if form.is_valid():
