@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import Challenge, Inspection, RecordingError
-from audits.services import ensure_can_edit, ensure_unlocked
+from audits.services import case_mark_changed, ensure_can_edit, ensure_unlocked
 from forces.roles import Role, role_of
 
 
@@ -42,6 +42,7 @@ def challenge_resolve(*, challenge_id, by, outcome, note=""):
         raise ValidationError({"outcome": "Uphold the error or withdraw it."})
     ensure_unlocked(challenge.case.inspection)
     if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
+        case_mark_changed(case_id=challenge.case_id, by=by)
         error = challenge.error
         challenge.error = None
         challenge.save(update_fields=["error"])
