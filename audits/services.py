@@ -123,7 +123,15 @@ def _case_fields_changed(before, after) -> list[str]:
 
 
 def _changed_within(records, start, end) -> bool:
-    return any(start <= record.history_date and (end is None or record.history_date < end) for record in records)
+    """Whether any of these crime or error history records, within [start, end), really changed
+    something: a save that changed no field (the admin re-saves crimes) does not count."""
+    return any(start <= record.history_date and (end is None or record.history_date < end)
+               and (record.history_type != "~" or _differs_from_previous(record)) for record in records)
+
+
+def _differs_from_previous(record) -> bool:
+    previous = record.prev_record
+    return previous is None or bool(record.diff_against(previous).changed_fields)
 
 
 def case_changes_since(case_id: int, version: int) -> list[CaseChange]:
@@ -131,9 +139,9 @@ def case_changes_since(case_id: int, version: int) -> list[CaseChange]:
     those recorded from its case record up to the next version's (services save the case first)."""
     records = list(AuditedCase.history.filter(id=case_id).select_related("history_user")
                    .order_by("history_date", "history_id"))
-    crimes = list(AuditedCrime.history.filter(case_id=case_id).only("history_date"))
+    crimes = list(AuditedCrime.history.filter(case_id=case_id))
     errors = list(RecordingError.history.filter(crime_id__in=AuditedCrime.history.filter(case_id=case_id)
-                                                .values("id")).only("history_date"))
+                                                .values("id")))
     changes = []
     for number in sorted({record.version for record in records if record.version > version}):
         own = [record for record in records if record.version == number]
