@@ -288,8 +288,24 @@ class AuditedCaseAdmin(ScopedAdmin):
     actions = ["submit_cases", "agree_cases", "query_cases"]
 
     def get_fieldsets(self, request, obj=None):
-        # A new case has no moderation or history yet: keep the entry screen short.
-        return self.fieldsets if obj else self.fieldsets[:3]
+        # A new case has no moderation, history or version yet: keep the entry screen short.
+        if obj is None:
+            return self.fieldsets[:3]
+        return [*self.fieldsets[:2], (None, {"fields": ["notes", "version"]}), *self.fieldsets[3:]]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.conflict = getattr(request, "case_conflict", None)
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.CaseConflict as conflict:
+            # Someone saved the case between this form's version check and its save, and the whole
+            # submission was rolled back: show the form again with the conflict, as a stale form is shown.
+            request.case_conflict = conflict
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -315,7 +331,7 @@ class AuditedCaseAdmin(ScopedAdmin):
         return super().has_delete_permission(request, obj) and not (obj and obj.inspection.is_locked)
 
     def save_model(self, request, obj, form, change):
-        services.case_save(case=obj, by=request.user)
+        services.case_save(case=obj, by=request.user, expected_version=form.cleaned_data["version"] if change else None)
 
     def delete_model(self, request, obj):
         services.case_delete(case=obj, by=request.user)
@@ -329,7 +345,7 @@ class AuditedCaseAdmin(ScopedAdmin):
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
         for crime in formset.deleted_objects:
-            crime.delete()
+            services.crime_delete(crime=crime, by=request.user)
         for crime_form in formset.forms:
             if crime_form in formset.deleted_forms or not crime_form.instance.expected_offence_id:
                 continue

@@ -3,7 +3,7 @@ published results and computed results. Same FilterSets, services and scoping as
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -64,11 +64,15 @@ class CrimeSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     crimes = CrimeSerializer(many=True)
     auditor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    version = serializers.IntegerField(
+        min_value=1, required=False,
+        help_text="Bumped by every change. Required on PUT and PATCH: the version you last read; if the case "
+                  "has changed since, the answer is 409 with what changed, and nothing is written.")
 
     class Meta:
         model = AuditedCase
         fields = ["id", "inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
-                  "modern_slavery", "notes", "auditor", "moderation_state", "query_reason", "crimes"]
+                  "modern_slavery", "notes", "auditor", "moderation_state", "query_reason", "version", "crimes"]
         read_only_fields = ["inspection", "auditor", "moderation_state", "query_reason"]
         validators = []
 
@@ -77,9 +81,15 @@ class CaseSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("A case needs at least one audited crime.")
         return crimes
 
+    def validate(self, attrs):
+        if self.instance is not None and attrs.get("version") is None:
+            raise serializers.ValidationError({"version": ["This field is required."]})
+        return attrs
+
     def save_case(self, case):
         data = dict(self.validated_data)
         crimes_data = data.pop("crimes")
+        expected_version = data.pop("version", None) if case.pk else None
         for name, value in data.items():
             setattr(case, name, value)
         existing = {crime.pk: crime for crime in case.crimes.all()} if case.pk else {}
@@ -96,7 +106,20 @@ class CaseSerializer(serializers.ModelSerializer):
                                               else None))
             crime.expected_offence = item["expected_offence"]
             crimes.append((crime, kinds))
-        return services.case_write(case=case, crimes=crimes, by=self.context["request"].user)
+        return services.case_write(case=case, crimes=crimes, by=self.context["request"].user,
+                                   expected_version=expected_version)
+
+
+class CaseChangeSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    by = serializers.CharField()
+    at = serializers.DateTimeField()
+    changed = serializers.ListField(child=serializers.CharField(), help_text="What that version changed.")
+
+
+class CaseConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    changes = CaseChangeSerializer(many=True, help_text="The versions saved since the one you sent.")
 
 
 def cases_queryset(user):
@@ -220,6 +243,8 @@ class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(update=extend_schema(responses={200: CaseSerializer, 409: CaseConflictSerializer}),
+                    partial_update=extend_schema(responses={200: CaseSerializer, 409: CaseConflictSerializer}))
 class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = CaseSerializer
@@ -231,15 +256,21 @@ class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.Des
 
     @transaction.atomic
     def update(self, request, *args, **kwargs):
-        """Replace the case and its crimes (PUT). PATCH may leave crimes out to keep them."""
+        """Replace the case and its crimes (PUT). PATCH may leave crimes out to keep them. Both need the
+        ``version`` last read; a case changed since answers 409 with what changed."""
         case = self.get_object()
         partial = kwargs.get("partial", False)
         data = request.data
         if partial and "crimes" not in data:
-            data = {**CaseSerializer(case).data, **data}
+            current = {name: value for name, value in CaseSerializer(case).data.items() if name != "version"}
+            data = {**current, **data}
         serializer = self.get_serializer(case, data=data)
         serializer.is_valid(raise_exception=True)
-        serializer.save_case(case)
+        try:
+            serializer.save_case(case)
+        except services.CaseConflict as conflict:
+            return Response({"detail": conflict.message, "changes": CaseChangeSerializer(conflict.changes, many=True).data},
+                            status=status.HTTP_409_CONFLICT)
         return Response(CaseSerializer(cases_queryset(request.user).get(pk=case.pk)).data)
 
     def perform_destroy(self, case):

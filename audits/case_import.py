@@ -227,12 +227,14 @@ def import_cases(plan, by):
     changed = [case for case in plan.cases.values() if case.action == "update"]
     for case_plan in changed:
         case = case_plan.existing
-        case.crimes.all().delete()
         for name, value in case_plan.values.items():
             setattr(case, name, value)
         case.moderation_state = AuditedCase.Moderation.DRAFT
         case.submitted_by = case.submitted_at = case.moderated_by = case.moderated_at = None
+        # A new version, saved before its crimes change so the case's history attributes them to it.
+        case.version = AuditedCase.objects.select_for_update().values_list("version", flat=True).get(pk=case.pk) + 1
         case.save()
+        case.crimes.all().delete()
     created = bulk_create_with_history(
         [AuditedCase(inspection=plan.inspection, reference=case.reference, auditor=by, **case.values) for case in new],
         AuditedCase, batch_size=2000, default_user=by)

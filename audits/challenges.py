@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from audits.locking import lock_inspection
 from audits.models import Challenge, RecordingError
-from audits.services import ensure_can_edit, ensure_unlocked
+from audits.services import case_mark_changed, ensure_can_edit, ensure_unlocked
 from forces.roles import Role, role_of
 
 
@@ -45,6 +45,7 @@ def challenge_resolve(*, challenge_id, by, outcome, note=""):
         raise ValidationError({"outcome": "Uphold the error or withdraw it."})
     ensure_unlocked(challenge.case.inspection)
     if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
+        case_mark_changed(case_id=challenge.case_id, by=by)
         error = challenge.error
         challenge.error = None
         challenge.save(update_fields=["error"])

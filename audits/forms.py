@@ -6,15 +6,27 @@ from django.core.exceptions import ValidationError
 from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
-from audits.services import PUBLISHED_RESULTS_FROZEN, error_kinds_problems
+from audits.services import PUBLISHED_RESULTS_FROZEN, case_conflict, error_kinds_problems
 from forces.forms import SpreadsheetUploadField
 
 
 class AuditedCaseForm(forms.ModelForm):
+    # The version the user loaded (change forms only): a save is refused if the case has moved on since.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by the admin when the service found, under the row lock, a conflict this form's check missed.
+    conflict = None
+
     class Meta:
         model = AuditedCase
         fields = ["inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
                   "modern_slavery", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.initial.setdefault("version", self.instance.version)
 
     def clean_inspection(self):
         inspection = self.cleaned_data["inspection"]
@@ -30,7 +42,16 @@ class AuditedCaseForm(forms.ModelForm):
         inspection = cleaned.get("inspection")
         if inspection and (problem := report_date_problem(inspection, cleaned.get("reported_at"))):
             self.add_error("reported_at", problem)
+        if self.instance.pk is not None:
+            self._check_version(cleaned.get("version"))
         return cleaned
+
+    def _check_version(self, version):
+        if version is None:
+            self.add_error(None, "This form does not say which version of the case you opened: reload the case "
+                                 "and make your changes again.")
+        elif conflict := self.conflict or case_conflict(self.instance, version):
+            self.add_error(None, conflict.message)
 
 
 class AuditedCrimeForm(forms.ModelForm):

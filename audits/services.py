@@ -1,16 +1,18 @@
 """Writes to audit data. Admin, pages and (later) the API call these rather than saving models directly,
 so the rules live in one place: who may do what, moderation, publication locking and derived errors."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audits.locking import lock_for_audit_write, lock_inspection
-from audits.models import AuditedCase, Challenge, Inspection, PublishedResult, RecordingError
+from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, PublishedResult, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem, report_date_problem
 from audits.signals import inspection_published
+from audits.spreadsheets import format_moment
 from forces.roles import can_edit_audits
 
 PUBLISHED_RESULTS_FROZEN = ("This inspection is published, so its published results cannot change. "
@@ -128,6 +130,119 @@ def published_result_delete(*, result: PublishedResult, by) -> None:
     result.delete()
 
 
+# Case versions ---------------------------------------------------------------------------------
+# Every logical save of a case (the case with its crimes and errors, a moderation step, a deletion)
+# makes exactly one new version. A save that says which version its user loaded is refused when the
+# case has moved on since, so nobody silently puts back what someone else changed.
+
+MODERATION_FIELDS = {"moderation_state", "submitted_by", "submitted_at", "moderated_by", "moderated_at",
+                     "query_reason"}
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """One version of a case saved by someone else: who, when and what it changed."""
+
+    version: int
+    by: str
+    at: datetime
+    changed: tuple[str, ...]
+
+
+class CaseConflict(ValidationError):
+    """Someone else saved the case after this user loaded it."""
+
+    def __init__(self, reference: str, changes: list[CaseChange]):
+        self.changes = changes
+        super().__init__(conflict_message(reference, changes))
+
+
+def conflict_message(reference: str, changes: list[CaseChange]) -> str:
+    saves = " and ".join(
+        f"by {change.by} at {format_moment(change.at)}" + (f" ({', '.join(change.changed)})" if change.changed else "")
+        for change in changes
+    ) or "by someone else"
+    return (f"Case {reference} was changed {saves} after you opened it. "
+            "Your changes were not saved: reload the case to see theirs.")
+
+
+def _case_fields_changed(before, after) -> list[str]:
+    if after.history_type == "-":
+        return ["deleted"]
+    if before is None:
+        return []
+    names = set(after.diff_against(before).changed_fields) - {"version"}
+    labels = {str(AuditedCase._meta.get_field(name).verbose_name) for name in names - MODERATION_FIELDS}
+    return sorted(labels) + (["moderation"] if names & MODERATION_FIELDS else [])
+
+
+def _changed_within(records, start, end) -> bool:
+    """Whether any of these crime or error history records, within [start, end), really changed
+    something: a save that changed no field (the admin re-saves crimes) does not count."""
+    return any(start <= record.history_date and (end is None or record.history_date < end)
+               and (record.history_type != "~" or _differs_from_previous(record)) for record in records)
+
+
+def _differs_from_previous(record) -> bool:
+    previous = record.prev_record
+    return previous is None or bool(record.diff_against(previous).changed_fields)
+
+
+def case_changes_since(case_id: int, version: int) -> list[CaseChange]:
+    """The versions of a case after ``version``, from its history. A version's crime and error changes are
+    those recorded from its case record up to the next version's (services save the case first)."""
+    records = list(AuditedCase.history.filter(id=case_id).select_related("history_user")
+                   .order_by("history_date", "history_id"))
+    crimes = list(AuditedCrime.history.filter(case_id=case_id))
+    errors = list(RecordingError.history.filter(crime_id__in=AuditedCrime.history.filter(case_id=case_id)
+                                                .values("id")))
+    changes = []
+    for number in sorted({record.version for record in records if record.version > version}):
+        own = [record for record in records if record.version == number]
+        before = [record for record in records if record.version < number]
+        later = [record for record in records if record.version > number]
+        start, end = own[0].history_date, later[0].history_date if later else None
+        changed = _case_fields_changed(before[-1] if before else None, own[-1])
+        if _changed_within(crimes, start, end):
+            changed.append("crimes")
+        if _changed_within(errors, start, end):
+            changed.append("recording errors")
+        user = own[0].history_user
+        changes.append(CaseChange(number, (user.get_full_name() or user.get_username()) if user else "someone else",
+                                  own[0].history_date, tuple(changed)))
+    return changes
+
+
+def case_conflict(case: AuditedCase, expected_version: int) -> CaseConflict | None:
+    """The conflict if the case was saved since ``expected_version``, read without a lock: forms check
+    early with it, and the services check again under the row lock."""
+    stored = AuditedCase.objects.filter(pk=case.pk).values_list("version", "reference").first()
+    if stored is None or stored[0] == expected_version:
+        return None
+    return CaseConflict(stored[1], case_changes_since(case.pk, expected_version))
+
+
+def _lock_case_version(case: AuditedCase, expected_version: int | None) -> int:
+    """Lock the case's row (after its inspection's) and return its stored version, refusing with
+    CaseConflict when ``expected_version`` is given and is not it."""
+    version, reference = (AuditedCase.objects.select_for_update().values_list("version", "reference")
+                          .get(pk=case.pk))
+    if expected_version is not None and version != expected_version:
+        raise CaseConflict(reference, case_changes_since(case.pk, expected_version))
+    return version
+
+
+def case_mark_changed(*, case_id: int, by) -> AuditedCase:
+    """A new version for a case whose crimes or errors change outside a case save (a withdrawn
+    challenge deletes an error), so a form opened before cannot put the old state back. Call it
+    after ``ensure_unlocked`` and before the change."""
+    case = AuditedCase.objects.select_for_update().get(pk=case_id)
+    case.version += 1
+    case._history_user = by
+    case.save(update_fields=["version"])
+    return case
+
+
 # Cases -----------------------------------------------------------------------------------------
 
 
@@ -142,22 +257,29 @@ def _ensure_stays_in_force(case: AuditedCase) -> None:
 
 
 @transaction.atomic
-def case_save(*, case, by):
-    """Create or change a case (its crimes are saved with ``crime_save``)."""
+def case_save(*, case: AuditedCase, by, expected_version: int | None = None) -> AuditedCase:
+    """Create or change a case, as a new version (its crimes are then saved with ``crime_save`` and
+    ``crime_delete`` as part of the same version). ``expected_version`` is the version the user loaded:
+    if someone else has saved the case since, nothing is written and CaseConflict says who and what.
+    None skips the check (internal callers)."""
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
-    if case.pk is not None:
+    if case.pk is None:
+        if case.auditor_id is None:
+            case.auditor = by
+    else:
         _ensure_stays_in_force(case)
-    if case.pk is None and case.auditor_id is None:
-        case.auditor = by
+        case.version = _lock_case_version(case, expected_version) + 1
+    case._history_user = by
     case.save()
     return case
 
 
 @transaction.atomic
-def case_write(*, case, crimes, by):
+def case_write(*, case: AuditedCase, crimes, by, expected_version: int | None = None) -> AuditedCase:
     """Create or replace a case with exactly these crimes, each given as (AuditedCrime, error kinds):
-    crimes of the case not listed are deleted. All or nothing; every rule as in the admin."""
+    crimes of the case not listed are deleted. All or nothing; every rule as in the admin; one new
+    version, refused with CaseConflict if ``expected_version`` is given and stale."""
     problems = {}
     if problem := report_date_problem(case.inspection, case.reported_at):
         problems["reported_at"] = [problem]
@@ -182,10 +304,10 @@ def case_write(*, case, crimes, by):
     if problems:
         raise ValidationError(problems)
     changed = case.pk is not None
-    case_save(case=case, by=by)
+    case_save(case=case, by=by, expected_version=expected_version)
     keep = {crime.pk for crime, _ in crimes if crime.pk}
-    for old in case.crimes.exclude(pk__in=keep):
-        old.delete()
+    for old in case.crimes.exclude(pk__in=keep).select_related("case__inspection"):
+        crime_delete(crime=old, by=by)
     for crime, kinds in crimes:
         crime.case = case
         crime_save(crime=crime, kinds=kinds, by=by)
@@ -195,9 +317,11 @@ def case_write(*, case, crimes, by):
 
 
 @transaction.atomic
-def case_delete(*, case, by):
+def case_delete(*, case: AuditedCase, by) -> None:
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
+    case.version = _lock_case_version(case, None) + 1  # the deletion's history record is a version of its own
+    case._history_user = by
     case.delete()
 
 
@@ -205,11 +329,14 @@ def case_delete(*, case, by):
 
 
 def _moderation_target(case, by, allowed_from):
+    """The case, its inspection and then its own row locked, as a new version to be saved by ``by``."""
     ensure_can_edit(by)
-    case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
     ensure_unlocked(case.inspection)
+    case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
     if case.moderation_state not in allowed_from:
         raise ValidationError(f"Case {case.reference} is {case.get_moderation_state_display().lower()}.")
+    case.version += 1
+    case._history_user = by
     return case
 
 
@@ -258,7 +385,8 @@ def case_query(*, case, by, reason):
 
 
 def case_return_to_draft_if_moderated(case):
-    """An edit to a submitted or agreed case needs moderating again."""
+    """An edit to a submitted or agreed case needs moderating again. Part of the edit's save, after
+    ``case_save`` has made the new version: no second version."""
     if case.moderation_state in (Moderation.SUBMITTED, Moderation.AGREED):
         case.moderation_state = Moderation.DRAFT
         case.submitted_by = case.submitted_at = case.moderated_by = case.moderated_at = None
@@ -299,7 +427,8 @@ def crime_error_kinds(crime, requested_kinds):
 def crime_save(*, crime, kinds, by, save_crime=True):
     """Save a crime and make its recording errors exactly ``kinds`` (with lateness derived from the
     timestamps). Errors that no longer fit go before the crime changes, new ones after, one row at
-    a time so each change lands in the history."""
+    a time so each change lands in the history. Part of a case's save: ``case_save`` comes first and
+    makes the new version."""
     ensure_can_edit(by)
     ensure_unlocked(crime.case.inspection)
     kinds = crime_error_kinds(crime, kinds)
@@ -316,6 +445,14 @@ def crime_save(*, crime, kinds, by, save_crime=True):
     for kind in kinds - existing:
         RecordingError.objects.create(crime=crime, kind=kind)
     return crime
+
+
+@transaction.atomic
+def crime_delete(*, crime: AuditedCrime, by) -> None:
+    """Delete a crime and its errors, as part of a case's save (after ``case_save``)."""
+    ensure_can_edit(by)
+    ensure_unlocked(crime.case.inspection)
+    crime.delete()
 
 
 def case_sync_derived_errors(*, case, by):

@@ -60,3 +60,8 @@ def parse_moment(value):
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def format_moment(moment):
+    """An aware date and time as UK local time, dd/mm/yyyy hh:mm; empty for None."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""

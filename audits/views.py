@@ -8,6 +8,7 @@ from audits.categories import OffenceCategory
 from audits.filters import AuditedCaseFilter
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
+from audits.spreadsheets import format_moment
 from forces.models import Force
 from forces.roles import Role, can_edit_audits, role_of
 from forces.scoping import scope_of
@@ -80,17 +81,13 @@ def inspection_cases_csv(request, pk):
     def rows():
         for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, state,
              expected, category, crime_reference, recorded, recorded_at, cancellation, _notes) in crimes:
-            yield [reference, sources[source], _local(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
+            yield [reference, sources[source], format_moment(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
                    states[state], expected, categories[category], crime_reference, recorded or "",
-                   _local(recorded_at), cancellation, "; ".join(kinds[kind] for kind in errors.get(crime_id, []))]
+                   format_moment(recorded_at), cancellation, "; ".join(kinds[kind] for kind in errors.get(crime_id, []))]
 
     synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
     return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv",
                         CASE_EXPORT_HEADER, rows())
-
-
-def _local(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 def case_detail(request, pk):

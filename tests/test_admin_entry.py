@@ -96,7 +96,7 @@ def test_editing_an_existing_case_swaps_errors_when_the_crime_changes(world, cli
     client = client_for(world.people.inspector)
     url = reverse("admin:audits_auditedcase_change", args=[world.case.pk])
     form = client.get(url).context["adminform"].form
-    data = case_form(world.inspection, [], reference=world.case.reference)
+    data = case_form(world.inspection, [], reference=world.case.reference, version=form.initial["version"])
     crimes = list(world.case.crimes.order_by("id"))
     data.update({"crimes-TOTAL_FORMS": str(len(crimes)), "crimes-INITIAL_FORMS": str(len(crimes))})
     for i, crime in enumerate(crimes):

@@ -152,7 +152,8 @@ def test_published_inspections_are_locked_through_the_api_too(world):
     api = as_user(world.people.inspector)
     assert api.post(reverse("api:inspection-status", args=[world.inspection.pk]), {"status": "published"},
                     format="json").status_code == 200
-    response = api.patch(reverse("api:case-detail", args=[world.case.pk]), {"notes": "late change"}, format="json")
+    url = reverse("api:case-detail", args=[world.case.pk])
+    response = api.patch(url, {"notes": "late change", "version": api.get(url).json()["version"]}, format="json")
     assert response.status_code == 400 and "locked" in str(response.json())
     assert api.delete(reverse("api:case-detail", args=[world.case.pk])).status_code == 400
     assert AuditedCase.objects.get(pk=world.case.pk).notes == ""

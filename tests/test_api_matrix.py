@@ -54,7 +54,7 @@ def endpoints(w):
         "api:inspection-case-list": (reverse("api:inspection-case-list", args=[w.inspection.pk]), [
             ("get", None, "detail"), ("post", case_payload(), "write")]),
         "api:case-detail": (reverse("api:case-detail", args=[w.case.pk]), [
-            ("get", None, "detail"), ("patch", {"notes": "checked"}, "write"), ("delete", None, "write")]),
+            ("get", None, "detail"), ("patch", {"notes": "checked", "version": 1}, "write"), ("delete", None, "write")]),
         "api:case-submit": (reverse("api:case-submit", args=[w.case.pk]), [("post", None, "submit")]),
         "api:case-agree": (reverse("api:case-agree", args=[w.case.pk]), [("post", None, "write")]),
         "api:case-query": (reverse("api:case-query", args=[w.case.pk]), [("post", {"reason": "why?"}, "write")]),
