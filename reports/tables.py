@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from audits.rules import ErrorKind
 from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
+from reports.statistics import P_VALUE_FLOOR, format_p_value
 
 
 @dataclass
@@ -30,6 +31,13 @@ def points(value):
 
 def x_of_y(recorded, audited):
     return f"{recorded} of {audited}" if audited else None
+
+
+def p_value_cell(p: float | None) -> float | str | None:
+    """A number to 4 decimal places, or the text "< 0.001" below that."""
+    if p is None:
+        return None
+    return format_p_value(p) if p < P_VALUE_FLOOR else round(p, 4)
 
 
 def figure_cells(figure):
@@ -156,7 +164,7 @@ def changes_table(trends):
         ["Category", "From", "To", "Change (points)", "p-value", "Statistically significant", "In words"],
         [
             [trend.category.label, month(before.inspection.published_on), month(after.inspection.published_on),
-             points(change.difference), None if change.p_value is None else round(change.p_value, 4),
+             points(change.difference), p_value_cell(change.p_value),
              "Yes" if change.significant else "No", change.in_words]
             for trend in trends
             for before, after, change in trend.changes
