@@ -175,15 +175,24 @@ def changes_table(trends):
     )
 
 
-def weighted_table(estimate, rule):
+def weighted_table(estimate, rule: str) -> Table:
     return Table(
         "weighted",
         "Stratified sample: all-crime rate weighted by stratum",
         ["Stratum", "Records in the frame", "Cases drawn", "Crimes audited", "Recorded", "Rate (%)"],
-        [[stratum, population, cases, audited, recorded, pct(recorded / audited)]
+        [[stratum, population, cases, audited, recorded, pct(recorded / audited) if audited else None]
          for stratum, population, cases, audited, recorded in estimate.strata]
         + [["Weighted estimate", sum(s[1] for s in estimate.strata), sum(s[2] for s in estimate.strata),
             sum(s[3] for s in estimate.strata), sum(s[4] for s in estimate.strata), pct(estimate.rate)]],
         note=f"Weighted rate {pct(estimate.rate)}% ± {points(estimate.margin)} points "
-             f"({pct(estimate.low)}% to {pct(estimate.high)}%). {rule}",
+             f"({pct(estimate.low)}% to {pct(estimate.high)}%). {_unaudited_strata(estimate)}{rule}",
     )
+
+
+def _unaudited_strata(estimate) -> str:
+    text = ""
+    if estimate.without_cases:
+        text += f"No audited cases yet, so left out: {', '.join(estimate.without_cases)}. "
+    if estimate.without_crimes:
+        text += f"No crimes entered yet in the drawn cases of: {', '.join(estimate.without_crimes)}. "
+    return text
