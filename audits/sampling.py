@@ -7,23 +7,22 @@ import random
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from scipy.stats import norm
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.services import ensure_can_edit, ensure_unlocked
 from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
+from reports.statistics import Z_95
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
 
 
-def sample_size(margin, expected_rate, population=None, confidence=0.95):
-    """Records to audit for a ± ``margin`` (0..1) interval around ``expected_rate``, with the finite
+def sample_size(margin: float, expected_rate: float, population: int | None = None) -> int:
+    """Records to audit for a ± ``margin`` (0..1) 95% interval around ``expected_rate``, with the finite
     population correction when the population is known."""
     if not 0 < margin < 1 or not 0 < expected_rate < 1:
         raise ValidationError("The margin and the expected rate must be between 0% and 100%.")
-    z = norm.ppf(1 - (1 - confidence) / 2)
-    n0 = z * z * expected_rate * (1 - expected_rate) / (margin * margin)
+    n0 = Z_95 * Z_95 * expected_rate * (1 - expected_rate) / (margin * margin)
     if population:
         n0 = n0 / (1 + (n0 - 1) / population)
         return min(population, math.ceil(n0))

@@ -19,12 +19,20 @@ class Figure:
     estimate: RateEstimate | None  # counts to test changes with (implied from "p ± m" for published rates)
 
     @property
-    def low(self):
-        return None if self.rate is None or self.margin is None else self.rate - self.margin
+    def low(self) -> float | None:
+        if self.rate is None or self.margin is None:
+            return None
+        if self.source == COMPUTED:
+            return self.estimate.low
+        return max(self.rate - self.margin, 0.0)
 
     @property
-    def high(self):
-        return None if self.rate is None or self.margin is None else self.rate + self.margin
+    def high(self) -> float | None:
+        if self.rate is None or self.margin is None:
+            return None
+        if self.source == COMPUTED:
+            return self.estimate.high
+        return min(self.rate + self.margin, 1.0)
 
     @property
     def is_small(self):
@@ -32,7 +40,9 @@ class Figure:
 
 
 def computed_figure(group_result):
-    estimate = group_result.estimate
+    """The group's headline: its interval method where the normal approximation is adequate, else Wilson
+    (or a one-sided bound for none or all recorded); ``estimate.description`` says which."""
+    estimate = group_result.headline
     if estimate.rate is None:
         return None
     return Figure(COMPUTED, estimate.rate, estimate.margin, estimate.recorded, estimate.audited, estimate)

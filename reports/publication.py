@@ -12,20 +12,23 @@ from django.db.models import Max
 from audits.models import Inspection
 from reports import selectors
 from reports.models import FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate, ResultVersion
-from reports.statistics import ExtrapolationMethod, IntervalMethod, estimate_rate
+from reports.statistics import ExtrapolationMethod, IntervalMethod, estimate_rate, headline_estimate
 from reports.weighted import stratum_counts, weighted_estimate
 
 PUBLISHED_FIELDS = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
                     "additional_recorded_per_year"]
 
 
+def _stored(estimate) -> dict:
+    return {"rate": estimate.rate, "low": estimate.low, "high": estimate.high, "half_width": estimate.half_width,
+            "method": estimate.method.key, "one_sided": estimate.one_sided}
+
+
 def _bounds(recorded: int, audited: int) -> dict:
-    """Every interval method's [rate, low, high, margin] for these counts."""
-    bounds = {}
-    for method in IntervalMethod:
-        estimate = estimate_rate(recorded, audited, method)
-        bounds[method.key] = [estimate.rate, estimate.low, estimate.high, estimate.margin]
-    return bounds
+    """For each interval method asked for: its estimate, and the headline estimate the rule picks for it."""
+    return {method.key: {"estimate": _stored(estimate_rate(recorded, audited, method)),
+                         "headline": _stored(headline_estimate(recorded, audited, method))}
+            for method in IntervalMethod}
 
 
 def _weighted(inspection: Inspection) -> dict | None:

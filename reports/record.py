@@ -15,12 +15,21 @@ from reports.weighted import WeightedEstimate
 
 @dataclass
 class FrozenGroupResult(GroupResult):
-    bounds: dict | None = None  # interval method key -> [rate, low, high, margin]
+    bounds: dict | None = None  # interval method key -> {"estimate": …, "headline": …} (reports.publication)
+
+    def _restored(self, which: str) -> RateEstimate:
+        stored = self.bounds[self.method.key][which]
+        return RateEstimate(self.recorded, self.audited, stored["rate"], stored["low"], stored["high"],
+                            IntervalMethod.from_key(stored["method"]), half_width=stored["half_width"],
+                            one_sided=stored["one_sided"])
 
     @property
     def estimate(self) -> RateEstimate:
-        rate, low, high, _margin = self.bounds[self.method.key]
-        return RateEstimate(self.recorded, self.audited, rate, low, high, self.method)
+        return self._restored("estimate")
+
+    @property
+    def headline(self) -> RateEstimate:
+        return self._restored("headline")
 
 
 def frozen_results(version: ResultVersion, method: IntervalMethod) -> InspectionResults:

@@ -15,14 +15,18 @@ from django.db.models import Count, F, FilteredRelation, Q
 from audits.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
 from audits.models import AuditedCrime, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind
-from reports.statistics import IntervalMethod, estimate_rate
+from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
 COUNTING_RULE = (
     "For the all-crime rate a crime counts as recorded if the force recorded it at all, even late or under "
     "another classification, unless it was wrongly cancelled. For a category rate it counts only if it was "
     "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape."
 )
-TIMELINESS_RULE = f"Share of recorded crimes with both times known that were recorded within {LATE_AFTER_HOURS} hours of the report."
+TIMELINESS_RULE = (
+    f"Share of recorded crimes with both times known that were recorded within {LATE_AFTER_HOURS} hours of the "
+    "report. For all crime any recorded crime counts; for a category only crimes recorded in that category, so a "
+    "rape recorded as another sexual offence does not count towards rape timeliness."
+)
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,13 @@ class Group:
         members = REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
         return Q() if members is None else Q(**{f"{prefix}expected_offence__category__in": members})
 
-    def recorded_in(self):
+    def recorded_as(self) -> Q:
+        """Recorded under an offence of this category (no condition for all crime and flags)."""
         members = None if self.is_flag else REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
-        in_category = Q() if members is None else Q(recorded_offence__category__in=members)
-        return Q(recorded_offence__isnull=False, wrongly_cancelled__isnull=True) & in_category
+        return Q() if members is None else Q(recorded_offence__category__in=members)
+
+    def recorded_in(self) -> Q:
+        return Q(recorded_offence__isnull=False, wrongly_cancelled__isnull=True) & self.recorded_as()
 
 
 CATEGORIES = [Group(c.value, c.label) for c in ReportCategory]
@@ -67,6 +74,12 @@ class GroupResult:
     @property
     def estimate(self):
         return estimate_rate(self.recorded, self.audited, self.method)
+
+    @property
+    def headline(self) -> RateEstimate:
+        """The estimate a headline figure shows: ``estimate`` where the normal approximation is adequate, otherwise
+        a Wilson interval or a one-sided bound (statistics.NORMAL_APPROXIMATION_RULE); ``.description`` says which."""
+        return headline_estimate(self.recorded, self.audited, self.method)
 
     @property
     def timeliness(self):
@@ -107,8 +120,9 @@ def _crime_aggregates():
         crimes = group.crimes_in()
         aggregates[f"{group.key}__audited"] = Count("id", filter=crimes)
         aggregates[f"{group.key}__recorded"] = Count("id", filter=crimes & group.recorded_in())
-        aggregates[f"{group.key}__timed"] = Count("id", filter=crimes & timed)
-        aggregates[f"{group.key}__timely"] = Count("id", filter=crimes & timed & within_a_day)
+        timed_here = crimes & timed & group.recorded_as()
+        aggregates[f"{group.key}__timed"] = Count("id", filter=timed_here)
+        aggregates[f"{group.key}__timely"] = Count("id", filter=timed_here & within_a_day)
     return aggregates
 
 

@@ -12,13 +12,25 @@ from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 CONFIDENCE = 0.95
+# The one z value for a two-sided 95% interval (1.959964…), used everywhere a 95% interval is built.
+Z_95 = float(norm.ppf(1 - (1 - CONFIDENCE) / 2))
 SIGNIFICANCE = 0.05
 # Below this many audited crimes a category is shown as "x of y" first, its rate second.
 SMALL_SAMPLE = 200
+# The normal approximation also needs this many crimes recorded and this many not recorded.
+ADEQUATE_COUNT = 10
+# Smaller p-values are printed as "p < 0.001".
+P_VALUE_FLOOR = 0.001
+NORMAL_APPROXIMATION_RULE = (
+    f"The normal approximation is used only where at least {SMALL_SAMPLE} crimes were audited, of which at "
+    f"least {ADEQUATE_COUNT} were recorded and at least {ADEQUATE_COUNT} were not. Otherwise the figure is "
+    "shown as “x of y” with a Wilson score interval; where none or all of the crimes were recorded, with the "
+    "exact (Clopper–Pearson) one-sided 95% bound instead, so the rate is at most, or at least, that bound."
+)
 
 
 class IntervalMethod(Enum):
-    NORMAL = ("normal", "Normal approximation, p ± 1.96·√(p(1−p)/n), as HMICFRS publishes")
+    NORMAL = ("normal", f"Normal approximation, p ± {Z_95:.2f}·√(p(1−p)/n), as HMICFRS publishes")
     WILSON = ("wilson", "Wilson score interval")
     CLOPPER_PEARSON = ("beta", "Clopper–Pearson exact interval")
 
@@ -43,11 +55,24 @@ class RateEstimate:
     low: float | None
     high: float | None
     method: IntervalMethod
+    # The normal interval's z·√(p(1−p)/n): the published "±" even where the bounds are clipped to 0–100%.
+    half_width: float | None = None
+    one_sided: bool = False  # a one-sided bound for none or all recorded (see one_sided_estimate)
 
     @property
-    def margin(self):
-        """Half the interval's width: the "± x%" of a published figure."""
-        return None if self.rate is None else (self.high - self.low) / 2
+    def margin(self) -> float | None:
+        """The "± x%" of a published figure: the normal interval's half width, else half the interval's width."""
+        if self.rate is None:
+            return None
+        return self.half_width if self.half_width is not None else (self.high - self.low) / 2
+
+    @property
+    def description(self) -> str:
+        """The interval's method in words, to say which one a figure used."""
+        if not self.one_sided:
+            return self.method.description
+        side = "upper" if self.recorded == 0 else "lower"
+        return f"Clopper–Pearson exact one-sided 95% {side} bound"
 
     @property
     def is_small(self):
@@ -58,24 +83,56 @@ class RateEstimate:
         return self.audited - self.recorded
 
 
-def estimate_rate(recorded, audited, method=IntervalMethod.NORMAL):
+def estimate_rate(recorded: int, audited: int, method: IntervalMethod = IntervalMethod.NORMAL) -> RateEstimate:
     if not audited:
         return RateEstimate(recorded, 0, None, None, None, method)
     rate = recorded / audited
     if method is IntervalMethod.NORMAL:
-        # The published interval is p ± z·√(p(1−p)/n), symmetric even where it passes 0 or 100%
-        # (statsmodels clips it there, which would misstate the "±").
-        margin = norm.ppf(1 - (1 - CONFIDENCE) / 2) * math.sqrt(rate * (1 - rate) / audited)
-        return RateEstimate(recorded, audited, rate, rate - margin, rate + margin, method)
+        # The published "±" is z·√(p(1−p)/n) and stays symmetric; only the bounds stop at 0 and 100%.
+        margin = Z_95 * math.sqrt(rate * (1 - rate) / audited)
+        return RateEstimate(recorded, audited, rate, max(rate - margin, 0.0), min(rate + margin, 1.0), method,
+                            half_width=margin)
     low, high = proportion_confint(recorded, audited, alpha=1 - CONFIDENCE, method=method.statsmodels_name)
     return RateEstimate(recorded, audited, rate, float(low), float(high), method)
 
 
-def implied_sample_size(rate, margin):
+def normal_approximation_adequate(recorded: int, audited: int) -> bool:
+    """The rule in NORMAL_APPROXIMATION_RULE."""
+    return audited >= SMALL_SAMPLE and recorded >= ADEQUATE_COUNT and audited - recorded >= ADEQUATE_COUNT
+
+
+def one_sided_estimate(recorded: int, audited: int) -> RateEstimate:
+    """None or all of ``audited`` recorded: the exact (Clopper–Pearson) one-sided 95% bound, [0, 1 − 0.05^(1/n)]
+    for 0 of n and [0.05^(1/n), 1] for n of n; a two-sided interval would put 2.5% on a side that cannot miss."""
+    if recorded not in (0, audited) or not audited:
+        raise ValueError("A one-sided bound is for none or all recorded.")
+    bound = (1 - CONFIDENCE) ** (1 / audited)
+    low, high = (0.0, 1 - bound) if recorded == 0 else (bound, 1.0)
+    return RateEstimate(recorded, audited, recorded / audited, low, high, IntervalMethod.CLOPPER_PEARSON,
+                        one_sided=True)
+
+
+def headline_estimate(recorded: int, audited: int, requested: IntervalMethod = IntervalMethod.NORMAL) -> RateEstimate:
+    """The estimate a headline figure shows, by NORMAL_APPROXIMATION_RULE: the requested method where the normal
+    approximation is adequate (or another method was requested), a Wilson interval where it is not, and the
+    one-sided bound for none or all recorded. ``.description`` says which was used."""
+    if audited and recorded in (0, audited):
+        return one_sided_estimate(recorded, audited)
+    if requested is not IntervalMethod.NORMAL or normal_approximation_adequate(recorded, audited):
+        return estimate_rate(recorded, audited, requested)
+    return estimate_rate(recorded, audited, IntervalMethod.WILSON)
+
+
+def implied_sample_size(rate: float | None, margin: float | None) -> int | None:
     """The n behind a published "p ± m" (normal interval), for comparing published figures."""
     if not rate or not margin or rate >= 1:
         return None
-    return round(rate * (1 - rate) * (1.959964 / margin) ** 2)
+    return round(rate * (1 - rate) * (Z_95 / margin) ** 2)
+
+
+def format_p_value(p: float) -> str:
+    """A p-value as printed: to 3 decimal places, or "< 0.001" below that."""
+    return f"< {P_VALUE_FLOOR}" if p < P_VALUE_FLOOR else f"{p:.3f}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +147,7 @@ class Change:
         return self.p_value is not None and self.p_value < SIGNIFICANCE
 
     @property
-    def in_words(self):
+    def in_words(self) -> str:
         points = abs(self.difference) * 100
         direction = "up" if self.difference > 0 else "down" if self.difference < 0 else "unchanged"
         if direction == "unchanged":
@@ -99,7 +156,9 @@ class Change:
             return f"{direction.capitalize()} {points:.1f} percentage points (not enough data to test)."
         verdict = ("a statistically significant change" if self.significant
                    else "not statistically significant")
-        return f"{direction.capitalize()} {points:.1f} percentage points: {verdict} (p = {self.p_value:.3f})."
+        shown = format_p_value(self.p_value)
+        p_text = f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+        return f"{direction.capitalize()} {points:.1f} percentage points: {verdict} ({p_text})."
 
 
 def compare(before, after):

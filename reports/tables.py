@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from audits.rules import ErrorKind
 from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
+from reports.statistics import P_VALUE_FLOOR, format_p_value
 
 
 @dataclass
@@ -38,6 +39,13 @@ def points(value):
 
 def x_of_y(recorded, audited):
     return f"{recorded} of {audited}" if audited else None
+
+
+def p_value_cell(p: float | None) -> float | str | None:
+    """A number to 4 decimal places, or the text "< 0.001" below that."""
+    if p is None:
+        return None
+    return format_p_value(p) if p < P_VALUE_FLOOR else round(p, 4)
 
 
 def figure_cells(figure):
@@ -199,7 +207,7 @@ def changes_table(trends):
          "Sample"],
         [
             [trend.category.label, point_label(before), point_label(after),
-             points(change.difference), None if change.p_value is None else round(change.p_value, 4),
+             points(change.difference), p_value_cell(change.p_value),
              "Yes" if change.significant else "No", change.in_words,
              "Provisional — not published" if before.provisional or after.provisional else "Published",
              "Synthetic" if before.synthetic or after.synthetic else sample_label(after)]
@@ -212,15 +220,24 @@ def changes_table(trends):
     )
 
 
-def weighted_table(estimate, rule):
+def weighted_table(estimate, rule: str) -> Table:
     return Table(
         "weighted",
         "Stratified sample: all-crime rate weighted by stratum",
         ["Stratum", "Records in the frame", "Cases drawn", "Crimes audited", "Recorded", "Rate (%)"],
-        [[stratum, population, cases, audited, recorded, pct(recorded / audited)]
+        [[stratum, population, cases, audited, recorded, pct(recorded / audited) if audited else None]
          for stratum, population, cases, audited, recorded in estimate.strata]
         + [["Weighted estimate", sum(s[1] for s in estimate.strata), sum(s[2] for s in estimate.strata),
             sum(s[3] for s in estimate.strata), sum(s[4] for s in estimate.strata), pct(estimate.rate)]],
         note=f"Weighted rate {pct(estimate.rate)}% ± {points(estimate.margin)} points "
-             f"({pct(estimate.low)}% to {pct(estimate.high)}%). {rule}",
+             f"({pct(estimate.low)}% to {pct(estimate.high)}%). {_unaudited_strata(estimate)}{rule}",
     )
+
+
+def _unaudited_strata(estimate) -> str:
+    text = ""
+    if estimate.without_cases:
+        text += f"No audited cases yet, so left out: {', '.join(estimate.without_cases)}. "
+    if estimate.without_crimes:
+        text += f"No crimes entered yet in the drawn cases of: {', '.join(estimate.without_crimes)}. "
+    return text

@@ -11,7 +11,7 @@ from reports.exports import FORMATS, export
 from reports.filters import OverviewFilter
 from reports.models import ResultVersion
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
-from reports.statistics import ExtrapolationMethod, IntervalMethod
+from reports.statistics import NORMAL_APPROXIMATION_RULE, ExtrapolationMethod, IntervalMethod
 from reports.weighted import RULE as WEIGHTING_RULE
 from reports.weighted import stratum_counts, weighted_estimate
 
@@ -25,6 +25,7 @@ def _options(request):
         "query": request.GET.urlencode(),
         "counting_rule": COUNTING_RULE,
         "timeliness_rule": TIMELINESS_RULE,
+        "normal_approximation_rule": NORMAL_APPROXIMATION_RULE,
         "include_provisional": selectors.wants_provisional(request),
         "can_include_provisional": can_edit_audits(request.user),
     }
@@ -151,6 +152,6 @@ def inspection_report(request, pk, fmt=None):
     versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
-        "bars": [(r, interval_bar(r.estimate)) for r in figures.results.categories], "weighted": weighted,
+        "bars": [(r, interval_bar(r.headline)) for r in figures.results.categories], "weighted": weighted,
         "versions": versions, "latest_version": versions[0] if versions else None,
     })

@@ -1,60 +1,90 @@
-"""Estimates for a stratified sample, weighted by stratum with the finite population correction."""
+"""The all-crime rate of a stratified sample: the combined ratio estimator with cases as the sampling units,
+its variance by linearisation with the finite population correction."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, FilteredRelation, Q
-from scipy.stats import norm
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from audits.models import AuditedCrime
+from audits.models import AuditedCase, AuditedCrime
 from audits.rules import ErrorKind
 from reports.results import CATEGORIES
+from reports.statistics import Z_95
 
 ALL_CRIME = CATEGORIES[0]
-RULE = ("Weighted by stratum: Σ W_h p_h with W_h = N_h / N, 95% interval from Σ W_h² (1 − f_h) p_h (1 − p_h) / "
-        "(n_h − 1) where f_h is the share of the stratum's records drawn (finite population correction); crimes "
-        "are the units within a stratum and counted by the all-crime rule.")
+RULE = ("Combined ratio estimate with the drawn cases as the units: R = Σ N_h ȳ_h / Σ N_h x̄_h, where x is the "
+        "number of crimes audited in a case, y the number recorded (all-crime rule), ȳ_h and x̄_h their means over "
+        "the n_h cases drawn from stratum h (a case with no crimes counts as 0 of 0) and N_h the stratum's records "
+        f"in the frame. 95% interval R ± {Z_95:.2f}·√V, V = Σ N_h² (1 − n_h/N_h) s²_h / n_h ÷ (Σ N_h x̄_h)², where s²_h is "
+        "the variance within stratum h of y − R x (linearisation, with the finite population correction). Strata "
+        "with no audited cases yet are left out of the estimate.")
 
 
 @dataclass(frozen=True)
 class WeightedEstimate:
     rate: float
     margin: float
-    strata: list  # (stratum, population N_h, cases drawn, crimes audited, recorded)
+    strata: list  # (stratum, population N_h, cases drawn n_h, crimes audited, recorded) of the strata estimated from
+    without_cases: list = field(default_factory=list)  # frame strata with no audited cases yet: left out
+    without_crimes: list = field(default_factory=list)  # strata whose cases have no crimes entered yet
 
     @property
-    def low(self):
-        return self.rate - self.margin
+    def low(self) -> float:
+        return max(self.rate - self.margin, 0.0)
 
     @property
-    def high(self):
-        return self.rate + self.margin
+    def high(self) -> float:
+        return min(self.rate + self.margin, 1.0)
 
 
-def stratum_counts(inspection_id):
-    """Crimes audited and recorded (all-crime rule) and cases, per stratum: one aggregate query."""
-    rows = (AuditedCrime.objects.filter(case__inspection_id=inspection_id).exclude(case__stratum="")
-            .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
-            .values("case__stratum")
-            .annotate(audited=Count("id"), recorded=Count("id", filter=ALL_CRIME.recorded_in()),
-                      cases=Count("case", distinct=True))
-            .order_by("case__stratum"))
-    return {row["case__stratum"]: row for row in rows}
+def _crimes_per_case(recorded_only: bool) -> Coalesce:
+    crimes = AuditedCrime.objects.filter(case=OuterRef("pk"))
+    if recorded_only:
+        crimes = crimes.annotate(
+            wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED))
+        ).filter(ALL_CRIME.recorded_in())
+    return Coalesce(Subquery(crimes.order_by().values("case").annotate(n=Count("id")).values("n")), 0)
 
 
-def weighted_estimate(draw, counts, confidence=0.95):
-    total = sum(draw.populations[stratum] for stratum in draw.sizes)
-    rate = variance = 0.0
-    strata = []
-    for stratum in sorted(draw.sizes):
-        row, population = counts.get(stratum), draw.populations[stratum]
-        if not row or not row["audited"]:
-            continue
-        weight, p = population / total, row["recorded"] / row["audited"]
-        rate += weight * p
-        if row["audited"] > 1:
-            variance += weight ** 2 * (1 - row["cases"] / population) * p * (1 - p) / (row["audited"] - 1)
-        strata.append((stratum, population, row["cases"], row["audited"], row["recorded"]))
-    if not strata:
+def stratum_counts(inspection_id: int) -> dict:
+    """Per stratum, over its drawn cases (with or without crimes): cases n_h, Σx (crimes audited), Σy (recorded,
+    all-crime rule), Σx², Σy² and Σxy, where x and y are a case's counts. One grouped query."""
+    rows = (AuditedCase.objects.filter(inspection_id=inspection_id).exclude(stratum="")
+            .alias(x=_crimes_per_case(recorded_only=False), y=_crimes_per_case(recorded_only=True))
+            .values("stratum")
+            .annotate(cases=Count("id"), audited=Sum("x"), recorded=Sum("y"),
+                      xx=Sum(F("x") * F("x")), yy=Sum(F("y") * F("y")), xy=Sum(F("x") * F("y")))
+            .order_by("stratum"))
+    return {row["stratum"]: row for row in rows}
+
+
+def _variance_term(population: int, row: dict, rate: float) -> float:
+    """N_h² (1 − n_h/N_h) s²_d / n_h for d = y − R x; s²_d has n_h − 1 as its denominator, so needs two cases."""
+    n = row["cases"]
+    if n < 2:
+        return 0.0
+    sum_d = row["recorded"] - rate * row["audited"]
+    sum_d_squared = row["yy"] - 2 * rate * row["xy"] + rate * rate * row["xx"]
+    s2 = max(sum_d_squared - sum_d * sum_d / n, 0.0) / (n - 1)  # max: rounding can leave a tiny negative
+    return population * population * max(1 - n / population, 0.0) * s2 / n
+
+
+def weighted_estimate(draw, counts: dict) -> WeightedEstimate | None:
+    """The combined ratio estimate (see RULE) from a SampleDraw and stratum_counts; None before any crime is
+    entered."""
+    strata = sorted(draw.populations)
+    entered = [s for s in strata if counts.get(s) and counts[s]["cases"]]
+    audited_total = sum(draw.populations[s] * counts[s]["audited"] / counts[s]["cases"] for s in entered)
+    if not audited_total:
         return None
-    return WeightedEstimate(rate, norm.ppf(1 - (1 - confidence) / 2) * math.sqrt(variance), strata)
+    recorded_total = sum(draw.populations[s] * counts[s]["recorded"] / counts[s]["cases"] for s in entered)
+    rate = recorded_total / audited_total
+    variance = sum(_variance_term(draw.populations[s], counts[s], rate) for s in entered) / audited_total ** 2
+    return WeightedEstimate(
+        rate,
+        Z_95 * math.sqrt(variance),
+        [(s, draw.populations[s], counts[s]["cases"], counts[s]["audited"], counts[s]["recorded"]) for s in entered],
+        without_cases=[s for s in strata if s not in entered],
+        without_crimes=[s for s in entered if not counts[s]["audited"]],
+    )

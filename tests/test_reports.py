@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from audits.models import AuditedCase, Inspection, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
+from reports.results import TIMELINESS_RULE, results_for
+from reports.statistics import IntervalMethod
 from tests.factories import (
     CaseFactory,
     CrimeFactory,
@@ -243,3 +245,25 @@ def test_report_pages_and_exports_use_a_fixed_number_of_queries(world, client_fo
     small = count()
     grow(world)
     assert count() == small
+
+
+def test_category_timeliness_counts_only_crimes_recorded_in_that_category(forces):
+    inspection = InspectionFactory(force=forces.a)
+    case = CaseFactory(inspection=inspection)
+    # A rape recorded late (30 hours) and as another sexual offence: no rape was recorded at all.
+    CrimeFactory(case=case, expected_offence=offence("Rape"), recorded_offence=offence("Other sexual offences"),
+                 recorded_at=case.reported_at + timedelta(hours=30))
+    groups = results_for([inspection.pk])[inspection.pk].groups
+    assert (groups["rape"].recorded, groups["rape"].timed, groups["rape"].timeliness) == (0, 0, None)
+    assert groups["sexual_offences"].timeliness == 0.0
+    assert groups["all_crime"].timeliness == 0.0
+    assert "only crimes recorded in that category" in TIMELINESS_RULE
+
+
+def test_group_results_offer_the_headline_estimate_by_the_normal_approximation_rule(world):
+    groups = results_for([world.inspection.pk])[world.inspection.pk].groups
+    all_crime = groups["all_crime"]  # 2 of 3
+    assert all_crime.estimate.method is IntervalMethod.NORMAL
+    assert all_crime.headline.method is IntervalMethod.WILSON
+    assert all_crime.headline.description == "Wilson score interval"
+    assert groups["rape"].headline.description == "Clopper–Pearson exact one-sided 95% upper bound"  # 0 of 1
