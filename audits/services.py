@@ -43,8 +43,7 @@ def ensure_unlocked(inspection):
 
 
 def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
-    return [Inspection._meta.get_field(name).verbose_name for name in Inspection.FROZEN_FIELDS
-            if getattr(inspection, name) != getattr(stored, name)]
+    return [name for name in Inspection.FROZEN_FIELDS if getattr(inspection, name) != getattr(stored, name)]
 
 
 @transaction.atomic
@@ -55,10 +54,11 @@ def inspection_save(*, inspection: Inspection, by) -> Inspection:
     if inspection.pk is not None:
         stored = lock_inspection(inspection.pk)
         if stored.is_locked and (changed := _frozen_changes(inspection, stored)):
-            raise ValidationError(
-                f"This inspection is published, so its {', '.join(changed)} cannot change. "
-                "An inspector must reopen it first."
-            )
+            raise ValidationError({
+                name: f"The inspection is published, so its {Inspection._meta.get_field(name).verbose_name} "
+                      "cannot change. An inspector must reopen it first."
+                for name in changed
+            })
         inspection.status, inspection.reopen_reason = stored.status, stored.reopen_reason
     inspection.full_clean()
     inspection.save()
