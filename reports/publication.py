@@ -43,6 +43,7 @@ def _weighted(inspection: Inspection) -> dict | None:
 
 def freeze_results(inspection: Inspection, *, by=None, reason: str = "") -> ResultVersion:
     """Compute the inspection's figures from its audit data and store them as its next version."""
+    inspection = Inspection.objects.get(pk=inspection.pk)  # as stored, not as the caller last saw it
     number = (ResultVersion.objects.filter(inspection=inspection).aggregate(last=Max("number"))["last"] or 0) + 1
     live = {method: selectors.live_figures_for(Inspection.objects.filter(pk=inspection.pk), method)[0]
             for method in IntervalMethod}

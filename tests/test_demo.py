@@ -89,3 +89,24 @@ def test_synthetic_samples_are_labelled_on_every_page_that_shows_them(demo):
     assert "synthetic" in export["Content-Disposition"]
     published_only = Inspection.objects.get(force__slug="thames-valley", kind="cdi")
     assert "Synthetic data" not in client.get(published_only.get_absolute_url()).content.decode()
+
+
+def test_the_demo_freezes_its_synthetic_samples_as_synthetic_everywhere_figures_are_read(demo):
+    from reports.models import ResultVersion
+
+    assert ResultVersion.objects.filter(is_synthetic=True).count() == 2
+    client = Client()
+    client.login(username="manager", password="demo")
+    overview = client.get(reverse("reports:overview"))
+    synthetic_rows = [row for row in overview.context["table"].rows if row[-1] == "Synthetic"]
+    assert sorted(row[0] for row in synthetic_rows) == ["Gloucestershire Constabulary", "Thames Valley Police"]
+    assert overview.content.decode().count('data-testid="synthetic-tag"') == 2
+    csv = client.get(reverse("reports:overview_export", args=["csv"])).content.decode("utf-8-sig")
+    assert csv.startswith('Filters: none\r\n"SYNTHETIC DATA:')
+    force_csv = client.get(reverse("reports:force_export", args=["thames-valley", "csv"])).content.decode("utf-8-sig")
+    assert "SYNTHETIC DATA:" in force_csv and ",Synthetic" in force_csv
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    api = Client()
+    api.login(username="manager", password="demo")
+    results = api.get(reverse("api:inspection-results", args=[tvp.pk])).json()
+    assert results and all(row["synthetic"] and not row["provisional"] for row in results)
