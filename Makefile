@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-deploy clean bench lint
+.PHONY: run test install check-deploy clean bench bench-10x lint
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -40,13 +40,19 @@ check-deploy: install
 clean:
 	rm -rf $(VENV) node_modules static_build staticfiles db.sqlite3
 
-# Report benchmark on PostgreSQL (creates and fills the cdi_bench database on first run).
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cdi_bench
+# Report benchmark on PostgreSQL (creates and fills the database on first run). BENCH_SCALE=10 (or
+# `make bench-10x`) benchmarks ten times the cases in its own database, cdi_bench_10x.
+BENCH_SCALE ?= 1
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cdi_bench$(if $(filter-out 1,$(BENCH_SCALE)),_$(BENCH_SCALE)x)
+BENCH_DB = $(notdir $(BENCH_DATABASE_URL))
 bench: install
-	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='cdi_bench'" | grep -q 1 \
-	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE cdi_bench"
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(BENCH_DB)'" | grep -q 1 \
+	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(BENCH_DB)"
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
+
+bench-10x:
+	$(MAKE) bench BENCH_SCALE=10
 
 lint: install
 	$(BIN)/ruff check .

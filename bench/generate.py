@@ -1,33 +1,46 @@
-"""Generate a national benchmark dataset: 43 forces, 4 inspections each, 1,500 audited cases per
-inspection, about 1.2 crimes a case, with recording errors. Bulk inserts (no history rows: the
-benchmark measures reads). Run through bench/run.py or `make bench`."""
+"""Generate a national benchmark dataset: 43 forces, 4 inspections each, 1,500 × ``scale`` audited
+cases per inspection, about 1.2 crimes a case, with recording errors; then publish every inspection
+and freeze its figures as its published result record (reports.publication.freeze_results), as
+publishing does. Cases, crimes and errors are written with PostgreSQL ``COPY`` (no history rows: the
+benchmark measures reads). Run through bench/run.py or `make bench` / `make bench-10x`."""
 
 import random
+import sys
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, PublishedResult, RecordingError
+from audits.models import AuditedCase, Inspection, OffenceSubgroup, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
+from reports.publication import freeze_results
 
 INSPECTIONS_PER_FORCE = 4
-CASES_PER_INSPECTION = 1500
+CASES_PER_INSPECTION = 1500  # at scale 1
 SECOND_CRIME_SHARE = 0.2
 MARKER = "benchmark dataset"
 OFFENCE_WEIGHTS = {"Violence with injury": 20, "Violence without injury": 25, "Stalking and harassment": 12,
                    "Rape": 5, "Other sexual offences": 5, "Criminal damage": 10, "Public order offences": 10,
                    "All other theft offences": 8, "Residential burglary": 5}
+CASE_COLUMNS = ["id", "inspection_id", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
+                "modern_slavery", "moderation_state", "query_reason", "notes", "stratum", "version"]
+CRIME_COLUMNS = ["id", "case_id", "expected_offence_id", "force_crime_reference", "recorded_offence_id",
+                 "recorded_at", "cancellation_code"]
+ERROR_COLUMNS = ["crime_id", "kind"]
 
 
-def already_generated():
-    return Inspection.objects.filter(notes=MARKER).exists()
+def generated_scale():
+    """The scale of the dataset already in the database (cases per inspection / 1,500), or None."""
+    inspection = Inspection.objects.filter(notes=MARKER).order_by("pk").first()
+    if inspection is None:
+        return None
+    return AuditedCase.objects.filter(inspection=inspection).count() / CASES_PER_INSPECTION
 
 
 @transaction.atomic
-def generate(seed=1):
+def generate(seed=1, scale=1):
     rng = random.Random(seed)
-    offences = {o.name: o for o in OffenceSubgroup.objects.filter(name__in=OFFENCE_WEIGHTS)}
+    offences = {o.name: o.pk for o in OffenceSubgroup.objects.filter(name__in=OFFENCE_WEIGHTS)}
     names, weights = list(OFFENCE_WEIGHTS), list(OFFENCE_WEIGHTS.values())
     inspections = []
     for force in Force.objects.all():
@@ -48,40 +61,84 @@ def generate(seed=1):
         PublishedResult(inspection=i, category="all_crime", rate=round(rng.uniform(76, 96), 1),
                         interval=round(rng.uniform(1.4, 2.0), 2)) for i in inspections
     ])
-    for inspection in inspections:
-        _cases_for(inspection, rng, offences, names, weights)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor, for COPY
+        for done, inspection in enumerate(inspections, 1):
+            _cases_for(raw, inspection, rng, offences, names, weights, CASES_PER_INSPECTION * scale)
+            _progress("cases written", done, len(inspections))
     Inspection.objects.filter(notes=MARKER).update(status="published")
+    freeze_unfrozen()
     return len(inspections)
 
 
-def _cases_for(inspection, rng, offences, names, weights):
+@transaction.atomic
+def freeze_unfrozen():
+    """Freeze the figures of every published benchmark inspection that has no result record yet (all
+    of them after generating; also brings a dataset generated before the record existed up to date)."""
+    pending = Inspection.objects.filter(notes=MARKER, status="published", result_versions__isnull=True)
+    pending, count = list(pending.order_by("pk")), 0
+    for inspection in pending:
+        freeze_results(inspection)
+        count += 1
+        _progress("figures frozen", count, len(pending))
+    return count
+
+
+def _progress(what, done, total):
+    if done % 43 == 0 or done == total:
+        print(f"  {what}: {done} of {total} inspections", file=sys.stderr, flush=True)
+
+
+def analyze():
+    """Fresh planner statistics (and visibility map) after a bulk load; outside any transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def _reserve(cursor, table, count):
+    """The first of ``count`` consecutive ids taken from the table's identity sequence."""
+    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                   f"nextval(pg_get_serial_sequence('{table}', 'id')) + %s - 1)", [count])
+    return cursor.fetchone()[0] - count + 1
+
+
+def _copy(cursor, table, columns, rows):
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _cases_for(cursor, inspection, rng, offences, names, weights, count):
     start = timezone.make_aware(datetime.combine(inspection.audit_period_start, time(0)))
-    cases = [
-        AuditedCase(inspection=inspection, reference=f"B{inspection.pk}-{n:05d}", source="incident_log",
-                    reported_at=start + timedelta(minutes=rng.randint(0, 180 * 24 * 60)),
-                    domestic_abuse=rng.random() < 0.25, vulnerable_victim=rng.random() < 0.1,
-                    moderation_state="agreed")
-        for n in range(CASES_PER_INSPECTION)
-    ]
-    AuditedCase.objects.bulk_create(cases, batch_size=2000)
-    crimes, outcomes = [], []
+    first_case = _reserve(cursor, "audits_auditedcase", count)
+    cases = []
+    for n in range(count):
+        reported_at = start + timedelta(minutes=rng.randint(0, 180 * 24 * 60))
+        cases.append((first_case + n, inspection.pk, f"B{inspection.pk}-{n:05d}", "incident_log", reported_at,
+                      rng.random() < 0.25, rng.random() < 0.1, False, "agreed", "", "", "", 1))
+    _copy(cursor, "audits_auditedcase", CASE_COLUMNS, cases)
+    crimes, errors = [], []
+    public_order = offences["Public order offences"]
     for case in cases:
+        case_id, reported_at = case[0], case[4]
         for _ in range(2 if rng.random() < SECOND_CRIME_SHARE else 1):
             expected = offences[rng.choices(names, weights)[0]]
             roll = rng.random()
+            crime_id = len(crimes)  # offset, made an id below
             if roll < 0.10:
-                crimes.append(AuditedCrime(case=case, expected_offence=expected))
-                outcomes.append("not_recorded")
+                crimes.append([crime_id, case_id, expected, "", None, None, ""])
+                errors.append((crime_id, "not_recorded"))
             elif roll < 0.15:
-                other = offences["Public order offences"]
-                crimes.append(AuditedCrime(case=case, expected_offence=expected, recorded_offence=other,
-                                           recorded_at=case.reported_at + timedelta(hours=3)))
-                outcomes.append("misclassified")
+                crimes.append([crime_id, case_id, expected, "", public_order, reported_at + timedelta(hours=3), ""])
+                errors.append((crime_id, "misclassified"))
             else:
                 late = rng.random() < 0.07
-                crimes.append(AuditedCrime(case=case, expected_offence=expected, recorded_offence=expected,
-                                           recorded_at=case.reported_at + timedelta(hours=30 if late else 2)))
-                outcomes.append("recorded_late" if late else None)
-    AuditedCrime.objects.bulk_create(crimes, batch_size=5000)
-    RecordingError.objects.bulk_create(
-        [RecordingError(crime=crime, kind=kind) for crime, kind in zip(crimes, outcomes) if kind], batch_size=5000)
+                crimes.append([crime_id, case_id, expected, "", expected,
+                               reported_at + timedelta(hours=30 if late else 2), ""])
+                if late:
+                    errors.append((crime_id, "recorded_late"))
+    first_crime = _reserve(cursor, "audits_auditedcrime", len(crimes))
+    for crime in crimes:
+        crime[0] += first_crime
+    _copy(cursor, "audits_auditedcrime", CRIME_COLUMNS, crimes)
+    _copy(cursor, "audits_recordingerror", ERROR_COLUMNS, ((first_crime + offset, kind) for offset, kind in errors))
