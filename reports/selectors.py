@@ -17,7 +17,7 @@ from forces.models import RecordedCrimeVolume
 from forces.roles import can_edit_audits
 from reports import record
 from reports.figures import computed_figure, published_figure
-from reports.models import ResultVersion
+from reports.models import FrozenComputedResult, ResultVersion
 from reports.results import CATEGORIES, results_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod, compare, estimate_unrecorded
 
@@ -107,11 +107,13 @@ def live_figures_for(inspections, method=IntervalMethod.NORMAL):
             for i in inspections]
 
 
-def _versions_prefetch():
-    # Not "unrecorded": only the one version whose estimates a page shows reads them (one query, in
-    # reports.record.frozen_unrecorded); prefetching them loaded 24 rows per version for nothing.
+def _versions_prefetch(groups=None):
+    """Every version with its computed rows (only ``groups``' when given) and published rows. Not
+    "unrecorded": only the one version whose estimates a page shows reads them (reports.record)."""
+    computed = FrozenComputedResult.objects.all() if groups is None else FrozenComputedResult.objects.filter(
+        group__in=groups)
     return Prefetch("result_versions", queryset=ResultVersion.objects.order_by("-number").prefetch_related(
-        "computed", "published"))
+        Prefetch("computed", queryset=computed), "published"))
 
 
 def frozen_figures(inspection, version, method, versions=()):
@@ -119,11 +121,12 @@ def frozen_figures(inspection, version, method, versions=()):
                              _published_figures(version.published.all(), method), method, version, list(versions))
 
 
-def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=False, version_number=None):
+def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=False, version_number=None,
+                groups=None):
     """InspectionFigures for each inspection (a scoped queryset) in a fixed number of queries: published
     ones from their record (the latest version, or ``version_number``), the rest provisional and only
-    with ``include_provisional``."""
-    inspections = list(inspections.select_related("force").prefetch_related(_versions_prefetch()))
+    with ``include_provisional``. ``groups`` limits the computed groups read to those a page shows."""
+    inspections = list(inspections.select_related("force").prefetch_related(_versions_prefetch(groups)))
     figures, unpublished = {}, []
     for inspection in inspections:
         versions = list(inspection.result_versions.all())
@@ -167,7 +170,8 @@ def latest_per_force(inspections):
 
 def national_overview(filtered_inspections, method=IntervalMethod.NORMAL, sort="rate", include_provisional=False):
     latest = latest_per_force(filtered_inspections)
-    rows = [OverviewRow(f, f.headline()) for f in figures_for(latest, method, include_provisional)]
+    rows = [OverviewRow(f, f.headline())
+            for f in figures_for(latest, method, include_provisional, groups=[ALL_CRIME])]
     rows.sort(key=SORTS.get(sort, SORTS["rate"]))
     return rows
 

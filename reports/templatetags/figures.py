@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -26,3 +27,23 @@ def percent(value, places=1):
 def zip_with(values, flags):
     """Pairs each value with its flag: ``{% for cell, numeric in row|zip_with:table.numeric_flags %}``."""
     return zip(values, flags)
+
+
+@register.simple_tag
+def interval_bar_svg(bar, label):
+    """The SVG of a reports.charts.interval_bar, rendered in Python: an include per table row cost more
+    than the rest of the national overview together."""
+    if not bar:
+        return ""
+    interval = ""
+    if bar.get("low") is not None:
+        interval = format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#1d70b8" stroke-width="6"/>',
+                               f"{bar['low']:.1f}", f"{bar['high']:.1f}", bar["mid"], bar["mid"])
+    return format_html(
+        '<svg width="{w}" height="{h}" role="img" aria-label="{label}: {text}" focusable="false">'
+        '<title>{label}: {text}</title>'
+        '<line x1="0" x2="{w}" y1="{mid}" y2="{mid}" stroke="#b1b4b6" stroke-width="1"/>{interval}'
+        '<circle cx="{rate}" cy="{mid}" r="4" fill="#0b0c0c"/></svg>',
+        w=bar["width"], h=bar["height"], label=label, text=bar["text"], mid=bar["mid"], interval=interval,
+        rate=f"{bar['rate']:.1f}",
+    )
