@@ -2,6 +2,7 @@
 published results and computed results. Same FilterSets, services and scoping as the pages."""
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -301,10 +302,13 @@ class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.Des
 
 
 class PublishedResultSerializer(serializers.ModelSerializer):
+    provisional = serializers.BooleanField(read_only=True, help_text="True when the inspection is not published: "
+                                                                     "only inspectors asking ?include=provisional.")
+
     class Meta:
         model = PublishedResult
         fields = ["id", "inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
-                  "additional_recorded_per_year"]
+                  "additional_recorded_per_year", "provisional"]
 
 
 class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
@@ -317,7 +321,8 @@ class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["inspection_id", "category"]
 
     def get_queryset(self):
-        results = PublishedResult.objects.for_user(self.request.user)
+        results = PublishedResult.objects.for_user(self.request.user).annotate(provisional=ExpressionWrapper(
+            ~Q(inspection__status=Inspection.Status.PUBLISHED), output_field=BooleanField()))
         if wants_provisional(self.request):
             return results
         return results.filter(inspection__status=Inspection.Status.PUBLISHED)

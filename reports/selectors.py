@@ -9,7 +9,7 @@ elsewhere only when an inspector asks for them, always labelled.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 
 from audits.categories import ReportCategory
 from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw
@@ -164,7 +164,10 @@ SORTS = {
 
 
 def latest_per_force(inspections):
-    latest = inspections.filter(force=OuterRef("force")).order_by("-published_on", "-pk").values("pk")[:1]
+    """Each force's most recent inspection: an unpublished one (no date yet; only there when provisional
+    figures were asked for) is more recent than any published one, on every database."""
+    latest = inspections.filter(force=OuterRef("force")).order_by(
+        F("published_on").desc(nulls_first=True), "-pk").values("pk")[:1]
     return inspections.filter(pk=Subquery(latest))
 
 

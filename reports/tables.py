@@ -75,6 +75,15 @@ def labels_lines(figures_list):
     return lines
 
 
+def marked_provisional(table, figures):
+    """A table built from one inspection's figures says in its title when they are provisional (a force
+    report's errors and estimates come from its latest inspection with cases, which an inspector asking
+    for provisional figures may get)."""
+    if figures.provisional:
+        table.title = f"{table.title} — {figures.status_label}"
+    return table
+
+
 def revision_line(version):
     return f"Revised on {version.frozen_at:%d/%m/%Y}: {version.reason}"
 

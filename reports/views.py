@@ -88,7 +88,8 @@ def force_report(request, slug, fmt=None):
     estimates = selectors.unrecorded_estimates(latest, options["extrapolation"]) if latest else []
     report_tables = [tables.trend_table(trends), tables.changes_table(trends)]
     if latest:
-        report_tables += [tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"])]
+        report_tables += [tables.marked_provisional(table, latest) for table in (
+            tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"]))]
     if fmt:
         return export(fmt, report_tables, f"{force.slug}-report", pdf_template="reports/pdf.html",
                       pdf_context={"title": f"{force.name}: crime recording"},
