@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audits import selectors, services
-from audits.categories import OffenceCategory, ReportCategory
+from audits.categories import CASE_FILTER_CATEGORIES
 from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
@@ -218,9 +218,7 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        return [(c.value, c.label) for c in ReportCategory if c != ReportCategory.ALL_CRIME] + [
-            (OffenceCategory.OTHER.value, OffenceCategory.OTHER.label)
-        ]
+        return CASE_FILTER_CATEGORIES
 
     def queryset(self, request, queryset):
         return queryset.in_category(self.value()) if self.value() in dict(self.lookups(request, None)) else queryset

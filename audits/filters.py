@@ -3,13 +3,9 @@
 import django_filters
 from django import forms
 
-from audits.categories import OffenceCategory, ReportCategory
+from audits.categories import CASE_FILTER_CATEGORIES
 from audits.models import AuditedCase
 from audits.rules import ErrorKind
-
-CATEGORY_CHOICES = [(c.value, c.label) for c in ReportCategory if c != ReportCategory.ALL_CRIME] + [
-    (OffenceCategory.OTHER.value, OffenceCategory.OTHER.label)
-]
 
 
 class AuditedCaseFilter(django_filters.FilterSet):
@@ -19,7 +15,7 @@ class AuditedCaseFilter(django_filters.FilterSet):
         label="Moderation", choices=AuditedCase.Moderation.choices, empty_label="Any state"
     )
     category = django_filters.ChoiceFilter(
-        label="Offence category", choices=CATEGORY_CHOICES, method="filter_category", empty_label="Any category"
+        label="Offence category", choices=CASE_FILTER_CATEGORIES, method="filter_category", empty_label="Any category"
     )
     error = django_filters.ChoiceFilter(
         label="Recording error", choices=ErrorKind.choices, method="filter_error", empty_label="Any or none"
