@@ -22,6 +22,7 @@ from audits.forms import (
 )
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
+from audits.spreadsheets import format_moment
 from config.admin_site import ScopedAdmin
 from forces.models import Force
 
@@ -47,7 +48,7 @@ def history_table(entries):
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
         (
             (
-                record.history_date.strftime("%d/%m/%Y %H:%M"),
+                format_moment(record.history_date),
                 record.history_user or "system",
                 record.get_history_type_display(),
                 label,

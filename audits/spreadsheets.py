@@ -104,6 +104,7 @@ def parse_moment(value):
     raise ValueError(text)
 
 
-def format_moment(moment):
-    """An aware date and time as UK local time, dd/mm/yyyy hh:mm; empty for None."""
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+def format_moment(moment, seconds=False):
+    """An aware date and time as UK local time, dd/mm/yyyy hh:mm (hh:mm:ss with ``seconds``, as parse_moment
+    reads back exactly); empty for None."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M") if moment else ""
