@@ -1,14 +1,18 @@
-"""Reading uploaded spreadsheets (CSV, XLSX or ODS) into rows, and UK dates and times in them."""
+"""Reading uploaded spreadsheets (CSV, XLSX or ODS) into rows, UK dates and times in them, and the escaping
+of cells that every CSV and XLSX writer applies (and the case import undoes)."""
 
 import csv
 import io
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import load_workbook
 
 DATE_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                 "%d/%m/%Y"]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SpreadsheetError(ValueError):
@@ -108,3 +112,27 @@ def format_moment(moment, seconds=False):
     """An aware date and time as UK local time, dd/mm/yyyy hh:mm (hh:mm:ss with ``seconds``, as parse_moment
     reads back exactly); empty for None."""
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M") if moment else ""
+
+
+def _is_escaped_form(text):
+    """Text that a spreadsheet could read as a formula, behind any number of apostrophes: it gets one more
+    on writing, so that reading back can take exactly one off."""
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def spreadsheet_safe(value):
+    """A cell for any CSV or XLSX we write: stops it being read as a formula (CSV injection) by prefixing an
+    apostrophe. Numbers are left as they are; None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    text = str(value)
+    return "'" + text if _is_escaped_form(text) else text
+
+
+def spreadsheet_unsafe(value):
+    """A cell read back from a file we wrote: exactly the apostrophe spreadsheet_safe added taken off."""
+    if isinstance(value, str) and value.startswith("'") and _is_escaped_form(value[1:]):
+        return value[1:]
+    return value
