@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from audits.categories import CASE_FILTER_CATEGORIES
-from audits.models import AuditedCase
+from audits.models import AuditedCase, Challenge
 from audits.rules import ErrorKind
 
 
@@ -37,3 +37,13 @@ class AuditedCaseFilter(django_filters.FilterSet):
     def filter_flag(self, queryset, name, value):
         # An unticked box means "don't filter", not "only cases without the flag".
         return queryset.filter(**{name: True}) if value else queryset
+
+
+class ChallengeFilter(django_filters.FilterSet):
+    """By status; an unknown status (the page's "all") does not filter."""
+
+    status = django_filters.ChoiceFilter(choices=Challenge.Status.choices)
+
+    class Meta:
+        model = Challenge
+        fields = ["status"]
