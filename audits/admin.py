@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audits import selectors, services
-from audits.categories import OffenceCategory, ReportCategory
+from audits.categories import CASE_FILTER_CATEGORIES
 from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
@@ -22,6 +22,7 @@ from audits.forms import (
 )
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
+from audits.spreadsheets import format_moment
 from config.admin_site import ScopedAdmin
 from forces.models import Force
 
@@ -47,7 +48,7 @@ def history_table(entries):
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
         (
             (
-                record.history_date.strftime("%d/%m/%Y %H:%M"),
+                format_moment(record.history_date),
                 record.history_user or "system",
                 record.get_history_type_display(),
                 label,
@@ -218,9 +219,7 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        return [(c.value, c.label) for c in ReportCategory if c != ReportCategory.ALL_CRIME] + [
-            (OffenceCategory.OTHER.value, OffenceCategory.OTHER.label)
-        ]
+        return CASE_FILTER_CATEGORIES
 
     def queryset(self, request, queryset):
         return queryset.in_category(self.value()) if self.value() in dict(self.lookups(request, None)) else queryset

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from audits import services
 from audits.challenges import challenge_raise, challenge_resolve
-from audits.filters import AuditedCaseFilter
+from audits.filters import AuditedCaseFilter, ChallengeFilter
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
 from config.api_fields import SlugField
@@ -354,7 +354,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     """Force staff challenge a recording error before publication; inspectors resolve it."""
 
     serializer_class = ChallengeSerializer
-    filterset_fields = ["status"]
+    filterset_class = ChallengeFilter
     ordering_fields = ["raised_at"]
     ordering = ["-raised_at"]
 

@@ -11,7 +11,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
@@ -19,7 +18,14 @@ from audits.locking import LOCKED_MESSAGE, lock_for_audit_write
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
-from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
+from audits.spreadsheets import (
+    SpreadsheetError,
+    format_moment,
+    parse_moment,
+    read_table,
+    spreadsheet_safe,
+    spreadsheet_unsafe,
+)
 
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
            "case_notes", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
@@ -76,11 +82,13 @@ class ImportPlan:
 
 
 def read_rows(upload, filename):
+    """The rows, with the apostrophe our exports put before formula-like text taken off again."""
     try:
-        return read_table(upload, filename, COLUMNS)
+        rows = read_table(upload, filename, COLUMNS)
     except SpreadsheetError as error:
         raise ImportFileError(f"{error} Use the template: {', '.join(COLUMNS)}." if "no column" in str(error)
                               else str(error)) from None
+    return [{column: spreadsheet_unsafe(value) for column, value in row.items()} for row in rows]
 
 
 def _text(value):
@@ -254,16 +262,12 @@ def import_cases(plan, by):
 # Export in the same template -----------------------------------------------------------------------
 
 
-def _local(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
-
-
 def template_rows(crimes, errors):
     """``crimes`` and ``errors`` as from audits.selectors.case_export_rows."""
     for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, _state,
          expected, _category, crime_reference, recorded, recorded_at, cancellation, notes) in crimes:
-        yield [reference, source, _local(reported_at), _yes(domestic_abuse), _yes(vulnerable_victim),
-               _yes(modern_slavery), notes, expected, crime_reference, recorded or "", _local(recorded_at),
+        yield [reference, source, format_moment(reported_at, seconds=True), _yes(domestic_abuse), _yes(vulnerable_victim),
+               _yes(modern_slavery), notes, expected, crime_reference, recorded or "", format_moment(recorded_at, seconds=True),
                cancellation, ";".join(sorted(errors.get(crime_id, [])))]
 
 
@@ -275,17 +279,17 @@ def workbook_bytes(rows, with_guide=True):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Audited crimes"
-    sheet.append(COLUMNS)
+    sheet.append([spreadsheet_safe(column) for column in COLUMNS])
     for row in rows:
-        sheet.append(row)
+        sheet.append([spreadsheet_safe(cell) for cell in row])
     for column in sheet.columns:  # text, so that spreadsheet programs do not reinterpret references or dates
         for cell in column:
             cell.number_format = "@"
     if with_guide:
         guide = workbook.create_sheet("Guide")
-        guide.append(["column", "what to enter"])
+        guide.append([spreadsheet_safe("column"), spreadsheet_safe("what to enter")])
         for column in COLUMNS:
-            guide.append([column, GUIDE[column]])
+            guide.append([spreadsheet_safe(column), spreadsheet_safe(GUIDE[column])])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -21,6 +21,11 @@ class ReportCategory(models.TextChoices):
     RAPE = "rape", "Rape"
 
 
+# The categories a case can be filtered by: each report category but "all crime", and crimes outside them.
+CASE_FILTER_CATEGORIES = [(c.value, c.label) for c in ReportCategory if c != ReportCategory.ALL_CRIME] + [
+    (OffenceCategory.OTHER.value, OffenceCategory.OTHER.label)
+]
+
 # Which subgroup categories make up each report category; None means every offence.
 REPORT_CATEGORY_MEMBERS = {
     ReportCategory.ALL_CRIME: None,

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audits.challenges import challenge_raise, challenge_resolve
+from audits.filters import ChallengeFilter
 from audits.forms import ChallengeForm, ChallengeResolveForm
 from audits.models import Challenge, RecordingError
 from forces.roles import Role, can_edit_audits, role_of
@@ -13,10 +14,8 @@ from forces.roles import Role, can_edit_audits, role_of
 
 def challenge_list(request):
     status = request.GET.get("status", "open")
-    challenges = (Challenge.objects.for_user(request.user)
-                  .select_related("case__inspection__force", "raised_by", "resolved_by").order_by("-raised_at"))
-    if status in Challenge.Status.values:
-        challenges = challenges.filter(status=status)
+    challenges = ChallengeFilter({"status": status}, queryset=Challenge.objects.for_user(request.user).select_related(
+        "case__inspection__force", "raised_by", "resolved_by").order_by("-raised_at")).qs
     return render(request, "audits/challenge_list.html", {
         "page": Paginator(challenges, settings.PAGE_SIZE).get_page(request.GET.get("page")),
         "status": status, "statuses": Challenge.Status.choices, "query": f"status={status}",

@@ -54,7 +54,3 @@ def challenge_resolve(*, challenge_id, by, outcome, note=""):
     challenge.resolution = (note or "").strip()[:2000]
     challenge.save()
     return challenge
-
-
-def open_challenges(inspection):
-    return Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN)

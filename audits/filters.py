@@ -3,13 +3,9 @@
 import django_filters
 from django import forms
 
-from audits.categories import OffenceCategory, ReportCategory
-from audits.models import AuditedCase
+from audits.categories import CASE_FILTER_CATEGORIES
+from audits.models import AuditedCase, Challenge
 from audits.rules import ErrorKind
-
-CATEGORY_CHOICES = [(c.value, c.label) for c in ReportCategory if c != ReportCategory.ALL_CRIME] + [
-    (OffenceCategory.OTHER.value, OffenceCategory.OTHER.label)
-]
 
 
 class AuditedCaseFilter(django_filters.FilterSet):
@@ -19,7 +15,7 @@ class AuditedCaseFilter(django_filters.FilterSet):
         label="Moderation", choices=AuditedCase.Moderation.choices, empty_label="Any state"
     )
     category = django_filters.ChoiceFilter(
-        label="Offence category", choices=CATEGORY_CHOICES, method="filter_category", empty_label="Any category"
+        label="Offence category", choices=CASE_FILTER_CATEGORIES, method="filter_category", empty_label="Any category"
     )
     error = django_filters.ChoiceFilter(
         label="Recording error", choices=ErrorKind.choices, method="filter_error", empty_label="Any or none"
@@ -41,3 +37,13 @@ class AuditedCaseFilter(django_filters.FilterSet):
     def filter_flag(self, queryset, name, value):
         # An unticked box means "don't filter", not "only cases without the flag".
         return queryset.filter(**{name: True}) if value else queryset
+
+
+class ChallengeFilter(django_filters.FilterSet):
+    """By status; an unknown status (the page's "all") does not filter."""
+
+    status = django_filters.ChoiceFilter(choices=Challenge.Status.choices)
+
+    class Meta:
+        model = Challenge
+        fields = ["status"]

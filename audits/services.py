@@ -453,9 +453,3 @@ def crime_delete(*, crime: AuditedCrime, by) -> None:
     ensure_can_edit(by)
     ensure_unlocked(crime.case.inspection)
     crime.delete()
-
-
-def case_sync_derived_errors(*, case, by):
-    """Re-derive lateness on every crime of a case (after its report time changed)."""
-    for crime in case.crimes.prefetch_related("errors").select_related("case__inspection"):
-        crime_save(crime=crime, kinds={error.kind for error in crime.errors.all()}, by=by, save_crime=False)

@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from audits.categories import ReportCategory
-from forces.filters import ScopedSlugChoiceFilter, visible_forces
+from forces.filters import ForceFilter, ScopedSlugChoiceFilter, visible_forces
 from forces.models import ApiToken, Force, RecordedCrimeVolume
 from forces.tokens import token_create, token_revoke
 
@@ -19,7 +19,7 @@ class ForceSerializer(serializers.ModelSerializer):
 class ForceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ForceSerializer
     lookup_field = "slug"
-    filterset_fields = ["region", "country"]
+    filterset_class = ForceFilter
     ordering_fields = ["name", "region"]
     ordering = ["name"]
 

@@ -46,3 +46,9 @@ class ScopedSlugChoiceFilter(ScopedChoiceFilter):
 def visible_forces(request):
     """The forces a filter may offer: the requesting user's scope (none without a request)."""
     return Force.objects.for_user(request.user) if request else Force.objects.none()
+
+
+class ForceFilter(django_filters.FilterSet):
+    class Meta:
+        model = Force
+        fields = ["region", "country"]

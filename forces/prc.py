@@ -7,8 +7,6 @@ Transport Police) are dropped. Quarterly counts become 12-month volumes per forc
 for each quarter that ends four consecutive quarters. A file with any bad row stores nothing.
 """
 
-import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from datetime import date
 from django.db import transaction
 
 from audits.categories import ReportCategory
+from audits.spreadsheets import SpreadsheetError, read_table
 from forces.models import Force, RecordedCrimeVolume
 
 COLUMNS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group",
@@ -95,50 +94,23 @@ def categories_of(group, subgroup):
     return categories
 
 
-def read_table(upload, filename):
-    """Rows of the file as lists of strings (header first), from CSV or ODS."""
-    name = filename.lower()
-    if name.endswith(".csv"):
-        text = upload.read()
-        text = text.decode("utf-8-sig") if isinstance(text, bytes) else text
-        return list(csv.reader(io.StringIO(text)))
-    if name.endswith(".ods"):
-        return read_ods(upload)
-    raise PrcImportError([f"{filename}: expected a .csv or .ods file."])
-
-
-def read_ods(upload):
-    from odf.opendocument import load
-    from odf.table import Table, TableCell, TableRow
-
-    document = load(upload)
-    for table in document.spreadsheet.getElementsByType(Table):
-        rows = []
-        for row in table.getElementsByType(TableRow):
-            cells = []
-            for cell in row.getElementsByType(TableCell):
-                value = cell.getAttribute("value") or "".join(str(node) for node in cell.childNodes)
-                repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-                cells.extend([value] * min(repeat, len(COLUMNS) + 5))
-            if any(cell.strip() for cell in cells):
-                rows.append(cells)
-        if rows and set(COLUMNS) <= {cell.strip() for cell in rows[0]}:
-            return rows
-    raise PrcImportError([f"No sheet has the columns {', '.join(COLUMNS)}."])
+def read_rows(upload, filename):
+    """The file's rows as dicts of COLUMNS, from CSV or ODS."""
+    try:
+        return read_table(upload, filename, COLUMNS, extensions=(".csv", ".ods"))
+    except SpreadsheetError as error:
+        if error.missing:
+            raise PrcImportError([f"The file has no column “{column}”." for column in error.missing]
+                                 + [f"Expected columns: {', '.join(COLUMNS)}."]) from None
+        raise PrcImportError([str(error)]) from None
 
 
 def quarterly_totals(rows):
-    """Totals per (force, quarter end, category), and how many rows were dropped."""
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise PrcImportError([f"The file has no column “{column}”." for column in missing]
-                             + [f"Expected columns: {', '.join(COLUMNS)}."])
-    at = {column: header.index(column) for column in COLUMNS}
+    """Totals per (force, quarter end, category), how many rows were dropped and how many read."""
     forces = force_lookup()
     totals, problems, dropped = defaultdict(int), [], 0
-    for number, row in enumerate(rows[1:], start=2):
-        cell = lambda column: (row[at[column]] if at[column] < len(row) else "").strip()  # noqa: E731
+    for number, row in enumerate(rows, start=2):
+        cell = lambda column: str(row[column]).strip()  # noqa: E731
         force_name, group = cell("Force Name"), cell("Offence Group").lower()
         if normalise(force_name) in NOT_TERRITORIAL_FORCES or group in FRAUD_GROUPS:
             dropped += 1
@@ -167,12 +139,12 @@ def quarterly_totals(rows):
                 totals[(force, end, category)] += count
     if problems:
         raise PrcImportError(problems)
-    return totals, dropped, len(rows) - 1
+    return totals, dropped, len(rows)
 
 
 @transaction.atomic
 def import_prc(upload, filename, source):
-    totals, dropped, read = quarterly_totals(read_table(upload, filename))
+    totals, dropped, read = quarterly_totals(read_rows(upload, filename))
     written = 0
     for (force, end, category), count in totals.items():
         earlier = [totals.get((force, previous, category)) for previous in previous_quarter_ends(end)]

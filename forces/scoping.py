@@ -62,10 +62,6 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(**{self.force_field: scope.force_id})
 
-    def for_force(self, force):
-        return self.filter(**{self.force_field: force.pk})
-
-
 def scoped_queryset(force_field):
     """A ScopedQuerySet subclass for a model whose force lies at ``force_field``."""
     return type(f"ScopedQuerySet_{force_field}", (ScopedQuerySet,), {"force_field": force_field})

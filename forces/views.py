@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from audits.selectors import inspections_for
+from forces.filters import ForceFilter
 from forces.forms import ApiTokenForm, PrcUploadForm
 from forces.models import Force, RecordedCrimeVolume
 from forces.prc import PrcImportError, import_prc
@@ -18,8 +19,7 @@ def force_list(request):
     forces = Force.objects.for_user(request.user)
     regions = sorted(set(forces.values_list("region", flat=True)))
     region = request.GET.get("region", "")
-    if region:
-        forces = forces.filter(region=region)
+    forces = ForceFilter(request.GET, queryset=forces).qs
     return render(request, "forces/force_list.html", {"forces": forces, "regions": regions, "region": region})
 
 

@@ -1,21 +1,10 @@
 """CSV downloads that are safe to open in a spreadsheet."""
 
 import csv
-from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Stop a cell being read as a formula (CSV injection) by prefixing an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+from audits.spreadsheets import spreadsheet_safe
 
 
 class _Echo:
@@ -28,7 +17,7 @@ def csv_response(filename, header, rows):
 
     def lines():
         yield "\ufeff"  # byte-order mark so spreadsheet programs read UTF-8
-        yield writer.writerow(header)
+        yield writer.writerow([spreadsheet_safe(cell) for cell in header])
         for row in rows:
             yield writer.writerow([spreadsheet_safe(cell) for cell in row])
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from xhtml2pdf import pisa
 
-from reports.csv_export import spreadsheet_safe
+from audits.spreadsheets import spreadsheet_safe
 
 FORMATS = ("csv", "xlsx", "pdf")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

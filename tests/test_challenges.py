@@ -4,6 +4,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from audits import services
 from audits.challenges import challenge_raise, challenge_resolve
@@ -92,3 +93,22 @@ def test_open_challenges_block_publication(world):
     challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld")
     services.inspection_change_status(inspection=world.inspection, status="published", by=world.people.inspector)
     assert Inspection.objects.get(pk=world.inspection.pk).status == "published"
+
+
+@pytest.mark.parametrize("status,listed", [("open", True), ("upheld", False), ("withdrawn", False)])
+def test_the_challenge_page_and_api_filter_by_the_same_status_parameter(world, client_for, status, listed):
+    challenge = challenge_raise(error_id=world.unrecorded.errors.get().pk, by=world.people.staff_a, reason="CR/1")
+    page = client_for(world.people.inspector).get(reverse("audits:challenges"), {"status": status})
+    assert (challenge in page.context["page"].object_list) is listed
+    api = APIClient()
+    api.force_authenticate(world.people.inspector)
+    results = api.get(reverse("api:challenge-list"), {"status": status}).json()["results"]
+    assert (challenge.pk in [row["id"] for row in results]) is listed
+
+
+def test_the_challenge_page_lists_open_challenges_unless_asked_for_all(world, client_for):
+    challenge = challenge_raise(error_id=world.unrecorded.errors.get().pk, by=world.people.staff_a, reason="CR/1")
+    Challenge.objects.filter(pk=challenge.pk).update(status=Challenge.Status.UPHELD)
+    client = client_for(world.people.inspector)
+    assert challenge not in client.get(reverse("audits:challenges")).context["page"].object_list
+    assert challenge in client.get(reverse("audits:challenges"), {"status": "all"}).context["page"].object_list

@@ -1,10 +1,14 @@
 """Every create, change and delete of audit data is kept with who and when, and shown in the admin."""
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
 from simple_history.models import registered_models
 
+from audits.admin import history_table
 from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw, SamplingFrame
 from tests.factories import (
     CaseFactory,
@@ -100,3 +104,10 @@ def test_bulk_moderation_leaves_history_per_case(world, client_for):
                 {"action": "submit_cases", "_selected_action": [world.case.pk]})
     assert AuditedCase.history.filter(id=world.case.pk, moderation_state="submitted",
                                       history_user=world.people.inspector).exists()
+
+
+def test_admin_history_times_are_uk_local_time():
+    # The history table formatted the stored (UTC) time as it was: an hour early in summer.
+    record = SimpleNamespace(history_date=datetime(2024, 7, 1, 11, 30, tzinfo=UTC), history_user=None,
+                             get_history_type_display=lambda: "Changed", instance="Case A")
+    assert "01/07/2024 12:30" in history_table([(record, "Case")])

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from audits.models import AuditedCase
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory
@@ -173,3 +174,13 @@ def test_pages_use_the_same_number_of_queries_whatever_the_data_size(world, clie
 def test_favicon_and_health_need_no_sign_in(client, db):
     assert client.get("/favicon.ico")["Location"].endswith("favicon.ico")
     assert client.get(reverse("forces:health")).content == b"ok"
+
+
+@pytest.mark.parametrize("params,expected", [({"region": "Wales"}, 4), ({"country": "Wales"}, 4),
+                                             ({"region": "Wales", "country": "England"}, 0), ({"region": ""}, 43)])
+def test_the_force_page_and_api_filter_by_the_same_parameters(world, client_for, params, expected):
+    page = client_for(world.people.manager).get(reverse("forces:list"), params)
+    assert len(page.context["forces"]) == expected
+    api = APIClient()
+    api.force_authenticate(world.people.manager)
+    assert api.get(reverse("api:force-list"), params).json()["count"] == expected

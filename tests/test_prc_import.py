@@ -82,3 +82,38 @@ def test_upload_page_imports_and_reports_problems(world, client_for):
     response = client.post(url, {"file": good, "source": "Sample release"}, follow=True)
     assert "24 12-month volumes stored" in response.content.decode()
     assert set(RecordedCrimeVolume.objects.values_list("source", flat=True)) == {"Sample release"}
+
+
+# A recorded-crime CSV saved in another encoding used to fail with a 500 (it bypassed the shared reader).
+NOT_UTF8 = [
+    pytest.param((SAMPLE + "2017/18,1,Thames Valley,Agression signalée,Violence against the person,"
+                  "Violence with injury,8N,5\n").encode("latin-1"), id="latin-1"),
+    pytest.param(SAMPLE.encode("utf-16"), id="utf-16"),
+]
+
+
+@pytest.mark.parametrize("data", NOT_UTF8)
+def test_the_command_refuses_a_csv_that_is_not_utf8_and_stores_nothing(forces, tmp_path, data):
+    path = tmp_path / "prc.csv"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match="Nothing was imported:\n  The CSV file is not UTF-8 text"):
+        call_command("import_prc", str(path))
+    assert not RecordedCrimeVolume.objects.exists()
+
+
+@pytest.mark.parametrize("data", NOT_UTF8)
+def test_the_upload_page_refuses_a_csv_that_is_not_utf8_and_stores_nothing(world, client_for, data):
+    response = client_for(world.people.inspector).post(reverse("forces:prc_upload"),
+                                                       {"file": SimpleUploadedFile("prc.csv", data)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nothing was imported" in page and "The CSV file is not UTF-8 text" in page
+    assert not RecordedCrimeVolume.objects.exists()
+
+
+def test_a_file_that_is_not_an_ods_workbook_is_refused_by_name(forces, tmp_path):
+    path = tmp_path / "prc.ods"
+    path.write_bytes(b"not a workbook")
+    with pytest.raises(CommandError, match="not a readable .ods workbook"):
+        call_command("import_prc", str(path))
+    assert not RecordedCrimeVolume.objects.exists()

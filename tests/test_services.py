@@ -138,8 +138,8 @@ def test_lateness_can_be_entered_by_hand_when_a_time_is_missing(world):
 def test_changing_a_case_report_time_re_derives_lateness(world):
     case = world.case
     case.reported_at = case.reported_at - timedelta(days=2)
-    services.case_save(case=case, by=world.people.inspector)
-    services.case_sync_derived_errors(case=case, by=world.people.inspector)
+    crimes = [(crime, {error.kind for error in crime.errors.all()}) for crime in case.crimes.all()]
+    services.case_write(case=case, crimes=crimes, by=world.people.inspector)
     assert world.recorded.errors.filter(kind="recorded_late").exists()
 
 
