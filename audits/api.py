@@ -149,7 +149,7 @@ class ResultSerializer(serializers.Serializer):
 def result_figures(request, inspection, method):
     """Published figures (latest or ``?version=N``), or provisional ones when an inspector asks."""
     scoped = Inspection.objects.filter(pk=inspection.pk)
-    if wants_provisional(request):
+    if wants_provisional(request) and not inspection.is_locked:  # a published one has nothing provisional
         return live_figures_for(scoped, method)[0]
     number = request.query_params.get("version")
     if number is not None and not number.isdigit():

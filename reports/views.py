@@ -111,7 +111,7 @@ def _inspection_figures(request, pk, method):
     when it was never published, or when an inspector asks for them."""
     inspection = get_object_or_404(Inspection.objects.for_user(request.user), pk=pk)
     scoped = Inspection.objects.filter(pk=inspection.pk)
-    if selectors.wants_provisional(request):
+    if selectors.wants_provisional(request) and not inspection.is_locked:
         return selectors.live_figures_for(scoped, method)[0]
     number = request.GET.get("version")
     if number is not None:

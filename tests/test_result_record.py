@@ -151,6 +151,15 @@ def test_republishing_writes_a_revision_with_its_reason_and_keeps_the_earlier_ve
     assert f"Revised on {versions[1].frozen_at:%d/%m/%Y}: {REASON}" in csv
 
 
+def test_asking_for_provisional_figures_of_a_published_inspection_gives_the_published_ones(world, client_for):
+    inspection = publish_world(world)
+    OffenceSubgroup.objects.filter(name="Other sexual offences").update(category="rape")
+    results = api_results(world.people.inspector, inspection, include="provisional")
+    assert results["rape"]["recorded"] == 0 and results["rape"]["version"] == 1 and not results["rape"]["provisional"]
+    page = report(client_for(world.people.inspector), inspection, include="provisional")
+    assert 'data-testid="record-status"' in page.content.decode()
+
+
 def test_reopening_needs_a_reason_and_the_admin_asks_for_it(world, client_for):
     inspection = publish_world(world)
     with pytest.raises(ValidationError, match="Say why"):
