@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audits import selectors, services
-from audits.categories import CASE_FILTER_CATEGORIES
 from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
@@ -22,8 +21,9 @@ from audits.forms import (
 )
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
-from audits.spreadsheets import format_moment
-from config.admin_site import ScopedAdmin
+from core.categories import CASE_FILTER_CATEGORIES
+from core.spreadsheets import format_moment
+from forces.admin_site import ScopedAdmin
 from forces.models import Force
 
 

@@ -4,23 +4,20 @@ published results and computed results. Same FilterSets, services and scoping as
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from audits import services
 from audits.challenges import challenge_raise, challenge_resolve
-from audits.filters import AuditedCaseFilter, ChallengeFilter
+from audits.filters import AuditedCaseFilter, ChallengeFilter, InspectionFilter
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
-from config.api_fields import SlugField
+from audits.selectors import wants_provisional
+from core.api_fields import SlugField
 from forces.api_auth import AuditEditorsWrite
 from forces.models import Force
-from reports.filters import OverviewFilter
-from reports.selectors import figures_for, live_figures_for, wants_provisional
-from reports.statistics import IntervalMethod
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -128,40 +125,10 @@ def cases_queryset(user):
             .prefetch_related("crimes__errors", "crimes__expected_offence", "crimes__recorded_offence"))
 
 
-class ResultSerializer(serializers.Serializer):
-    category = serializers.CharField()
-    label = serializers.CharField()
-    audited = serializers.IntegerField()
-    recorded = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True, help_text="0 to 1.")
-    low = serializers.FloatField(allow_null=True)
-    high = serializers.FloatField(allow_null=True)
-    margin = serializers.FloatField(allow_null=True, help_text="Half the interval's width: the published “±”.")
-    interval_method = serializers.CharField()
-    recorded_within_24_hours = serializers.FloatField(allow_null=True)
-    errors = serializers.DictField(child=serializers.IntegerField())
-    version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
-    provisional = serializers.BooleanField(help_text="True for an unpublished inspection's figures (asked for with "
-                                                     "?include=provisional).")
-    synthetic = serializers.BooleanField(help_text="Computed from a synthetic (made-up) sample.")
-
-
-def result_figures(request, inspection, method):
-    """Published figures (latest or ``?version=N``), or provisional ones when an inspector asks."""
-    scoped = Inspection.objects.filter(pk=inspection.pk)
-    if wants_provisional(request) and not inspection.is_locked:  # a published one has nothing provisional
-        return live_figures_for(scoped, method)[0]
-    number = request.query_params.get("version")
-    if number is not None and not number.isdigit():
-        raise ValidationError({"version": "Give a version number."})
-    found = figures_for(scoped, method, version_number=int(number) if number else None)
-    return found[0] if found else None
-
-
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = InspectionSerializer
-    filterset_class = OverviewFilter
+    filterset_class = InspectionFilter
     ordering_fields = ["published_on", "audit_period_end", "force__name"]
     ordering = ["-published_on", "-id"]
     permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
@@ -189,33 +156,6 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         inspection = services.inspection_change_status(inspection=inspection, status=serializer.validated_data["status"],
                                                        by=request.user)
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
-
-    @extend_schema(responses=ResultSerializer(many=True), filters=False,
-                   parameters=[OpenApiParameter("interval", str, enum=[m.key for m in IntervalMethod],
-                                                description="Interval method; the published normal one by default."),
-                               OpenApiParameter("include", str, enum=["provisional"],
-                                                description="Inspectors: the provisional figures of an unpublished "
-                                                            "(or reopened) inspection, computed now."),
-                               OpenApiParameter("version", int, description="A version of the published record; "
-                                                                            "the latest by default.")])
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def results(self, request, pk=None):
-        """Results computed from the audited cases, per category and flag, as published (read only)."""
-        inspection = self.get_object()
-        method = IntervalMethod.from_key(request.query_params.get("interval"))
-        figures = result_figures(request, inspection, method)
-        if figures is None:
-            raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
-                           "figures with ?include=provisional.")
-        results = figures.results
-        return Response(ResultSerializer([
-            {"category": r.group.key, "label": r.group.label, "audited": r.audited, "recorded": r.recorded,
-             "rate": r.estimate.rate, "low": r.estimate.low, "high": r.estimate.high, "margin": r.estimate.margin,
-             "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors,
-             "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
-             "synthetic": figures.synthetic}
-            for r in results.categories + results.flags
-        ], many=True).data)
 
 
 class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

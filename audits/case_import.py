@@ -18,7 +18,7 @@ from audits.locking import LOCKED_MESSAGE, lock_for_audit_write
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
-from audits.spreadsheets import (
+from core.spreadsheets import (
     SpreadsheetError,
     format_moment,
     parse_moment,

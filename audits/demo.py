@@ -14,13 +14,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from audits.categories import ReportCategory
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.published_data import freeze_loaded, load_published_results
 from audits.rules import ErrorKind
+from core.categories import ReportCategory
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
-from recommendations.demo import load_demo_findings
 
 DEMO_PASSWORD = "demo"
 
@@ -98,12 +97,12 @@ DEMO_VOLUME_SOURCE = "Synthetic demonstration volume (not Home Office data)"
 
 @transaction.atomic
 def load_demo():
+    """The audit side of the demo (recommendations' load_demo command adds the findings on top)."""
     inspections = load_published_results(freeze=False)
     ensure_demo_volumes()
     users = ensure_demo_users()
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
     freeze_loaded(inspections)
-    load_demo_findings(users)
     return users, made
 
 

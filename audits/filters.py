@@ -2,10 +2,12 @@
 
 import django_filters
 from django import forms
+from django.db.models.functions import ExtractYear
 
-from audits.categories import CASE_FILTER_CATEGORIES
-from audits.models import AuditedCase, Challenge
+from audits.models import AuditedCase, Challenge, Inspection
 from audits.rules import ErrorKind
+from core.categories import CASE_FILTER_CATEGORIES
+from forces.models import Force
 
 
 class AuditedCaseFilter(django_filters.FilterSet):
@@ -47,3 +49,27 @@ class ChallengeFilter(django_filters.FilterSet):
     class Meta:
         model = Challenge
         fields = ["status"]
+
+
+def region_choices():
+    return [(r, r) for r in Force.objects.order_by("region").values_list("region", flat=True).distinct()]
+
+
+class InspectionFilter(django_filters.FilterSet):
+    """Inspections by region, grade, kind and year: the national overview, its exports and the API."""
+
+    region = django_filters.ChoiceFilter(field_name="force__region", label="Region", empty_label="All regions")
+    grade = django_filters.ChoiceFilter(choices=Inspection.Grade.choices, empty_label="Any grade")
+    kind = django_filters.ChoiceFilter(choices=Inspection.Kind.choices, empty_label="Any kind")
+    year = django_filters.NumberFilter(label="Published in", method="filter_year", min_value=2000, max_value=2100)
+
+    class Meta:
+        model = Inspection
+        fields = ["region", "grade", "kind", "year"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["region"].extra["choices"] = region_choices()
+
+    def filter_year(self, queryset, name, value):
+        return queryset.annotate(published_year=ExtractYear("published_on")).filter(published_year=value)

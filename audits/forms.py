@@ -7,7 +7,7 @@ from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
 from audits.rules import ErrorKind, recording_time_problem, report_date_problem
 from audits.services import PUBLISHED_RESULTS_FROZEN, case_conflict, error_kinds_problems
-from forces.forms import SpreadsheetUploadField
+from core.forms import SpreadsheetUploadField
 
 
 class AuditedCaseForm(forms.ModelForm):

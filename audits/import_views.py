@@ -9,9 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from audits import case_import, selectors
 from audits.forms import CaseImportForm
+from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
-from reports.csv_export import csv_response
-from reports.exports import XLSX_CONTENT_TYPE, attachment
 
 SESSION_KEY = "case_imports"
 

@@ -8,8 +8,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from audits.categories import REPORT_CATEGORY_MEMBERS, OffenceCategory, ReportCategory
 from audits.rules import ErrorKind
+from core.categories import REPORT_CATEGORY_MEMBERS, OffenceCategory, ReportCategory
 from forces.scoping import ScopedQuerySet, scoped_queryset
 
 

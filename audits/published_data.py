@@ -9,9 +9,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from audits.categories import ReportCategory
 from audits.models import Inspection, PublishedResult
 from audits.signals import published_figures_loaded
+from core.categories import ReportCategory
 from forces.models import Force
 
 PUBLISHED_CSV = Path(__file__).resolve().parent / "data" / "published_cdi_results.csv"

@@ -10,8 +10,8 @@ from django.db.models import Count
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.services import ensure_can_edit, ensure_unlocked
-from audits.spreadsheets import SpreadsheetError, parse_moment, read_table
-from reports.statistics import Z_95
+from core.confidence import Z_95
+from core.spreadsheets import SpreadsheetError, parse_moment, read_table
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20

@@ -2,11 +2,21 @@
 
 from django.db.models import Case, Count, F, Q, When
 
-from audits.categories import ReportCategory
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
 from audits.rules import ErrorKind
+from core.categories import ReportCategory
+from forces.roles import can_edit_audits
 
 HISTORY_LIMIT = 50
+
+
+INCLUDE_PROVISIONAL = "provisional"
+
+
+def wants_provisional(request) -> bool:
+    """Provisional figures outside an inspection's own pages only when an inspector asks for them
+    (``?include=provisional``)."""
+    return request.GET.get("include") == INCLUDE_PROVISIONAL and can_edit_audits(request.user)
 
 
 def inspections_for(user):

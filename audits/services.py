@@ -12,7 +12,7 @@ from audits.locking import lock_for_audit_write, lock_inspection
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, PublishedResult, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind, error_contradiction, recording_time_problem, report_date_problem
 from audits.signals import inspection_published
-from audits.spreadsheets import format_moment
+from core.spreadsheets import format_moment
 from forces.roles import can_edit_audits
 
 PUBLISHED_RESULTS_FROZEN = ("This inspection is published, so its published results cannot change. "

@@ -4,16 +4,15 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from audits import selectors
-from audits.categories import OffenceCategory
 from audits.filters import AuditedCaseFilter
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
-from audits.spreadsheets import format_moment
+from core.categories import OffenceCategory
+from core.downloads import csv_response
+from core.spreadsheets import format_moment
 from forces.models import Force
 from forces.roles import Role, can_edit_audits, role_of
 from forces.scoping import scope_of
-from recommendations.selectors import findings_for
-from reports.csv_export import csv_response
 
 
 def home(request):
@@ -58,7 +57,6 @@ def inspection_detail(request, pk):
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
-            "findings": findings_for(request.user).filter(inspection=inspection).order_by("reference"),
             "verdicts": inspection.verdicts.select_related("finding__inspection"),
             "can_edit": can_edit_audits(request.user),
             "today": timezone.localdate(),

@@ -7,6 +7,7 @@ from audits.api import CaseViewSet, ChallengeViewSet, InspectionCaseViewSet, Ins
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet
+from reports.api import InspectionResultsView
 
 app_name = "api"
 
@@ -27,7 +28,10 @@ router.register("challenges", ChallengeViewSet, basename="challenge")
 router.register("findings", FindingViewSet, basename="finding")
 router.register(r"findings/(?P<finding_pk>\d+)/follow-ups", FollowUpViewSet, basename="follow-up")
 
-urlpatterns = api_urls(router) + [
+urlpatterns = [
+    path("inspections/<int:pk>/results/", login_not_required(InspectionResultsView.as_view()),
+         name="inspection-results"),
+] + api_urls(router) + [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
 ]

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from config.admin_site import ScopedAdmin
+from forces.admin_site import ScopedAdmin
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
 

@@ -4,7 +4,7 @@ import django_filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from audits.categories import ReportCategory
+from core.categories import ReportCategory
 from forces.filters import ForceFilter, ScopedSlugChoiceFilter, visible_forces
 from forces.models import ApiToken, Force, RecordedCrimeVolume
 from forces.tokens import token_create, token_revoke

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from audits.categories import ReportCategory
+from core.categories import ReportCategory
 from forces.scoping import scoped_queryset
 
 

@@ -14,8 +14,8 @@ from datetime import date
 
 from django.db import transaction
 
-from audits.categories import ReportCategory
-from audits.spreadsheets import SpreadsheetError, read_table
+from core.categories import ReportCategory
+from core.spreadsheets import SpreadsheetError, read_table
 from forces.models import Force, RecordedCrimeVolume
 
 COLUMNS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group",

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from audits.selectors import inspections_for
 from forces.filters import ForceFilter
 from forces.forms import ApiTokenForm, PrcUploadForm
 from forces.models import Force, RecordedCrimeVolume
@@ -25,7 +24,8 @@ def force_list(request):
 
 def force_detail(request, slug):
     force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
-    inspections = inspections_for(request.user).filter(force=force).with_case_count()
+    # The force's inspections through their own related manager (scoped as ever), so forces never imports audits.
+    inspections = force.inspections.for_user(request.user).select_related("force").with_case_count()
     return render(request, "forces/force_detail.html", {"force": force, "inspections": inspections})
 
 

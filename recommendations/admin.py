@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from config.admin_site import ScopedAdmin
+from forces.admin_site import ScopedAdmin
 from recommendations import services
 from recommendations.forms import FindingForm
 from recommendations.models import Finding, FollowUp, Theme

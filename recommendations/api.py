@@ -7,7 +7,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from audits.models import Inspection
-from config.api_fields import SlugField
+from core.api_fields import SlugField
 from forces.api_auth import AuditEditorsWrite, FollowUpWriters
 from recommendations import selectors, services
 from recommendations.filters import FindingFilter

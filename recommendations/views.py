@@ -6,13 +6,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audits.selectors import inspections_for
+from core.downloads import csv_response
 from forces.roles import Role, audit_editors_only, can_edit_audits, role_of
 from recommendations import selectors, services
 from recommendations.evidence import served_content_type
 from recommendations.filters import FindingFilter
 from recommendations.forms import FindingForm, FollowUpForm, VerdictForm
 from recommendations.models import Evidence, Finding
-from reports.csv_export import csv_response
 
 
 def _filtered(request):

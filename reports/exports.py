@@ -4,22 +4,15 @@
 import csv
 import io
 
-from django.http import HttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from xhtml2pdf import pisa
 
-from audits.spreadsheets import spreadsheet_safe
+from core.downloads import XLSX_CONTENT_TYPE, attachment
+from core.spreadsheets import spreadsheet_safe
 
 FORMATS = ("csv", "xlsx", "pdf")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attachment(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def tables_csv(tables, filename, preamble=()):

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from django.db.models import Count, F, FilteredRelation, Q
 
-from audits.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
 from audits.models import AuditedCrime, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind
+from core.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
 from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
 COUNTING_RULE = (

@@ -11,10 +11,9 @@ from datetime import timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 
-from audits.categories import ReportCategory
 from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw
+from core.categories import ReportCategory
 from forces.models import RecordedCrimeVolume
-from forces.roles import can_edit_audits
 from reports import record
 from reports.figures import computed_figure, published_figure
 from reports.models import FrozenComputedResult, ResultVersion
@@ -24,14 +23,6 @@ from reports.statistics import ExtrapolationMethod, IntervalMethod, compare, est
 ALL_CRIME = ReportCategory.ALL_CRIME.value
 # A recorded-crime volume matches an audit period if its 12 months end at most this long before it.
 VOLUME_MATCH_DAYS = 92
-PROVISIONAL = "provisional"
-
-
-def wants_provisional(request) -> bool:
-    """Provisional figures outside an inspection's own pages only when an inspector asks for them."""
-    return request.GET.get("include") == PROVISIONAL and can_edit_audits(request.user)
-
-
 def published_inspections(user):
     """Inspections the user may see that have a published result record."""
     return Inspection.objects.for_user(user).filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))

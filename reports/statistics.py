@@ -8,12 +8,10 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-CONFIDENCE = 0.95
-# The one z value for a two-sided 95% interval (1.959964…), used everywhere a 95% interval is built.
-Z_95 = float(norm.ppf(1 - (1 - CONFIDENCE) / 2))
+from core.confidence import CONFIDENCE, Z_95
+
 SIGNIFICANCE = 0.05
 # Below this many audited crimes a category is shown as "x of y" first, its rate second.
 SMALL_SAMPLE = 200

@@ -4,14 +4,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from audits.filters import InspectionFilter
 from audits.models import Inspection
+from audits.selectors import wants_provisional
 from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
 from reports import record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
-from reports.filters import OverviewFilter
 from reports.models import ResultVersion
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import NORMAL_APPROXIMATION_RULE, ExtrapolationMethod, IntervalMethod
@@ -29,7 +30,7 @@ def _options(request):
         "counting_rule": COUNTING_RULE,
         "timeliness_rule": TIMELINESS_RULE,
         "normal_approximation_rule": NORMAL_APPROXIMATION_RULE,
-        "include_provisional": selectors.wants_provisional(request),
+        "include_provisional": wants_provisional(request),
         "can_include_provisional": can_edit_audits(request.user),
     }
 
@@ -47,7 +48,7 @@ def overview(request, fmt=None):
     _check_format(fmt)
     options = _options(request)
     provisional = options["include_provisional"]
-    overview_filter = OverviewFilter(request.GET or None,
+    overview_filter = InspectionFilter(request.GET or None,
                                      queryset=selectors.inspections_with_results(request.user, provisional))
     valid = not overview_filter.is_bound or overview_filter.is_valid()
     inspections = overview_filter.qs if valid else Inspection.objects.none()
@@ -127,7 +128,7 @@ def _inspection_figures(request, pk, method):
     when it was never published, or when an inspector asks for them."""
     inspection = get_object_or_404(Inspection.objects.for_user(request.user), pk=pk)
     scoped = Inspection.objects.filter(pk=inspection.pk)
-    if selectors.wants_provisional(request) and not inspection.is_locked:
+    if wants_provisional(request) and not inspection.is_locked:
         return selectors.live_figures_for(scoped, method)[0]
     number = request.GET.get("version")
     if number is not None:

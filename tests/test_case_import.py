@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from audits import case_import
 from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
-from audits.spreadsheets import spreadsheet_safe
+from core.spreadsheets import spreadsheet_safe
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,18 @@
-"""CSV downloads that are safe to open in a spreadsheet."""
+"""Downloads: files sent as attachments, and CSV that is safe to open in a spreadsheet."""
 
 import csv
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
-from audits.spreadsheets import spreadsheet_safe
+from core.spreadsheets import spreadsheet_safe
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 class _Echo:

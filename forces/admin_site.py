@@ -38,7 +38,7 @@ class CdiAdminSite(admin.AdminSite):
 
 
 class CdiAdminConfig(AdminConfig):
-    default_site = "config.admin_site.CdiAdminSite"
+    default_site = "forces.admin_site.CdiAdminSite"
 
 
 class ScopedAdmin(SimpleHistoryAdmin):

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from audits.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from recommendations.demo import load_demo_findings
 
 
 class Command(BaseCommand):
-    help = "Load demonstration users and synthetic audit samples (DEBUG only; safe to run again)."
+    # Here rather than in audits: the demo spans audits and the findings that sit on top of them.
+    help = "Load demonstration users, synthetic audit samples and findings (DEBUG only; safe to run again)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -13,7 +16,9 @@ class Command(BaseCommand):
                 "load_demo only runs with DEBUG on (DJANGO_DEBUG=1): it creates users whose password is "
                 f"'{DEMO_PASSWORD}'. Never run it against a real database."
             )
-        users, inspections = load_demo()
+        with transaction.atomic():
+            users, inspections = load_demo()
+            load_demo_findings(users)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for inspection in inspections:
             self.stdout.write(f"  synthetic sample: {inspection} ({inspection.cases.count()} cases)")
