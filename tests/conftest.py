@@ -1,5 +1,5 @@
-"""A small fixture world: two forces (A = Thames Valley, B = Gloucestershire), an inspector and a
-second inspector, staff of each force, a manager of every force and a manager of force B only,
+"""A small fixture world: two forces (A = Thames Valley, B = Gloucestershire), an inspector, a
+second inspector, an administrator (no force), staff of each force, a manager of every force and a manager of force B only,
 and an inspection of force A with audited cases, crimes and errors."""
 
 from types import SimpleNamespace
@@ -36,6 +36,7 @@ def people(forces):
     return SimpleNamespace(
         inspector=make_user("insp", Role.INSPECTOR, is_staff=True),
         inspector2=make_user("insp2", Role.INSPECTOR, is_staff=True),
+        admin=make_user("admin", Role.ADMINISTRATOR, is_staff=True),
         staff_a=make_user("staff-a", Role.FORCE_STAFF, forces.a),
         staff_b=make_user("staff-b", Role.FORCE_STAFF, forces.b),
         manager=make_user("boss", Role.MANAGER),
