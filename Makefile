@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-deploy clean bench lint
+.PHONY: run test install check-deploy clean bench lint mutate
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -50,3 +50,8 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Break each critical line in turn (tools/mutate.py) and check its tests fail; prints any survivor. Not part of
+# `make test`. The publication-lock mutant runs only with DATABASE_URL=postgres://… (skipped otherwise).
+mutate: install
+	$(BIN)/python tools/mutate.py
