@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-deploy clean bench bench-10x lint
+.PHONY: run test install check-deploy clean bench bench-10x lint mutate
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -57,3 +57,8 @@ bench-10x:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# Break each critical line in turn (tools/mutate.py) and check its tests fail; prints any survivor. Not part of
+# `make test`. The publication-lock mutant runs only with DATABASE_URL=postgres://… (skipped otherwise).
+mutate: install
+	$(BIN)/python tools/mutate.py

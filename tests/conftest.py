@@ -1,5 +1,5 @@
-"""A small fixture world: two forces (A = Thames Valley, B = Gloucestershire), an inspector and a
-second inspector, staff of each force, a manager of every force and a manager of force B only,
+"""A small fixture world: two forces (A = Thames Valley, B = Gloucestershire), an inspector, a
+second inspector, an administrator (no force), staff of each force, a manager of every force and a manager of force B only,
 and an inspection of force A with audited cases, crimes and errors."""
 
 from types import SimpleNamespace
@@ -36,6 +36,7 @@ def people(forces):
     return SimpleNamespace(
         inspector=make_user("insp", Role.INSPECTOR, is_staff=True),
         inspector2=make_user("insp2", Role.INSPECTOR, is_staff=True),
+        admin=make_user("admin", Role.ADMINISTRATOR, is_staff=True),
         staff_a=make_user("staff-a", Role.FORCE_STAFF, forces.a),
         staff_b=make_user("staff-b", Role.FORCE_STAFF, forces.b),
         manager=make_user("boss", Role.MANAGER),
@@ -99,3 +100,32 @@ def reference_data(transactional_db):
     importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
     importlib.import_module("audits.migrations.0002_offence_classification").load_offences(apps, None)
     importlib.import_module("recommendations.migrations.0002_themes").load_themes(apps, None)
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo, loaded once per test module inside a transaction that is rolled back after the module's last
+    test. Each test still runs in a savepoint of its own (pytest-django's ``db``), so whatever a test writes is
+    undone before the next one, and nothing of the demo outlives the module. Not for transactional tests."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(DEBUG=True):
+                call_command("load_demo", stdout=io.StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

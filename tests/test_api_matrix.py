@@ -15,11 +15,11 @@ from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
 
-# Who sees force A (the objects under test): inspectors and managers of all forces, A's staff.
-SEES_A = {"inspector": True, "manager": True, "staff_a": True, "staff_b": False, "manager_b": False}
+# Who sees force A (the objects under test): inspectors, administrators and managers of all forces, A's staff.
+SEES_A = {"inspector": True, "admin": True, "manager": True, "staff_a": True, "staff_b": False, "manager_b": False}
 ROLES = [*SEES_A, "nobody"]
-EDITORS = {"inspector"}
-FOLLOW_UP_WRITERS = {"inspector", "staff_a", "staff_b"}
+EDITORS = {"inspector", "admin"}
+FOLLOW_UP_WRITERS = {"inspector", "admin", "staff_a", "staff_b"}
 
 
 def case_payload(reference="API-1"):

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings):
+def demo(demo_data, settings):
+    """The demo, loaded once for the module (tests/conftest.py ``demo_data``); each test's writes are rolled back."""
     settings.DEBUG = True
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def rape_counts(force_slug):

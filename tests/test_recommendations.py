@@ -20,12 +20,14 @@ from tests.factories import EvidenceFactory, FindingFactory, FollowUpFactory, In
 pytestmark = pytest.mark.django_db
 
 Status = Finding.Status
-ROLES = ["staff_a", "inspector", "manager"]
+ROLES = ["staff_a", "inspector", "admin", "manager"]
+INSPECTORATE_MOVES = ({("implemented", "complete"), ("implemented", "in_progress")}
+                      | {(start, "discharged") for start in ("open", "in_progress", "implemented")}
+                      | {(start, "superseded") for start in ("open", "in_progress", "implemented")})
 ALLOWED = {
     "staff_a": {("open", "in_progress"), ("open", "implemented"), ("in_progress", "implemented")},
-    "inspector": {("implemented", "complete"), ("implemented", "in_progress")}
-    | {(start, "discharged") for start in ("open", "in_progress", "implemented")}
-    | {(start, "superseded") for start in ("open", "in_progress", "implemented")},
+    "inspector": INSPECTORATE_MOVES,
+    "admin": INSPECTORATE_MOVES,  # administrators act for the inspectorate (services.INSPECTORATE)
     "manager": set(),
 }
 MATRIX = [(role, start, end) for role in ROLES for start, end in itertools.product(Status.values, Status.values)

@@ -1,0 +1,219 @@
+"""`make mutate`: break each critical line on purpose and check that the tests meant to guard it fail.
+
+Each mutant names a file, the exact text to replace (it must occur exactly once), what to put instead and the
+pytest node ids that must fail. One at a time, the file is backed up, mutated in place, the tests run with
+``-x -q`` and the original put back (with its timestamp, so no stale bytecode survives), whatever happens:
+an exception, Ctrl+C or SIGTERM. A backup left by a run that was killed outright is restored at the next start.
+
+    .venv/bin/python tools/mutate.py            # every mutant
+    .venv/bin/python tools/mutate.py 24h token  # only mutants whose name contains one of these words
+    .venv/bin/python tools/mutate.py --list
+
+Prints a table (mutant, killed / SURVIVED / ERROR / skipped, seconds) and exits non-zero if any mutant
+survived or could not be run. Mutants marked ``postgres`` run only when DATABASE_URL points at PostgreSQL.
+Not part of `make test`.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKUPS = ROOT / "tools" / ".mutate-backup"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    original: str
+    mutated: str
+    tests: list = field(default_factory=list)
+    postgres: bool = False
+
+
+G = "tests/test_guards.py::"
+MATRIX = "tests/test_api_matrix.py::test_permission_matrix"
+
+MUTANTS = [
+    # Administrators in every matrix.
+    Mutant("scoping: administrators see every force", "forces/scoping.py",
+           "if role in (Role.ADMINISTRATOR, Role.INSPECTOR):", "if role in (Role.INSPECTOR,):",
+           ["tests/test_scoping.py::test_for_user_scopes_every_force_owned_model"]),
+    Mutant("roles: administrators edit audits", "forces/roles.py",
+           "AUDIT_EDITORS = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})", "AUDIT_EDITORS = frozenset({Role.INSPECTOR})",
+           [f"{MATRIX}[api:inspection-detail-admin]", f"{MATRIX}[api:case-agree-admin]"]),
+    Mutant("findings: administrators are the inspectorate", "recommendations/services.py",
+           "INSPECTORATE = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})", "INSPECTORATE = frozenset({Role.INSPECTOR})",
+           ["tests/test_recommendations.py::test_every_transition_through_the_service[admin-implemented-complete]"]),
+    Mutant("api: administrators post follow-up", "forces/api_auth.py",
+           "Role.FORCE_STAFF, Role.INSPECTOR, Role.ADMINISTRATOR)", "Role.FORCE_STAFF, Role.INSPECTOR)",
+           [f"{MATRIX}[api:follow-up-list-admin]"]),
+    # Guards inside the services, where a page or permission class also guards.
+    Mutant("services: ensure_can_edit refuses", "audits/services.py",
+           "    if not can_edit_audits(user):\n        raise ValidationError(\"Only inspectors",
+           "    if False:\n        raise ValidationError(\"Only inspectors",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("services: inspection_save guarded", "audits/services.py",
+           "is reopened; status changes go through ``inspection_change_status``.\"\"\"\n    ensure_can_edit(by)\n",
+           "is reopened; status changes go through ``inspection_change_status``.\"\"\"\n",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("import: import_cases guarded", "audits/case_import.py",
+           "    ensure_can_edit(by)\n    if not plan.ok:", "    if not plan.ok:",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("sampling: frame_upload guarded", "audits/sampling.py",
+           "replacing an undrawn one). All or nothing.\"\"\"\n    ensure_can_edit(by)\n",
+           "replacing an undrawn one). All or nothing.\"\"\"\n",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("sampling: draw_sample guarded", "audits/sampling.py",
+           "for every record drawn.\"\"\"\n    ensure_can_edit(by)\n", "for every record drawn.\"\"\"\n",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("challenges: challenge_resolve guarded", "audits/challenges.py",
+           "note=\"\"):\n    ensure_can_edit(by)\n", "note=\"\"):\n",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("findings: finding_save guarded", "recommendations/services.py",
+           "(inspectors only).\"\"\"\n    _ensure_inspectorate(by)\n", "(inspectors only).\"\"\"\n",
+           [f"{G}test_every_audit_and_finding_service_refuses_managers_and_force_staff"]),
+    Mutant("tokens: an inactive user's token is refused", "forces/tokens.py",
+           " or not token.user.is_active:", ":",
+           [f"{G}test_an_inactive_users_valid_token_is_refused"]),
+    # Both sides of 24 hours.
+    Mutant("24h: late only after 24 hours (services)", "audits/services.py",
+           "recorded_at - reported_at > timedelta(", "recorded_at - reported_at >= timedelta(",
+           [f"{G}test_recorded_exactly_24_hours_after_the_report_is_on_time_and_a_second_more_is_late"]),
+    Mutant("24h: timely up to 24 hours (results)", "reports/results.py",
+           "Q(recorded_at__lte=F(", "Q(recorded_at__lt=F(",
+           [f"{G}test_timeliness_counts_exactly_24_hours_as_timely_and_a_second_more_as_not"]),
+    # Publication and moderation.
+    Mutant("publication: every case agreed", "audits/services.py",
+           "inspection.cases.exclude(moderation_state=Moderation.AGREED).count()",
+           "inspection.cases.filter(moderation_state=Moderation.DRAFT).count()",
+           [f"{G}test_each_state_short_of_agreed_blocks_publication"]),
+    Mutant("moderation: the auditor is barred too", "audits/services.py",
+           "if by.pk in {case.auditor_id, case.submitted_by_id}:", "if by.pk in {case.submitted_by_id}:",
+           [f"{G}test_neither_the_auditor_nor_the_submitter_moderates_a_case"]),
+    Mutant("reminders: overdue once an ISO week", "recommendations/reminders.py",
+           'ReminderSent.Kind.OVERDUE, f"{year}-W{week:02d}")', "ReminderSent.Kind.OVERDUE, today.isoformat())",
+           [f"{G}test_an_overdue_reminder_is_sent_once_an_iso_week"]),
+    Mutant("volumes: 92 days, exclusive", "reports/selectors.py",
+           "period_end__gt=end - timedelta(days=VOLUME_MATCH_DAYS)", "period_end__gte=end - timedelta(days=VOLUME_MATCH_DAYS)",
+           [f"{G}test_a_volume_matches_only_if_its_year_ends_within_92_days_before_the_audit_period_end"]),
+    Mutant("volumes: the window is 92 days", "reports/selectors.py",
+           "VOLUME_MATCH_DAYS = 92", "VOLUME_MATCH_DAYS = 365",
+           [f"{G}test_a_volume_matches_only_if_its_year_ends_within_92_days_before_the_audit_period_end"]),
+    Mutant("import: all or nothing (transaction.atomic)", "audits/case_import.py",
+           "@transaction.atomic\ndef import_cases(", "def import_cases(",
+           [f"{G}test_an_import_failing_part_way_writes_no_case"]),
+    Mutant("weighted: a stratum with no cases carries no weight", "reports/weighted.py",
+           'audited_total = sum(draw.populations[s] * counts[s]["audited"] / counts[s]["cases"] for s in entered)',
+           'audited_total = sum(draw.populations[s] * (counts[s]["audited"] / counts[s]["cases"] if s in entered '
+           'else 1) for s in strata)',
+           ["tests/test_weighted.py::test_a_stratum_without_audited_cases_is_left_out_and_named"]),
+    # Publication lock, frozen fields, provisional figures only when asked for.
+    Mutant("locking: the inspection row is locked", "audits/locking.py",
+           "Inspection.objects.select_for_update().get(pk=inspection_id)", "Inspection.objects.get(pk=inspection_id)",
+           ["tests/test_publication_races.py"], postgres=True),
+    Mutant("record: frozen fields refused", "audits/services.py",
+           "if stored.is_locked and (changed := _frozen_changes(inspection, stored)):",
+           "if False and (changed := _frozen_changes(inspection, stored)):",
+           ["tests/test_result_record.py::test_the_service_refuses_a_frozen_change_from_any_caller"]),
+    Mutant("figures: provisional only when asked for", "reports/selectors.py",
+           "def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=False,",
+           "def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=True,",
+           ["tests/test_api.py::test_case_with_two_crimes_and_an_error_matches_the_report_page"]),
+]
+
+
+def on_postgres():
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def restore_leftovers():
+    """Put back any file a previous run left mutated (it was killed before it could restore)."""
+    if not BACKUPS.exists():
+        return
+    for backup in BACKUPS.rglob("*"):
+        if backup.is_file():
+            target = ROOT / backup.relative_to(BACKUPS)
+            shutil.copy2(backup, target)
+            print(f"restored {target.relative_to(ROOT)} from an interrupted run")
+    shutil.rmtree(BACKUPS)
+
+
+def apply_and_run(mutant):
+    """(result, seconds): 'killed' if the tests failed, 'SURVIVED' if they passed, 'ERROR …' otherwise."""
+    target = ROOT / mutant.path
+    text = target.read_text()
+    if text.count(mutant.original) != 1:
+        return f"ERROR: original text found {text.count(mutant.original)} times", 0.0
+    backup = BACKUPS / mutant.path
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(target, backup)  # keeps the timestamp, so bytecode compiled from the original stays valid
+    started = time.monotonic()
+    try:
+        target.write_text(text.replace(mutant.original, mutant.mutated))
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # never cache bytecode of a mutant
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finally:
+        shutil.copy2(backup, target)
+        backup.unlink()
+    seconds = time.monotonic() - started
+    if completed.returncode == 1:
+        return "killed", seconds
+    if completed.returncode == 0:
+        return "SURVIVED", seconds
+    tail = completed.stdout.strip().splitlines()[-1:] or [""]
+    return f"ERROR: pytest exit {completed.returncode} ({tail[0][:80]})", seconds
+
+
+def main(argv):
+    if "--list" in argv:
+        for mutant in MUTANTS:
+            print(f"{mutant.name}\n    {mutant.path}: {mutant.original!r} -> {mutant.mutated!r}\n    {' '.join(mutant.tests)}")
+        return 0
+    words = [word.lower() for word in argv if not word.startswith("-")]
+    chosen = [m for m in MUTANTS if not words or any(word in m.name.lower() for word in words)]
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    restore_leftovers()
+    rows, failed = [], False
+    width = max(len(m.name) for m in chosen) if chosen else 10
+    try:
+        for mutant in chosen:
+            if mutant.postgres and not on_postgres():
+                result, seconds = "skipped (needs PostgreSQL: set DATABASE_URL=postgres://…)", 0.0
+            else:
+                result, seconds = apply_and_run(mutant)
+            failed |= result != "killed" and not result.startswith("skipped")
+            rows.append((mutant.name, result, seconds))
+            print(f"{mutant.name:<{width}}  {result:<10}  {seconds:6.1f}s", flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: every file was restored", file=sys.stderr)
+        return 130
+    finally:
+        if BACKUPS.exists():
+            restore_leftovers()
+    print()
+    print(f"{'mutant':<{width}}  {'result':<10}  seconds")
+    print(f"{'-' * width}  {'-' * 10}  -------")
+    for name, result, seconds in rows:
+        print(f"{name:<{width}}  {result:<10}  {seconds:7.1f}")
+    survivors = [name for name, result, _ in rows if result == "SURVIVED"]
+    print(f"\n{len(rows)} mutants: {sum(r == 'killed' for _, r, _ in rows)} killed, {len(survivors)} survived, "
+          f"{sum(r.startswith('skipped') for _, r, _ in rows)} skipped, "
+          f"{sum(r.startswith('ERROR') for _, r, _ in rows)} errors")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
