@@ -56,3 +56,4 @@ bench-10x:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
