@@ -57,6 +57,7 @@ bench-10x:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Break each critical line in turn (tools/mutate.py) and check its tests fail; prints any survivor. Not part of
 # `make test`. The publication-lock mutant runs only with DATABASE_URL=postgres://… (skipped otherwise).

@@ -1,6 +1,10 @@
 """Challenges: force staff dispute a recording error on their own force's case before publication;
 an inspector upholds it or withdraws the error. Open challenges block publication."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,9 +14,12 @@ from audits.models import Challenge, RecordingError
 from audits.services import case_mark_changed, ensure_can_edit, ensure_unlocked
 from forces.roles import Role, role_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def challenge_raise(*, error_id, by, reason):
+def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge:
     if role_of(by) != Role.FORCE_STAFF:
         raise PermissionDenied("Only the force's own staff challenge its audit findings.")
     try:
@@ -33,7 +40,7 @@ def challenge_raise(*, error_id, by, reason):
 
 
 @transaction.atomic
-def challenge_resolve(*, challenge_id, by, outcome, note=""):
+def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | None = "") -> Challenge:
     ensure_can_edit(by)
     inspection_id = Challenge.objects.values_list("case__inspection_id", flat=True).get(pk=challenge_id)
     lock_inspection(inspection_id)  # the inspection before the challenge, in the order every audit write takes

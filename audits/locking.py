@@ -6,6 +6,8 @@ transaction, so publishing and writing are serialised and a write can never land
 inspection. The signal handlers below are the backstop for any code path that forgets.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.signals import pre_delete, pre_save
@@ -35,11 +37,11 @@ def lock_for_audit_write(inspection_id: int) -> Inspection:
     return inspection
 
 
-def _published(**lookup):
+def _published(**lookup: Any) -> bool:
     return Inspection.objects.filter(status=Inspection.Status.PUBLISHED, **lookup).exists()
 
 
-def inspection_lookup_for(instance):
+def inspection_lookup_for(instance: AuditedCase | AuditedCrime | RecordingError) -> dict[str, int]:
     if isinstance(instance, AuditedCase):
         return {"pk": instance.inspection_id}
     if isinstance(instance, AuditedCrime):
@@ -53,6 +55,9 @@ def inspection_lookup_for(instance):
 @receiver(pre_delete, sender=AuditedCase)
 @receiver(pre_delete, sender=AuditedCrime)
 @receiver(pre_delete, sender=RecordingError)
-def refuse_changes_to_published_audit_data(sender, instance, **kwargs):
+def refuse_changes_to_published_audit_data(
+    sender: type[AuditedCase | AuditedCrime | RecordingError], instance: AuditedCase | AuditedCrime | RecordingError,
+    **kwargs: Any,
+) -> None:
     if _published(**inspection_lookup_for(instance)):
         raise InspectionLocked(LOCKED_MESSAGE)

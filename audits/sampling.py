@@ -1,8 +1,13 @@
 """Sampling: how many records to audit, the force's population frame, a seeded stratified draw, and
 estimates weighted by stratum with the finite population correction."""
 
+from __future__ import annotations
+
 import math
 import random
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +17,12 @@ from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.services import ensure_can_edit, ensure_unlocked
 from core.confidence import Z_95
 from core.spreadsheets import SpreadsheetError, parse_moment, read_table
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
+
+    from audits.models import Inspection
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
@@ -29,7 +40,7 @@ def sample_size(margin: float, expected_rate: float, population: int | None = No
     return math.ceil(n0)
 
 
-def allocate(total, populations):
+def allocate(total: int, populations: Mapping[str, int]) -> dict[str, int]:
     """Proportional allocation of ``total`` across strata (largest remainder), never above a stratum's size."""
     population = sum(populations.values())
     if total > population:
@@ -45,14 +56,16 @@ def allocate(total, populations):
 
 
 @transaction.atomic
-def frame_upload(*, inspection, upload, filename, by):
+def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str, by: User) -> SamplingFrame:
     """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing."""
     ensure_can_edit(by)
     ensure_unlocked(inspection)
     existing = SamplingFrame.objects.filter(inspection=inspection).first()
     if existing and SampleDraw.objects.filter(frame=existing).exists():
         raise ValidationError("A sample has been drawn from this frame, so it is frozen.")
-    records, problems, seen = [], [], set()
+    records: list[FrameRecord] = []
+    problems: list[str] = []
+    seen: set[str] = set()
     try:
         rows = read_table(upload, filename, FRAME_COLUMNS)
     except SpreadsheetError as error:
@@ -89,17 +102,17 @@ def frame_upload(*, inspection, upload, filename, by):
     return frame
 
 
-def frame_populations(frame):
+def frame_populations(frame: SamplingFrame) -> dict[str, int]:
     return dict(frame.records.values_list("stratum").annotate(n=Count("id")).order_by("stratum"))
 
 
 # The draw ------------------------------------------------------------------------------------------
 
 
-def chosen_records(frame, seed, sizes):
+def chosen_records(frame: SamplingFrame, seed: int, sizes: Mapping[str, int]) -> list[tuple[str, str, datetime]]:
     """The records a draw picks: the same frame, seed and sizes always give the same records."""
     rng = random.Random(seed)
-    chosen = []
+    chosen: list[tuple[str, str, datetime]] = []
     for stratum in sorted(sizes):
         references = list(frame.records.filter(stratum=stratum).order_by("reference")
                           .values_list("reference", "occurred_at"))
@@ -108,7 +121,7 @@ def chosen_records(frame, seed, sizes):
 
 
 @transaction.atomic
-def draw_sample(*, inspection, seed, sizes, by):
+def draw_sample(*, inspection: Inspection, seed: int | None, sizes: dict[str, int], by: User) -> SampleDraw:
     """Draw the sample and create a draft audited case for every record drawn."""
     ensure_can_edit(by)
     ensure_unlocked(inspection)

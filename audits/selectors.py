@@ -1,33 +1,50 @@
 """Reads of audit data for pages and admin. Every queryset here is scoped with ``for_user``."""
 
-from django.db.models import Case, Count, F, Q, When
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Case, Count, F, Q, QuerySet, When
 
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
 from audits.rules import ErrorKind
 from core.categories import ReportCategory
 from forces.roles import can_edit_audits
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from core.types import AnyUser
+
 HISTORY_LIMIT = 50
 
+# A row of case_export_rows: plain values, in the order of its values_list.
+ExportRow = tuple[int, str, str, datetime, bool, bool, bool, str, str, str, str, str | None, datetime | None,
+                  str, str]
+# A django-simple-history historical queryset: the history models are built at runtime, so untyped.
+HistoryQuerySet = Any
 
 INCLUDE_PROVISIONAL = "provisional"
 
 
-def wants_provisional(request) -> bool:
+def wants_provisional(request: HttpRequest) -> bool:
     """Provisional figures outside an inspection's own pages only when an inspector asks for them
     (``?include=provisional``)."""
     return request.GET.get("include") == INCLUDE_PROVISIONAL and can_edit_audits(request.user)
 
 
-def inspections_for(user):
+def inspections_for(user: AnyUser) -> QuerySet[Inspection]:
     return Inspection.objects.for_user(user).select_related("force")
 
 
-def cases_for(user):
+def cases_for(user: AnyUser) -> QuerySet[AuditedCase]:
     return AuditedCase.objects.for_user(user).select_related("inspection__force", "auditor")
 
 
-def case_export_rows(user, cases):
+def case_export_rows(
+    user: AnyUser, cases: QuerySet[AuditedCase]
+) -> tuple[QuerySet[AuditedCrime, ExportRow], dict[int, list[str]]]:
     """One row of plain values per audited crime of ``cases``, and each crime's error kinds: two
     queries, no model instances (exports run to thousands of rows)."""
     crimes = (
@@ -38,18 +55,18 @@ def case_export_rows(user, cases):
                      "expected_offence__name", "expected_offence__category", "force_crime_reference",
                      "recorded_offence__name", "recorded_at", "cancellation_code", "case__notes")
     )
-    errors = {}
+    errors: dict[int, list[str]] = {}
     for crime_id, kind in RecordingError.objects.filter(crime__case__in=cases.values("pk")).values_list(
             "crime_id", "kind"):
         errors.setdefault(crime_id, []).append(kind)
     return crimes, errors
 
 
-def case_crimes(case):
+def case_crimes(case: AuditedCase) -> QuerySet[AuditedCrime]:
     return case.crimes.select_related("expected_offence", "recorded_offence").prefetch_related("errors")
 
 
-def inspection_summary(inspection):
+def inspection_summary(inspection: Inspection) -> dict[str, Any]:
     """Crimes audited and recorded, and errors by kind, as two aggregate queries."""
     crimes = AuditedCrime.objects.filter(case__inspection=inspection).aggregate(
         audited=Count("id"),
@@ -67,24 +84,24 @@ def inspection_summary(inspection):
     return crimes
 
 
-def published_results(inspection):
+def published_results(inspection: Inspection) -> QuerySet[PublishedResult]:
     """In the order reports give them: all crime, violence against the person, sexual offences, rape."""
     in_report_order = Case(*[When(category=c.value, then=i) for i, c in enumerate(ReportCategory)])
     return PublishedResult.objects.filter(inspection=inspection).order_by(in_report_order)
 
 
-def _entries(records, label):
+def _entries(records: HistoryQuerySet, label: str) -> list[tuple[Any, str]]:
     return [(record, label) for record in records.select_related("history_user")[:HISTORY_LIMIT]]
 
 
-def change_history(*parts):
+def change_history(*parts: tuple[HistoryQuerySet, str]) -> list[tuple[Any, str]]:
     """Newest-first history entries (record, label) from several historical querysets."""
     entries = [entry for records, label in parts for entry in _entries(records, label)]
     entries.sort(key=lambda entry: entry[0].history_date, reverse=True)
     return entries[:HISTORY_LIMIT]
 
 
-def case_change_history(case):
+def case_change_history(case: AuditedCase) -> list[tuple[Any, str]]:
     crime_ids = AuditedCrime.history.filter(case_id=case.pk).values("id")
     return change_history(
         (AuditedCase.history.filter(id=case.pk), "Case"),
@@ -93,7 +110,7 @@ def case_change_history(case):
     )
 
 
-def inspection_change_history(inspection):
+def inspection_change_history(inspection: Inspection) -> list[tuple[Any, str]]:
     return change_history(
         (Inspection.history.filter(id=inspection.pk), "Inspection"),
         (PublishedResult.history.filter(inspection_id=inspection.pk), "Published result"),

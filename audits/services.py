@@ -1,8 +1,12 @@
 """Writes to audit data. Admin, pages and (later) the API call these rather than saving models directly,
 so the rules live in one place: who may do what, moderation, publication locking and derived errors."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,13 +19,22 @@ from audits.signals import inspection_published
 from core.spreadsheets import format_moment
 from forces.roles import can_edit_audits
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import Field
+
+    from core.types import AnyUser
+
+# A django-simple-history historical record: its model is built at runtime, so it is untyped.
+HistoricalRecord = Any
+
 PUBLISHED_RESULTS_FROZEN = ("This inspection is published, so its published results cannot change. "
                             "An inspector must reopen it first.")
 Status = Inspection.Status
 Moderation = AuditedCase.Moderation
 
 # Allowed inspection status changes. Reopening (published → moderation) unlocks the audit data.
-INSPECTION_TRANSITIONS = {
+INSPECTION_TRANSITIONS: dict[str, set[Inspection.Status]] = {
     Status.PLANNED: {Status.FIELDWORK},
     Status.FIELDWORK: {Status.PLANNED, Status.MODERATION},
     Status.MODERATION: {Status.FIELDWORK, Status.PUBLISHED},
@@ -29,12 +42,12 @@ INSPECTION_TRANSITIONS = {
 }
 
 
-def ensure_can_edit(user):
+def ensure_can_edit(user: AnyUser) -> None:
     if not can_edit_audits(user):
         raise ValidationError("Only inspectors can change audit data.")
 
 
-def ensure_unlocked(inspection):
+def ensure_unlocked(inspection: Inspection) -> Inspection:
     """Lock the inspection's row for this transaction and refuse if it is published."""
     return lock_for_audit_write(inspection.pk)
 
@@ -47,7 +60,7 @@ def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
 
 
 @transaction.atomic
-def inspection_save(*, inspection: Inspection, by) -> Inspection:
+def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
     """Create or change an inspection. Once published, what publication froze cannot change until it
     is reopened; status changes go through ``inspection_change_status``."""
     ensure_can_edit(by)
@@ -55,7 +68,8 @@ def inspection_save(*, inspection: Inspection, by) -> Inspection:
         stored = lock_inspection(inspection.pk)
         if stored.is_locked and (changed := _frozen_changes(inspection, stored)):
             raise ValidationError({
-                name: f"The inspection is published, so its {Inspection._meta.get_field(name).verbose_name} "
+                name: f"The inspection is published, so its "
+                      f"{cast('Field[Any, Any]', Inspection._meta.get_field(name)).verbose_name} "
                       "cannot change. An inspector must reopen it first."
                 for name in changed
             })
@@ -79,7 +93,7 @@ def _ensure_publishable(inspection: Inspection) -> None:
 
 
 @transaction.atomic
-def inspection_change_status(*, inspection: Inspection, status, by, reason: str = "") -> Inspection:
+def inspection_change_status(*, inspection: Inspection, status: str, by: User, reason: str | None = "") -> Inspection:
     """Move an inspection on. Publishing freezes its figures as a new version of its published record
     (in this transaction, under the row lock); reopening a published inspection needs a reason, which
     becomes the reason given for the revised figures when it is published again."""
@@ -108,7 +122,7 @@ def inspection_change_status(*, inspection: Inspection, status, by, reason: str 
 
 
 @transaction.atomic
-def published_result_save(*, result: PublishedResult, by) -> PublishedResult:
+def published_result_save(*, result: PublishedResult, by: User) -> PublishedResult:
     """Add or change a headline figure as published in the report (frozen once published)."""
     ensure_can_edit(by)
     inspection_ids = {result.inspection_id}
@@ -123,7 +137,7 @@ def published_result_save(*, result: PublishedResult, by) -> PublishedResult:
 
 
 @transaction.atomic
-def published_result_delete(*, result: PublishedResult, by) -> None:
+def published_result_delete(*, result: PublishedResult, by: User) -> None:
     ensure_can_edit(by)
     if lock_inspection(result.inspection_id).is_locked:
         raise ValidationError(PUBLISHED_RESULTS_FROZEN)
@@ -166,24 +180,25 @@ def conflict_message(reference: str, changes: list[CaseChange]) -> str:
             "Your changes were not saved: reload the case to see theirs.")
 
 
-def _case_fields_changed(before, after) -> list[str]:
+def _case_fields_changed(before: HistoricalRecord | None, after: HistoricalRecord) -> list[str]:
     if after.history_type == "-":
         return ["deleted"]
     if before is None:
         return []
     names = set(after.diff_against(before).changed_fields) - {"version"}
-    labels = {str(AuditedCase._meta.get_field(name).verbose_name) for name in names - MODERATION_FIELDS}
+    labels = {str(cast("Field[Any, Any]", AuditedCase._meta.get_field(name)).verbose_name)
+              for name in names - MODERATION_FIELDS}
     return sorted(labels) + (["moderation"] if names & MODERATION_FIELDS else [])
 
 
-def _changed_within(records, start, end) -> bool:
+def _changed_within(records: Iterable[HistoricalRecord], start: datetime, end: datetime | None) -> bool:
     """Whether any of these crime or error history records, within [start, end), really changed
     something: a save that changed no field (the admin re-saves crimes) does not count."""
     return any(start <= record.history_date and (end is None or record.history_date < end)
                and (record.history_type != "~" or _differs_from_previous(record)) for record in records)
 
 
-def _differs_from_previous(record) -> bool:
+def _differs_from_previous(record: HistoricalRecord) -> bool:
     previous = record.prev_record
     return previous is None or bool(record.diff_against(previous).changed_fields)
 
@@ -196,7 +211,7 @@ def case_changes_since(case_id: int, version: int) -> list[CaseChange]:
     crimes = list(AuditedCrime.history.filter(case_id=case_id))
     errors = list(RecordingError.history.filter(crime_id__in=AuditedCrime.history.filter(case_id=case_id)
                                                 .values("id")))
-    changes = []
+    changes: list[CaseChange] = []
     for number in sorted({record.version for record in records if record.version > version}):
         own = [record for record in records if record.version == number]
         before = [record for record in records if record.version < number]
@@ -232,13 +247,13 @@ def _lock_case_version(case: AuditedCase, expected_version: int | None) -> int:
     return version
 
 
-def case_mark_changed(*, case_id: int, by) -> AuditedCase:
+def case_mark_changed(*, case_id: int, by: User) -> AuditedCase:
     """A new version for a case whose crimes or errors change outside a case save (a withdrawn
     challenge deletes an error), so a form opened before cannot put the old state back. Call it
     after ``ensure_unlocked`` and before the change."""
     case = AuditedCase.objects.select_for_update().get(pk=case_id)
     case.version += 1
-    case._history_user = by
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     case.save(update_fields=["version"])
     return case
 
@@ -257,7 +272,7 @@ def _ensure_stays_in_force(case: AuditedCase) -> None:
 
 
 @transaction.atomic
-def case_save(*, case: AuditedCase, by, expected_version: int | None = None) -> AuditedCase:
+def case_save(*, case: AuditedCase, by: User, expected_version: int | None = None) -> AuditedCase:
     """Create or change a case, as a new version (its crimes are then saved with ``crime_save`` and
     ``crime_delete`` as part of the same version). ``expected_version`` is the version the user loaded:
     if someone else has saved the case since, nothing is written and CaseConflict says who and what.
@@ -270,22 +285,23 @@ def case_save(*, case: AuditedCase, by, expected_version: int | None = None) -> 
     else:
         _ensure_stays_in_force(case)
         case.version = _lock_case_version(case, expected_version) + 1
-    case._history_user = by
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     case.save()
     return case
 
 
 @transaction.atomic
-def case_write(*, case: AuditedCase, crimes, by, expected_version: int | None = None) -> AuditedCase:
+def case_write(*, case: AuditedCase, crimes: Sequence[tuple[AuditedCrime, Iterable[str]]], by: User,
+               expected_version: int | None = None) -> AuditedCase:
     """Create or replace a case with exactly these crimes, each given as (AuditedCrime, error kinds):
     crimes of the case not listed are deleted. All or nothing; every rule as in the admin; one new
     version, refused with CaseConflict if ``expected_version`` is given and stale."""
-    problems = {}
+    problems: dict[str, list[str | dict[str, list[str]]]] = {}
     if problem := report_date_problem(case.inspection, case.reported_at):
         problems["reported_at"] = [problem]
-    crime_problems = []
+    crime_problems: list[list[str]] = []
     for crime, kinds in crimes:
-        found = []
+        found: list[str] = []
         if problem := recording_time_problem(case.reported_at, crime.recorded_at):
             found.append(problem)
         found += error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
@@ -317,18 +333,18 @@ def case_write(*, case: AuditedCase, crimes, by, expected_version: int | None = 
 
 
 @transaction.atomic
-def case_delete(*, case: AuditedCase, by) -> None:
+def case_delete(*, case: AuditedCase, by: User) -> None:
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
     case.version = _lock_case_version(case, None) + 1  # the deletion's history record is a version of its own
-    case._history_user = by
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     case.delete()
 
 
 # Moderation ------------------------------------------------------------------------------------
 
 
-def _moderation_target(case, by, allowed_from):
+def _moderation_target(case: AuditedCase, by: User, allowed_from: set[AuditedCase.Moderation]) -> AuditedCase:
     """The case, its inspection and then its own row locked, as a new version to be saved by ``by``."""
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
@@ -336,12 +352,12 @@ def _moderation_target(case, by, allowed_from):
     if case.moderation_state not in allowed_from:
         raise ValidationError(f"Case {case.reference} is {case.get_moderation_state_display().lower()}.")
     case.version += 1
-    case._history_user = by
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     return case
 
 
 @transaction.atomic
-def case_submit(*, case, by):
+def case_submit(*, case: AuditedCase, by: User) -> AuditedCase:
     case = _moderation_target(case, by, {Moderation.DRAFT, Moderation.QUERIED})
     if not case.crimes.exists():
         raise ValidationError(f"Case {case.reference} has no audited crimes to submit.")
@@ -352,7 +368,7 @@ def case_submit(*, case, by):
     return case
 
 
-def _ensure_second_pair_of_eyes(case, by):
+def _ensure_second_pair_of_eyes(case: AuditedCase, by: User) -> None:
     if by.pk in {case.auditor_id, case.submitted_by_id}:
         raise ValidationError(
             f"Case {case.reference}: a case is moderated by another inspector, never by its own author."
@@ -360,7 +376,7 @@ def _ensure_second_pair_of_eyes(case, by):
 
 
 @transaction.atomic
-def case_agree(*, case, by):
+def case_agree(*, case: AuditedCase, by: User) -> AuditedCase:
     case = _moderation_target(case, by, {Moderation.SUBMITTED})
     _ensure_second_pair_of_eyes(case, by)
     case.moderation_state = Moderation.AGREED
@@ -371,7 +387,7 @@ def case_agree(*, case, by):
 
 
 @transaction.atomic
-def case_query(*, case, by, reason):
+def case_query(*, case: AuditedCase, by: User, reason: str | None) -> AuditedCase:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Say why the case is queried.")
@@ -384,7 +400,7 @@ def case_query(*, case, by, reason):
     return case
 
 
-def case_return_to_draft_if_moderated(case):
+def case_return_to_draft_if_moderated(case: AuditedCase) -> None:
     """An edit to a submitted or agreed case needs moderating again. Part of the edit's save, after
     ``case_save`` has made the new version: no second version."""
     if case.moderation_state in (Moderation.SUBMITTED, Moderation.AGREED):
@@ -396,14 +412,14 @@ def case_return_to_draft_if_moderated(case):
 # Recording errors ------------------------------------------------------------------------------
 
 
-def late_by_timestamps(reported_at, recorded_at):
+def late_by_timestamps(reported_at: datetime | None, recorded_at: datetime | None) -> bool | None:
     """True or False when both times are known, None when either is missing."""
     if reported_at is None or recorded_at is None:
         return None
     return recorded_at - reported_at > timedelta(hours=LATE_AFTER_HOURS)
 
 
-def error_kinds_problems(kinds, *, recorded, cancelled):
+def error_kinds_problems(kinds: Iterable[str], *, recorded: bool, cancelled: bool) -> list[str]:
     return [
         problem
         for kind in kinds
@@ -411,7 +427,7 @@ def error_kinds_problems(kinds, *, recorded, cancelled):
     ]
 
 
-def crime_error_kinds(crime, requested_kinds):
+def crime_error_kinds(crime: AuditedCrime, requested_kinds: Iterable[str]) -> set[str]:
     """The kinds a crime should carry: as requested, with 'recorded late' worked out from the
     timestamps whenever both are known."""
     kinds = set(requested_kinds)
@@ -424,7 +440,7 @@ def crime_error_kinds(crime, requested_kinds):
 
 
 @transaction.atomic
-def crime_save(*, crime, kinds, by, save_crime=True):
+def crime_save(*, crime: AuditedCrime, kinds: Iterable[str], by: User, save_crime: bool = True) -> AuditedCrime:
     """Save a crime and make its recording errors exactly ``kinds`` (with lateness derived from the
     timestamps). Errors that no longer fit go before the crime changes, new ones after, one row at
     a time so each change lands in the history. Part of a case's save: ``case_save`` comes first and
@@ -448,7 +464,7 @@ def crime_save(*, crime, kinds, by, save_crime=True):
 
 
 @transaction.atomic
-def crime_delete(*, crime: AuditedCrime, by) -> None:
+def crime_delete(*, crime: AuditedCrime, by: User) -> None:
     """Delete a crime and its errors, as part of a case's save (after ``case_save``)."""
     ensure_can_edit(by)
     ensure_unlocked(crime.case.inspection)

@@ -4,10 +4,20 @@ A user's role decides what they may do; their force membership (forces.ForceMemb
 which force's data they may see. Both are read through ``role_of`` and ``forces.scoping``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.http import HttpRequest, HttpResponseBase
+
+    from core.types import AnyUser
 
 
 class Role(models.TextChoices):
@@ -26,14 +36,14 @@ _REFERENCE_MODELS = [("forces", "force"), ("forces", "recordedcrimevolume"), ("a
                      ("audits", "offencesubgroup")]
 
 
-def _codenames(actions, app_models):
+def _codenames(actions: list[str], app_models: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(app, f"{action}_{model}") for app, model in app_models for action in actions]
 
 
 _FINDING_MODELS = [("recommendations", "finding"), ("recommendations", "verdict")]
 _TIMELINE_MODELS = [("recommendations", "followup"), ("recommendations", "evidence"), ("recommendations", "theme")]
 
-ROLE_PERMISSIONS = {
+ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
     Role.INSPECTOR: _codenames(["add", "change", "delete", "view"], [("audits", m) for m in _AUDIT_MODELS])
     + _codenames(["add", "change", "view"], _FINDING_MODELS)
     + _codenames(["view"], _REFERENCE_MODELS + _TIMELINE_MODELS),
@@ -52,24 +62,26 @@ ROLE_PERMISSIONS = {
 AUDIT_EDITORS = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
 
 
-def role_of(user):
+def role_of(user: AnyUser | None) -> Role | None:
     """The user's role, or None for an anonymous user or one with no role. Cached on the user."""
     if not user or not user.is_authenticated or not user.is_active:
         return None
+    cache: Any = user  # the role is cached as a dynamic attribute of the user object
     if not hasattr(user, "_cdi_role"):
         if user.is_superuser:
-            user._cdi_role = Role.ADMINISTRATOR
+            cache._cdi_role = Role.ADMINISTRATOR
         else:
             names = set(user.groups.values_list("name", flat=True))
-            user._cdi_role = next((role for role in _PRECEDENCE if role.value in names), None)
-    return user._cdi_role
+            cache._cdi_role = next((role for role in _PRECEDENCE if role.value in names), None)
+    role: Role | None = cache._cdi_role
+    return role
 
 
-def can_edit_audits(user):
+def can_edit_audits(user: AnyUser | None) -> bool:
     return role_of(user) in AUDIT_EDITORS
 
 
-def ensure_role_groups(sender=None, **kwargs):
+def ensure_role_groups(sender: AppConfig | None = None, **kwargs: Any) -> None:
     """Create the role groups with their permissions (runs after every migrate; idempotent)."""
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
@@ -88,11 +100,11 @@ def ensure_role_groups(sender=None, **kwargs):
         group.permissions.set(wanted)
 
 
-def audit_editors_only(view):
+def audit_editors_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Pages that change audit or reference data: inspectors and administrators; anyone else gets 403."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_edit_audits(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)

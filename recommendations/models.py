@@ -4,6 +4,7 @@ status changes, evidence files and the inspectorate's verdicts."""
 
 import uuid
 from pathlib import PurePath
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,10 +29,10 @@ class Theme(models.Model):
 class FindingQuerySet(ScopedQuerySet):
     force_field = "inspection__force_id"
 
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status__in=Finding.OPEN_STATUSES)
 
-    def overdue(self, today):
+    def overdue(self, today) -> Self:
         return self.open().filter(due_on__lt=today)
 
 
@@ -117,7 +118,7 @@ class Finding(models.Model):
 class FollowUpQuerySet(ScopedQuerySet):
     force_field = "finding__inspection__force_id"
 
-    def visible_to(self, user):
+    def visible_to(self, user) -> Self:
         """Scoped, and without internal inspectorate notes for anyone outside the inspectorate."""
         from forces.roles import can_edit_audits
 
@@ -166,7 +167,7 @@ class FollowUp(models.Model):
 class EvidenceQuerySet(ScopedQuerySet):
     force_field = "follow_up__finding__inspection__force_id"
 
-    def visible_to(self, user):
+    def visible_to(self, user) -> Self:
         from forces.roles import can_edit_audits
 
         files = self.for_user(user)

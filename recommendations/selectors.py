@@ -1,39 +1,46 @@
 """Reads of findings for pages and exports. Every queryset starts from ``for_user``."""
 
-from datetime import timedelta
+from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Count, F, Q, QuerySet
 
 from recommendations.models import Evidence, Finding, FollowUp, Verdict
 from recommendations.services import today
 
+if TYPE_CHECKING:
+    from core.types import AnyUser
+
 # Days overdue, as (label, lowest, highest); None is open-ended.
-AGEING_BANDS = [("1 to 30 days", 1, 30), ("31 to 90 days", 31, 90), ("91 to 180 days", 91, 180),
+AGEING_BANDS: list[tuple[str, int, int | None]] = [("1 to 30 days", 1, 30), ("31 to 90 days", 31, 90), ("91 to 180 days", 91, 180),
                 ("over 180 days", 181, None)]
 
 
-def findings_for(user):
+def findings_for(user: AnyUser) -> QuerySet[Finding]:
     return Finding.objects.for_user(user).select_related("inspection__force", "parent")
 
 
-def timeline(finding, user):
+def timeline(finding: Finding, user: AnyUser) -> QuerySet[FollowUp]:
     return (FollowUp.objects.visible_to(user).filter(finding=finding).select_related("author")
             .prefetch_related("evidence"))
 
 
-def verdicts_on(finding, user):
-    return Verdict.objects.for_user(user).filter(finding=finding).select_related("inspection")
+def verdicts_on(finding: Finding, user: AnyUser) -> QuerySet[Verdict]:
+    verdicts: QuerySet[Verdict] = Verdict.objects.for_user(user)  # Verdict's manager is built at runtime: untyped
+    return verdicts.filter(finding=finding).select_related("inspection")
 
 
-def evidence_for(user, finding_id, evidence_id):
+def evidence_for(user: AnyUser, finding_id: int, evidence_id: int) -> Evidence:
     return Evidence.objects.visible_to(user).select_related("follow_up").get(
         pk=evidence_id, follow_up__finding_id=finding_id)
 
 
-def ageing_by_force(user):
+def ageing_by_force(user: AnyUser) -> list[dict[str, Any]]:
     """Per force: open findings, how many are overdue and by how long. One aggregate query."""
     day = today()
-    overdue_days = {}
+    overdue_days: dict[str, Q] = {}
     for label, lowest, highest in AGEING_BANDS:
         window = Q(due_on__lte=day - timedelta(days=lowest))
         if highest is not None:
@@ -41,13 +48,15 @@ def ageing_by_force(user):
         overdue_days[label] = window
     aggregates = {"open": Count("id"), "overdue": Count("id", filter=Q(due_on__lt=day))}
     aggregates.update({f"band_{i}": Count("id", filter=window) for i, window in enumerate(overdue_days.values())})
-    rows = (Finding.objects.for_user(user).open()
-            .values(force_name=F("inspection__force__name"), force_slug=F("inspection__force__slug"))
-            .annotate(**aggregates).order_by("-overdue", "force_name"))
+    # The stubs cannot see the fields annotate(**aggregates) adds, so the rows are plain dicts to them.
+    rows = cast("QuerySet[Finding, dict[str, Any]]", (
+        Finding.objects.for_user(user).open()
+        .values(force_name=F("inspection__force__name"), force_slug=F("inspection__force__slug"))
+        .annotate(**aggregates).order_by("-overdue", "force_name")))  # type: ignore[misc]
     return [{**row, "bands": [row[f"band_{i}"] for i in range(len(AGEING_BANDS))]} for row in rows]
 
 
-def status_summary(findings):
+def status_summary(findings: QuerySet[Finding]) -> dict[str, int]:
     """Counts by status and overdue for a queryset of findings (force report summary)."""
     day = today()
     counts = findings.aggregate(

@@ -1,9 +1,13 @@
 """Writes to findings and their follow-up. One place owns who may move a finding from which status to
 which, locks the finding against lost updates and keeps the timeline append-only."""
 
+from __future__ import annotations
+
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,7 +16,14 @@ from django.utils import timezone
 from audits.models import Inspection
 from forces.roles import Role, can_edit_audits, role_of
 from recommendations.evidence import validate_evidence
-from recommendations.models import Evidence, Finding, FollowUp, Verdict
+from recommendations.models import Evidence, Finding, FollowUp, Theme, Verdict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import QuerySet
+
+    from core.types import AnyUser
 
 Status = Finding.Status
 Kind = Finding.Kind
@@ -22,16 +33,16 @@ PCC_RESPONSE_DAYS = 56
 
 @dataclass(frozen=True)
 class Transition:
-    roles: frozenset
+    roles: frozenset[Role]
     needs_reason: bool = False
-    kinds: frozenset | None = None  # None: any kind of finding
+    kinds: frozenset[Finding.Kind] | None = None  # None: any kind of finding
     needs_successor: bool = False
 
 
 FORCE = frozenset({Role.FORCE_STAFF})
 INSPECTORATE = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
 
-TRANSITIONS = {
+TRANSITIONS: dict[tuple[str, str], Transition] = {
     (Status.OPEN, Status.IN_PROGRESS): Transition(FORCE),
     (Status.OPEN, Status.IMPLEMENTED): Transition(FORCE),
     (Status.IN_PROGRESS, Status.IMPLEMENTED): Transition(FORCE),
@@ -43,7 +54,7 @@ TRANSITIONS = {
 }
 
 
-def allowed_statuses(finding, user):
+def allowed_statuses(finding: Finding, user: AnyUser) -> list[str]:
     """The statuses this user may move this finding to now."""
     role = role_of(user)
     return [
@@ -52,31 +63,32 @@ def allowed_statuses(finding, user):
     ]
 
 
-def add_months(day, months):
+def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def due_date(published_on, timescale, given=None):
+def due_date(published_on: date | None, timescale: str, given: date | None = None) -> date | None:
     if timescale == Finding.Timescale.DATE:
         return given
     if published_on is None:
         return None
-    return {
+    by_timescale: dict[str, date] = {
         Finding.Timescale.IMMEDIATELY: published_on,
         Finding.Timescale.THREE_MONTHS: add_months(published_on, 3),
         Finding.Timescale.SIX_MONTHS: add_months(published_on, 6),
         Finding.Timescale.PCC_56_DAYS: published_on + timedelta(days=PCC_RESPONSE_DAYS),
-    }[timescale]
+    }
+    return by_timescale[timescale]
 
 
-def _ensure_inspectorate(user):
+def _ensure_inspectorate(user: AnyUser) -> None:
     if not can_edit_audits(user):
         raise PermissionDenied("Only inspectors write findings and verdicts.")
 
 
-def validate_finding(finding):
+def validate_finding(finding: Finding) -> None:
     """Rules a check constraint cannot see: the parent is a cause of concern of the same inspection, and a
     finding never moves to another force's inspection."""
     if finding.pk:
@@ -84,14 +96,14 @@ def validate_finding(finding):
         if stored_force is not None and stored_force != finding.inspection.force_id:
             raise ValidationError({"inspection": "A finding cannot be moved to another force's inspection."})
     if finding.parent_id:
-        parent = finding.parent
+        parent = cast(Finding, finding.parent)  # parent_id is set
         if parent.kind != Kind.CAUSE_OF_CONCERN or parent.inspection_id != finding.inspection_id:
             raise ValidationError({"parent": "A recommendation can only sit under a cause of concern of the same "
                                              "inspection."})
 
 
 @transaction.atomic
-def finding_save(*, finding, by, themes=None):
+def finding_save(*, finding: Finding, by: User, themes: Sequence[Theme] | QuerySet[Theme] | None = None) -> Finding:
     """Create or change a finding's wording, timescale or owner (inspectors only)."""
     _ensure_inspectorate(by)
     validate_finding(finding)
@@ -105,7 +117,8 @@ def finding_save(*, finding, by, themes=None):
     return finding
 
 
-def schedule_findings(sender=None, *, inspection, by=None, **kwargs):
+def schedule_findings(sender: type[Inspection] | None = None, *, inspection: Inspection, by: User | None = None,
+                      **kwargs: Any) -> None:
     """On publication: work out every due date and open the commissioner's 56-day response."""
     for finding in inspection.findings.exclude(timescale=Finding.Timescale.DATE):
         finding.due_on = due_date(inspection.published_on, finding.timescale)
@@ -124,7 +137,7 @@ def schedule_findings(sender=None, *, inspection, by=None, **kwargs):
 class FindingConflict(ValidationError):
     """Someone else changed the finding after this user loaded it."""
 
-    def __init__(self, changes):
+    def __init__(self, changes: list[FollowUp]):
         self.changes = changes
         super().__init__(
             "Someone else changed this finding while you were writing. Nothing you entered was saved: read what "
@@ -133,8 +146,9 @@ class FindingConflict(ValidationError):
 
 
 @transaction.atomic
-def finding_update(*, finding_id, by, expected_version, status="", comment="", internal=False, files=(),
-                   superseded_by=None):
+def finding_update(*, finding_id: int, by: User, expected_version: int | str, status: str = "",
+                   comment: str | None = "", internal: bool = False, files: Sequence[UploadedFile] = (),
+                   superseded_by: Finding | None = None) -> FollowUp:
     """Post an update to a finding's timeline: a comment, evidence files and, if allowed, a status change."""
     try:
         finding = Finding.objects.for_user(by).select_for_update().get(pk=finding_id)
@@ -178,12 +192,13 @@ def finding_update(*, finding_id, by, expected_version, status="", comment="", i
         version=finding.version,
     )
     for upload in files:
-        Evidence.objects.create(follow_up=entry, file=upload, original_name=upload.name[:200],
-                                content_type=getattr(upload, "content_type", "") or "", size=upload.size)
+        # An uploaded file always has a name and a size (validate_evidence has read both).
+        Evidence.objects.create(follow_up=entry, file=upload, original_name=cast(str, upload.name)[:200],
+                                content_type=getattr(upload, "content_type", "") or "", size=cast(int, upload.size))
     return entry
 
 
-def _check_successor(finding, successor):
+def _check_successor(finding: Finding, successor: Finding | None) -> None:
     if successor is None:
         raise ValidationError("Choose the later finding that supersedes this one.")
     later = successor.inspection
@@ -194,7 +209,7 @@ def _check_successor(finding, successor):
 
 
 @transaction.atomic
-def verdict_record(*, inspection, finding, outcome, comment, by):
+def verdict_record(*, inspection: Inspection, finding: Finding, outcome: str, comment: str, by: User) -> Verdict:
     """A later inspection's verdict on an earlier inspection's finding."""
     _ensure_inspectorate(by)
     earlier = finding.inspection
@@ -208,7 +223,7 @@ def verdict_record(*, inspection, finding, outcome, comment, by):
     return verdict
 
 
-def earlier_findings(inspection):
+def earlier_findings(inspection: Inspection) -> QuerySet[Finding]:
     """Findings of the same force's earlier inspections, for carry-over verdicts."""
     earlier = Inspection.objects.filter(force_id=inspection.force_id).exclude(pk=inspection.pk)
     if inspection.published_on:
@@ -216,5 +231,5 @@ def earlier_findings(inspection):
     return Finding.objects.filter(inspection__in=earlier).select_related("inspection")
 
 
-def today():
+def today() -> date:
     return timezone.localdate()

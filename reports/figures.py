@@ -12,7 +12,7 @@ PUBLISHED = "published"
 @dataclass(frozen=True)
 class Figure:
     source: str
-    rate: float | None  # 0..1
+    rate: float  # 0..1 (both constructors below return None rather than a Figure without a rate)
     margin: float | None  # half-width of the 95% interval, 0..1
     recorded: int | None
     audited: int | None
@@ -39,7 +39,7 @@ class Figure:
         return self.audited is not None and self.estimate is not None and self.estimate.is_small
 
 
-def computed_figure(group_result):
+def computed_figure(group_result) -> Figure | None:
     """The group's headline: its interval method where the normal approximation is adequate, else Wilson
     (or a one-sided bound for none or all recorded); ``estimate.description`` says which."""
     estimate = group_result.headline
@@ -48,7 +48,7 @@ def computed_figure(group_result):
     return Figure(COMPUTED, estimate.rate, estimate.margin, estimate.recorded, estimate.audited, estimate)
 
 
-def published_figure(result, method):
+def published_figure(result, method) -> Figure | None:
     """A PublishedResult as a Figure. "x of y" gives exact counts; "p ± m" an implied sample size."""
     if result.audited:
         estimate = estimate_rate(result.recorded, result.audited, method)

@@ -5,33 +5,40 @@ Runs inside the publishing transaction, with the inspection's row lock held by t
 figures frozen are exactly the audit data that was published.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Max
 
 from audits.models import Inspection
 from reports import selectors
 from reports.models import FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate, ResultVersion
-from reports.statistics import ExtrapolationMethod, IntervalMethod, estimate_rate, headline_estimate
+from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 from reports.weighted import stratum_counts, weighted_estimate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PUBLISHED_FIELDS = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
                     "additional_recorded_per_year"]
 
 
-def _stored(estimate) -> dict:
+def _stored(estimate: RateEstimate) -> dict[str, Any]:
     return {"rate": estimate.rate, "low": estimate.low, "high": estimate.high, "half_width": estimate.half_width,
             "method": estimate.method.key, "one_sided": estimate.one_sided}
 
 
-def _bounds(recorded: int, audited: int) -> dict:
+def _bounds(recorded: int, audited: int) -> dict[str, dict[str, dict[str, Any]]]:
     """For each interval method asked for: its estimate, and the headline estimate the rule picks for it."""
     return {method.key: {"estimate": _stored(estimate_rate(recorded, audited, method)),
                          "headline": _stored(headline_estimate(recorded, audited, method))}
             for method in IntervalMethod}
 
 
-def _weighted(inspection: Inspection) -> dict | None:
+def _weighted(inspection: Inspection) -> dict[str, Any] | None:
     draw = selectors.sample_draw(inspection)
     if draw is None:
         return None
@@ -41,7 +48,7 @@ def _weighted(inspection: Inspection) -> dict | None:
     return {"fields": dataclasses.asdict(estimate), "low": estimate.low, "high": estimate.high}
 
 
-def freeze_results(inspection: Inspection, *, by=None, reason: str = "") -> ResultVersion:
+def freeze_results(inspection: Inspection, *, by: User | None = None, reason: str = "") -> ResultVersion:
     """Compute the inspection's figures from its audit data and store them as its next version."""
     inspection = Inspection.objects.get(pk=inspection.pk)  # as stored, not as the caller last saw it
     number = (ResultVersion.objects.filter(inspection=inspection).aggregate(last=Max("number"))["last"] or 0) + 1
@@ -49,7 +56,8 @@ def freeze_results(inspection: Inspection, *, by=None, reason: str = "") -> Resu
             for method in IntervalMethod}
     figures = live[IntervalMethod.NORMAL]
     version = ResultVersion.objects.create(
-        inspection=inspection, number=number, published_on=inspection.published_on, frozen_by=by,
+        # An inspection whose figures are frozen has been published, so it has a publication date.
+        inspection=inspection, number=number, published_on=cast(date, inspection.published_on), frozen_by=by,
         reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
         is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
     )
@@ -78,12 +86,13 @@ def freeze_results(inspection: Inspection, *, by=None, reason: str = "") -> Resu
     return version
 
 
-def freeze_published_figures(sender=None, *, inspection, by=None, reason="", **kwargs):
+def freeze_published_figures(sender: type[Inspection] | None = None, *, inspection: Inspection, by: User | None = None,
+                             reason: str = "", **kwargs: Any) -> None:
     """Receiver of audits.signals.inspection_published: the record is written in the publishing transaction."""
     freeze_results(inspection, by=by, reason=reason)
 
 
-def freeze_loaded_figures(sender=None, *, inspection, **kwargs):
+def freeze_loaded_figures(sender: type[Inspection] | None = None, *, inspection: Inspection, **kwargs: Any) -> None:
     """Receiver of audits.signals.published_figures_loaded: the first version, once."""
     if not ResultVersion.objects.filter(inspection=inspection).exists():
         freeze_results(inspection)

@@ -6,19 +6,21 @@ change to the statistics code or to reference data cannot move what was publishe
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from reports.models import ResultVersion
-from reports.results import GROUPS, GroupResult, InspectionResults
+from reports.results import GROUPS, Group, GroupResult, InspectionResults
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
 
 
 @dataclass
 class FrozenGroupResult(GroupResult):
-    bounds: dict | None = None  # interval method key -> {"estimate": …, "headline": …} (reports.publication)
+    # interval method key -> {"estimate": …, "headline": …}, as JSON (reports.publication)
+    bounds: dict[str, dict[str, dict[str, Any]]] | None = None
 
     def _restored(self, which: str) -> RateEstimate:
-        stored = self.bounds[self.method.key][which]
+        stored = cast(dict[str, dict[str, dict[str, Any]]], self.bounds)[self.method.key][which]  # frozen with bounds
         return RateEstimate(self.recorded, self.audited, stored["rate"], stored["low"], stored["high"],
                             IntervalMethod.from_key(stored["method"]), half_width=stored["half_width"],
                             one_sided=stored["one_sided"])
@@ -35,7 +37,7 @@ class FrozenGroupResult(GroupResult):
 def frozen_results(version: ResultVersion, method: IntervalMethod) -> InspectionResults:
     """The version's computed results, shaped like reports.results.results_for's."""
     stored = {row.group: row for row in version.computed.all()}
-    groups = {}
+    groups: dict[str, GroupResult] = {}
     for group in GROUPS:
         row = stored.get(group.key)
         if row is None:
@@ -65,7 +67,9 @@ class FrozenRate:
     rate: float
 
 
-def frozen_unrecorded(version: ResultVersion, method: IntervalMethod, extrapolation: ExtrapolationMethod) -> list:
+def frozen_unrecorded(
+    version: ResultVersion, method: IntervalMethod, extrapolation: ExtrapolationMethod
+) -> list[tuple[Group, FrozenRate, FrozenVolume, UnrecordedEstimate]]:
     """(group, figure, volume, estimate) per category, as reports.selectors.live_unrecorded_estimates."""
     groups = {group.key: group for group in GROUPS}
     return [

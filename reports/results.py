@@ -7,10 +7,12 @@ classification) and did not wrongly cancel it; for a category rate only if it wa
 category, so a rape recorded as another sexual offence is an unrecorded rape.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from audits.models import AuditedCrime, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind
@@ -37,7 +39,7 @@ class Group:
     label: str
     is_flag: bool = False
 
-    def crimes_in(self, prefix=""):
+    def crimes_in(self, prefix: str = "") -> Q:
         if self.is_flag:
             return Q(**{f"{prefix}case__{self.key}": True})
         members = REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
@@ -69,10 +71,10 @@ class GroupResult:
     timed: int
     timely: int
     method: IntervalMethod
-    errors: dict = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)  # error kind -> crimes with it
 
     @property
-    def estimate(self):
+    def estimate(self) -> RateEstimate:
         return estimate_rate(self.recorded, self.audited, self.method)
 
     @property
@@ -82,40 +84,40 @@ class GroupResult:
         return headline_estimate(self.recorded, self.audited, self.method)
 
     @property
-    def timeliness(self):
+    def timeliness(self) -> float | None:
         return self.timely / self.timed if self.timed else None
 
     @property
-    def error_rows(self):
+    def error_rows(self) -> list[tuple[ErrorKind, int]]:
         return [(kind, self.errors.get(kind.value, 0)) for kind in ErrorKind]
 
 
 @dataclass
 class InspectionResults:
     inspection_id: int
-    groups: dict  # key -> GroupResult
+    groups: dict[str, GroupResult]  # key -> GroupResult
 
     @property
-    def categories(self):
+    def categories(self) -> list[GroupResult]:
         return [self.groups[g.key] for g in CATEGORIES]
 
     @property
-    def flags(self):
+    def flags(self) -> list[GroupResult]:
         return [self.groups[g.key] for g in FLAGS]
 
     @property
-    def all_crime(self):
+    def all_crime(self) -> GroupResult:
         return self.groups[ReportCategory.ALL_CRIME.value]
 
     @property
-    def has_cases(self):
+    def has_cases(self) -> bool:
         return self.all_crime.audited > 0
 
 
-def _crime_aggregates():
+def _crime_aggregates() -> dict[str, Count]:
     within_a_day = Q(recorded_at__lte=F("case__reported_at") + timedelta(hours=LATE_AFTER_HOURS))
     timed = Q(recorded_offence__isnull=False, recorded_at__isnull=False)
-    aggregates = {}
+    aggregates: dict[str, Count] = {}
     for group in GROUPS:
         crimes = group.crimes_in()
         aggregates[f"{group.key}__audited"] = Count("id", filter=crimes)
@@ -126,30 +128,32 @@ def _crime_aggregates():
     return aggregates
 
 
-def results_for(inspection_ids, method=IntervalMethod.NORMAL):
+def results_for(inspection_ids: Iterable[int],
+                method: IntervalMethod = IntervalMethod.NORMAL) -> dict[int, InspectionResults]:
     """Computed results of each inspection in ``inspection_ids`` (already scoped by the caller)."""
     inspection_ids = list(inspection_ids)
-    crime_rows = (
+    # Rows as plain dicts: the stubs cannot see the counts that annotate(**...) adds.
+    crime_rows = cast("QuerySet[AuditedCrime, dict[str, Any]]", (
         AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids)
         # One LEFT JOIN (a crime has at most one error of a kind) rather than a subquery per count.
         .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
         .values("case__inspection_id")
         .annotate(**_crime_aggregates())
         .order_by()
-    )
-    error_rows = (
+    ))
+    error_rows = cast("QuerySet[RecordingError, dict[str, Any]]", (
         RecordingError.objects.filter(crime__case__inspection_id__in=inspection_ids)
         .values("crime__case__inspection_id", "kind")
         .annotate(**{group.key: Count("id", filter=group.crimes_in("crime__")) for group in GROUPS})
         .order_by()
-    )
+    ))
     counts = {row["case__inspection_id"]: row for row in crime_rows}
-    errors = {}
+    errors: dict[tuple[int, str], dict[str, int]] = {}
     for row in error_rows:
         for group in GROUPS:
             errors.setdefault((row["crime__case__inspection_id"], group.key), {})[row["kind"]] = row[group.key]
 
-    results = {}
+    results: dict[int, InspectionResults] = {}
     for inspection_id in inspection_ids:
         row = counts.get(inspection_id, {})
         results[inspection_id] = InspectionResults(

@@ -6,29 +6,45 @@ audited cases (reports.results). Provisional figures appear on the inspection's 
 elsewhere only when an inspector asks for them, always labelled.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw
 from core.categories import ReportCategory
 from forces.models import RecordedCrimeVolume
 from reports import record
-from reports.figures import computed_figure, published_figure
-from reports.models import FrozenComputedResult, ResultVersion
-from reports.results import CATEGORIES, results_for
-from reports.statistics import ExtrapolationMethod, IntervalMethod, compare, estimate_unrecorded
+from reports.figures import Figure, computed_figure, published_figure
+from reports.models import FrozenComputedResult, FrozenPublishedResult, ResultVersion
+from reports.record import FrozenRate, FrozenVolume
+from reports.results import CATEGORIES, Group, InspectionResults, results_for
+from reports.statistics import (
+    Change,
+    ExtrapolationMethod,
+    IntervalMethod,
+    UnrecordedEstimate,
+    compare,
+    estimate_unrecorded,
+)
+
+if TYPE_CHECKING:
+
+    from core.types import AnyUser
 
 ALL_CRIME = ReportCategory.ALL_CRIME.value
 # A recorded-crime volume matches an audit period if its 12 months end at most this long before it.
 VOLUME_MATCH_DAYS = 92
-def published_inspections(user):
+def published_inspections(user: AnyUser) -> QuerySet[Inspection]:
     """Inspections the user may see that have a published result record."""
     return Inspection.objects.for_user(user).filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
 
 
-def inspections_with_results(user, include_provisional=False):
+def inspections_with_results(user: AnyUser, include_provisional: bool = False) -> QuerySet[Inspection]:
     """Published inspections the user may see; with ``include_provisional``, also unpublished ones that
     have published-report figures or audited crimes."""
     has_version = Exists(ResultVersion.objects.filter(inspection=OuterRef("pk")))
@@ -45,38 +61,38 @@ class InspectionFigures:
     one version of its published record, or provisional (computed live) when ``version`` is None."""
 
     inspection: Inspection
-    results: object  # reports.results.InspectionResults
-    published: dict  # category -> Figure
+    results: InspectionResults
+    published: dict[str, Figure]  # category -> Figure
     method: IntervalMethod
     version: ResultVersion | None = None
-    versions: list = field(default_factory=list)  # every version, newest first
+    versions: list[ResultVersion] = field(default_factory=list)  # every version, newest first
 
     @property
-    def provisional(self):
+    def provisional(self) -> bool:
         return self.version is None
 
     @property
-    def synthetic(self):
+    def synthetic(self) -> bool:
         if self.version is not None:
             return self.version.is_synthetic
         return self.inspection.sample_is_synthetic and self.has_cases
 
     @property
-    def status_label(self):
+    def status_label(self) -> str:
         return "Provisional — not published" if self.provisional else "Published"
 
     @property
-    def has_cases(self):
+    def has_cases(self) -> bool:
         return self.results.has_cases
 
-    def computed(self, category):
+    def computed(self, category: str) -> Figure | None:
         return computed_figure(self.results.groups[category])
 
-    def headline(self, category=ALL_CRIME):
+    def headline(self, category: str = ALL_CRIME) -> Figure | None:
         return (self.computed(category) if self.has_cases else None) or self.published.get(category)
 
-    def side_by_side(self):
-        rows = []
+    def side_by_side(self) -> list[tuple[Group, Figure | None, Figure | None, float | None]]:
+        rows: list[tuple[Group, Figure | None, Figure | None, float | None]] = []
         for group in CATEGORIES:
             computed, published = self.computed(group.key), self.published.get(group.key)
             if computed or published:
@@ -85,20 +101,22 @@ class InspectionFigures:
         return rows
 
 
-def _published_figures(results, method):
+def _published_figures(results: Iterable[PublishedResult | FrozenPublishedResult],
+                       method: IntervalMethod) -> dict[str, Figure]:
     return {r.category: f for r in results if (f := published_figure(r, method))}
 
 
-def live_figures_for(inspections, method=IntervalMethod.NORMAL):
+def live_figures_for(inspections: QuerySet[Inspection],
+                     method: IntervalMethod = IntervalMethod.NORMAL) -> list[InspectionFigures]:
     """Provisional InspectionFigures computed from the audit data now, in three queries whatever the count."""
-    inspections = list(inspections.select_related("force").prefetch_related(
+    loaded = list(inspections.select_related("force").prefetch_related(
         Prefetch("published_results", queryset=PublishedResult.objects.order_by("category"))))
-    results = results_for([i.pk for i in inspections], method)
+    results = results_for([i.pk for i in loaded], method)
     return [InspectionFigures(i, results[i.pk], _published_figures(i.published_results.all(), method), method)
-            for i in inspections]
+            for i in loaded]
 
 
-def _versions_prefetch(groups=None):
+def _versions_prefetch(groups: Iterable[str] | None = None) -> Prefetch:
     """Every version with its computed rows (only ``groups``' when given) and published rows. Not
     "unrecorded": only the one version whose estimates a page shows reads them (reports.record)."""
     computed = FrozenComputedResult.objects.all() if groups is None else FrozenComputedResult.objects.filter(
@@ -107,19 +125,22 @@ def _versions_prefetch(groups=None):
         Prefetch("computed", queryset=computed), "published"))
 
 
-def frozen_figures(inspection, version, method, versions=()):
+def frozen_figures(inspection: Inspection, version: ResultVersion, method: IntervalMethod,
+                   versions: Iterable[ResultVersion] = ()) -> InspectionFigures:
     return InspectionFigures(inspection, record.frozen_results(version, method),
                              _published_figures(version.published.all(), method), method, version, list(versions))
 
 
-def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=False, version_number=None,
-                groups=None):
+def figures_for(inspections: QuerySet[Inspection], method: IntervalMethod = IntervalMethod.NORMAL,
+                include_provisional: bool = False, version_number: int | None = None,
+                groups: Iterable[str] | None = None) -> list[InspectionFigures]:
     """InspectionFigures for each inspection (a scoped queryset) in a fixed number of queries: published
     ones from their record (the latest version, or ``version_number``), the rest provisional and only
     with ``include_provisional``. ``groups`` limits the computed groups read to those a page shows."""
-    inspections = list(inspections.select_related("force").prefetch_related(_versions_prefetch(groups)))
-    figures, unpublished = {}, []
-    for inspection in inspections:
+    loaded = list(inspections.select_related("force").prefetch_related(_versions_prefetch(groups)))
+    figures: dict[int, InspectionFigures] = {}
+    unpublished: list[int] = []
+    for inspection in loaded:
         versions = list(inspection.result_versions.all())
         chosen = next((v for v in versions if version_number in (None, v.number)), None)
         if chosen is not None:
@@ -129,7 +150,7 @@ def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=F
     if unpublished:
         for live in live_figures_for(Inspection.objects.filter(pk__in=unpublished), method):
             figures[live.inspection.pk] = live
-    return [figures[i.pk] for i in inspections if i.pk in figures]
+    return [figures[i.pk] for i in loaded if i.pk in figures]
 
 
 # National overview -------------------------------------------------------------------------------
@@ -138,14 +159,14 @@ def figures_for(inspections, method=IntervalMethod.NORMAL, include_provisional=F
 @dataclass
 class OverviewRow:
     figures: InspectionFigures
-    headline: object  # Figure or None
+    headline: Figure | None
 
     @property
-    def inspection(self):
+    def inspection(self) -> Inspection:
         return self.figures.inspection
 
 
-SORTS = {
+SORTS: dict[str, Callable[[OverviewRow], Any]] = {
     "rate": (lambda row: (row.headline is None, -(row.headline.rate if row.headline else 0))),
     "-rate": (lambda row: (row.headline is None, row.headline.rate if row.headline else 0)),
     "force": (lambda row: row.inspection.force.name),
@@ -154,7 +175,7 @@ SORTS = {
 }
 
 
-def latest_per_force(inspections):
+def latest_per_force(inspections: QuerySet[Inspection]) -> QuerySet[Inspection]:
     """Each force's most recent inspection: an unpublished one (no date yet; only there when provisional
     figures were asked for) is more recent than any published one, on every database."""
     latest = inspections.filter(force=OuterRef("force")).order_by(
@@ -162,7 +183,8 @@ def latest_per_force(inspections):
     return inspections.filter(pk=Subquery(latest))
 
 
-def national_overview(filtered_inspections, method=IntervalMethod.NORMAL, sort="rate", include_provisional=False):
+def national_overview(filtered_inspections: QuerySet[Inspection], method: IntervalMethod = IntervalMethod.NORMAL,
+                      sort: str = "rate", include_provisional: bool = False) -> list[OverviewRow]:
     latest = latest_per_force(filtered_inspections)
     rows = [OverviewRow(f, f.headline())
             for f in figures_for(latest, method, include_provisional, groups=[ALL_CRIME])]
@@ -170,12 +192,13 @@ def national_overview(filtered_inspections, method=IntervalMethod.NORMAL, sort="
     return rows
 
 
-def overlapping_neighbours(rows):
+def overlapping_neighbours(rows: Iterable[OverviewRow]) -> tuple[int, int]:
     """How many pairs of neighbouring rows (in rate order) have overlapping intervals."""
     ranked = sorted((r.headline for r in rows if r.headline and r.headline.margin is not None),
                     key=lambda f: f.rate, reverse=True)
     pairs = list(zip(ranked, ranked[1:]))
-    return sum(1 for higher, lower in pairs if lower.high >= higher.low), len(pairs)
+    # Figures with a margin have both bounds.
+    return sum(1 for higher, lower in pairs if cast(float, lower.high) >= cast(float, higher.low)), len(pairs)
 
 
 # Force and inspection reports --------------------------------------------------------------------
@@ -183,16 +206,17 @@ def overlapping_neighbours(rows):
 
 @dataclass
 class Trend:
-    category: object  # reports.results.Group
-    points: list = field(default_factory=list)  # (InspectionFigures, Figure)
-    changes: list = field(default_factory=list)  # (before InspectionFigures, after InspectionFigures, Change)
+    category: Group
+    points: list[tuple[InspectionFigures, Figure]] = field(default_factory=list)
+    # (before, after, the change between their figures)
+    changes: list[tuple[InspectionFigures, InspectionFigures, Change | None]] = field(default_factory=list)
 
 
-def force_trends(figures):
+def force_trends(figures: Iterable[InspectionFigures]) -> list[Trend]:
     """Each category's figure across the force's inspections, oldest first, with the change between
     consecutive inspections."""
     ordered = sorted(figures, key=lambda f: (f.inspection.published_on is None, f.inspection.published_on, f.inspection.pk))
-    trends = []
+    trends: list[Trend] = []
     for group in CATEGORIES:
         trend = Trend(group)
         for item in ordered:
@@ -206,18 +230,18 @@ def force_trends(figures):
     return trends
 
 
-def latest_with_cases(figures):
+def latest_with_cases(figures: Iterable[InspectionFigures]) -> InspectionFigures | None:
     """The most recent inspection whose figures were computed from audited cases."""
     return max((f for f in figures if f.has_cases),
                key=lambda f: (f.inspection.published_on is not None, f.inspection.published_on, f.inspection.pk),
                default=None)
 
 
-def sample_draw(inspection):
+def sample_draw(inspection: Inspection) -> SampleDraw | None:
     return SampleDraw.objects.filter(frame__inspection=inspection).first()
 
 
-def matching_volumes(inspection):
+def matching_volumes(inspection: Inspection) -> dict[str, RecordedCrimeVolume]:
     """The recorded-crime volume per category for the 12 months to the end of the audit period."""
     end = inspection.audit_period_end
     if end is None:
@@ -225,23 +249,29 @@ def matching_volumes(inspection):
     volumes = RecordedCrimeVolume.objects.filter(
         force_id=inspection.force_id, period_end__lte=end, period_end__gt=end - timedelta(days=VOLUME_MATCH_DAYS)
     ).order_by("category", "-period_end")
-    chosen = {}
+    chosen: dict[str, RecordedCrimeVolume] = {}
     for volume in volumes:
         chosen.setdefault(volume.category, volume)
     return chosen
 
 
-def unrecorded_estimates(figures, method: ExtrapolationMethod):
+# (group, the figure its rate came from, the recorded-crime volume, the estimate), live or as frozen.
+UnrecordedRow = tuple[Group, Figure | FrozenRate, RecordedCrimeVolume | FrozenVolume, UnrecordedEstimate]
+
+
+def unrecorded_estimates(figures: InspectionFigures, method: ExtrapolationMethod) -> Sequence[UnrecordedRow]:
     """Estimated unrecorded crimes a year per category: as frozen in the record for published figures."""
     if figures.version is not None:
         return record.frozen_unrecorded(figures.version, figures.method, method)
     return live_unrecorded_estimates(figures, method)
 
 
-def live_unrecorded_estimates(figures, method: ExtrapolationMethod):
+def live_unrecorded_estimates(
+    figures: InspectionFigures, method: ExtrapolationMethod
+) -> list[tuple[Group, Figure, RecordedCrimeVolume, UnrecordedEstimate]]:
     """Estimated unrecorded crimes a year per category, where both a rate and a volume are known."""
     volumes = matching_volumes(figures.inspection)
-    estimates = []
+    estimates: list[tuple[Group, Figure, RecordedCrimeVolume, UnrecordedEstimate]] = []
     for group in CATEGORIES:
         figure, volume = figures.headline(group.key), volumes.get(group.key)
         if figure and figure.estimate and volume:

@@ -7,6 +7,7 @@ with statsmodels' interval and test functions rather than hand-written formulas.
 import math
 from dataclasses import dataclass
 from enum import Enum
+from typing import cast
 
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
@@ -32,16 +33,16 @@ class IntervalMethod(Enum):
     WILSON = ("wilson", "Wilson score interval")
     CLOPPER_PEARSON = ("beta", "Clopper–Pearson exact interval")
 
-    def __init__(self, statsmodels_name, description):
+    def __init__(self, statsmodels_name: str, description: str) -> None:
         self.statsmodels_name = statsmodels_name
         self.description = description
 
     @property
-    def key(self):
+    def key(self) -> str:
         return self.name.lower()
 
     @classmethod
-    def from_key(cls, key):
+    def from_key(cls, key: str | None) -> "IntervalMethod":
         return {method.key: method for method in cls}.get((key or "").lower(), cls.NORMAL)
 
 
@@ -62,7 +63,8 @@ class RateEstimate:
         """The "± x%" of a published figure: the normal interval's half width, else half the interval's width."""
         if self.rate is None:
             return None
-        return self.half_width if self.half_width is not None else (self.high - self.low) / 2
+        # A rate always comes with both bounds.
+        return self.half_width if self.half_width is not None else (cast(float, self.high) - cast(float, self.low)) / 2
 
     @property
     def description(self) -> str:
@@ -73,11 +75,11 @@ class RateEstimate:
         return f"Clopper–Pearson exact one-sided 95% {side} bound"
 
     @property
-    def is_small(self):
+    def is_small(self) -> bool:
         return self.audited < SMALL_SAMPLE
 
     @property
-    def unrecorded(self):
+    def unrecorded(self) -> int:
         return self.audited - self.recorded
 
 
@@ -141,7 +143,7 @@ class Change:
     p_value: float | None
 
     @property
-    def significant(self):
+    def significant(self) -> bool:
         return self.p_value is not None and self.p_value < SIGNIFICANCE
 
     @property
@@ -159,7 +161,7 @@ class Change:
         return f"{direction.capitalize()} {points:.1f} percentage points: {verdict} ({p_text})."
 
 
-def compare(before, after):
+def compare(before: RateEstimate, after: RateEstimate) -> Change | None:
     """Two-proportion z-test of the change from ``before`` to ``after``."""
     if before.rate is None or after.rate is None:
         return None
@@ -175,19 +177,19 @@ class ExtrapolationMethod(Enum):
     PER_RECORDED = ("R × (1 − p) / p", "crimes that should have been recorded, given R were: R / p − R")
     SHARE_OF_RECORDED = ("R × (1 − p)", "the unrecorded share applied to the recorded volume")
 
-    def __init__(self, formula, explanation):
+    def __init__(self, formula: str, explanation: str) -> None:
         self.formula = formula
         self.explanation = explanation
 
     @property
-    def key(self):
+    def key(self) -> str:
         return self.name.lower()
 
     @classmethod
-    def from_key(cls, key):
+    def from_key(cls, key: str | None) -> "ExtrapolationMethod":
         return {method.key: method for method in cls}.get((key or "").lower(), cls.PER_RECORDED)
 
-    def apply(self, volume, rate):
+    def apply(self, volume: int, rate: float | None) -> float | None:
         if rate is None or rate <= 0:
             return None
         rate = min(rate, 1.0)
@@ -203,7 +205,8 @@ class UnrecordedEstimate:
     high: float | None
 
 
-def estimate_unrecorded(volume, estimate, method=ExtrapolationMethod.PER_RECORDED):
+def estimate_unrecorded(volume: int, estimate: RateEstimate,
+                        method: ExtrapolationMethod = ExtrapolationMethod.PER_RECORDED) -> UnrecordedEstimate:
     """Unrecorded crimes a year, with the interval carried from the rate's interval (a higher rate
     means fewer unrecorded crimes, so the bounds swap)."""
     if estimate.rate is None:
@@ -212,6 +215,6 @@ def estimate_unrecorded(volume, estimate, method=ExtrapolationMethod.PER_RECORDE
         volume,
         method,
         method.apply(volume, estimate.rate),
-        method.apply(volume, min(estimate.high, 1.0)),
-        method.apply(volume, max(estimate.low, 0.0)),
+        method.apply(volume, min(cast(float, estimate.high), 1.0)),  # a rate always comes with both bounds
+        method.apply(volume, max(cast(float, estimate.low), 0.0)),
     )

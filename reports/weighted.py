@@ -3,11 +3,12 @@ its variance by linearisation with the finite population correction."""
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from audits.models import AuditedCase, AuditedCrime
+from audits.models import AuditedCase, AuditedCrime, SampleDraw
 from audits.rules import ErrorKind
 from reports.results import CATEGORIES
 from reports.statistics import Z_95
@@ -25,9 +26,11 @@ RULE = ("Combined ratio estimate with the drawn cases as the units: R = Σ N_h �
 class WeightedEstimate:
     rate: float
     margin: float
-    strata: list  # (stratum, population N_h, cases drawn n_h, crimes audited, recorded) of the strata estimated from
-    without_cases: list = field(default_factory=list)  # frame strata with no audited cases yet: left out
-    without_crimes: list = field(default_factory=list)  # strata whose cases have no crimes entered yet
+    # (stratum, population N_h, cases drawn n_h, crimes audited, recorded) of the strata estimated from
+    # (lists rather than tuples once read back from a frozen version's JSON: reports.record)
+    strata: list[tuple[str, int, int, int, int]]
+    without_cases: list[str] = field(default_factory=list)  # frame strata with no audited cases yet: left out
+    without_crimes: list[str] = field(default_factory=list)  # strata whose cases have no crimes entered yet
 
     @property
     def low(self) -> float:
@@ -47,10 +50,15 @@ def _crimes_per_case(recorded_only: bool) -> Coalesce:
     return Coalesce(Subquery(crimes.order_by().values("case").annotate(n=Count("id")).values("n")), 0)
 
 
-def stratum_counts(inspection_id: int) -> dict:
+# Per stratum: "stratum", and the counts "cases", "audited", "recorded", "xx", "yy" and "xy".
+StratumCounts = dict[str, Any]
+
+
+def stratum_counts(inspection_id: int) -> dict[str, StratumCounts]:
     """Per stratum, over its drawn cases (with or without crimes): cases n_h, Σx (crimes audited), Σy (recorded,
     all-crime rule), Σx², Σy² and Σxy, where x and y are a case's counts. One grouped query."""
-    rows = (AuditedCase.objects.filter(inspection_id=inspection_id).exclude(stratum="")
+    # Rows as plain dicts: the stubs cannot see the sums that annotate() adds to an alias.
+    rows = cast("QuerySet[AuditedCase, StratumCounts]", AuditedCase.objects.filter(inspection_id=inspection_id).exclude(stratum="")
             .alias(x=_crimes_per_case(recorded_only=False), y=_crimes_per_case(recorded_only=True))
             .values("stratum")
             .annotate(cases=Count("id"), audited=Sum("x"), recorded=Sum("y"),
@@ -59,18 +67,18 @@ def stratum_counts(inspection_id: int) -> dict:
     return {row["stratum"]: row for row in rows}
 
 
-def _variance_term(population: int, row: dict, rate: float) -> float:
+def _variance_term(population: int, row: StratumCounts, rate: float) -> float:
     """N_h² (1 − n_h/N_h) s²_d / n_h for d = y − R x; s²_d has n_h − 1 as its denominator, so needs two cases."""
-    n = row["cases"]
+    n: int = row["cases"]
     if n < 2:
         return 0.0
-    sum_d = row["recorded"] - rate * row["audited"]
-    sum_d_squared = row["yy"] - 2 * rate * row["xy"] + rate * rate * row["xx"]
+    sum_d: float = row["recorded"] - rate * row["audited"]
+    sum_d_squared: float = row["yy"] - 2 * rate * row["xy"] + rate * rate * row["xx"]
     s2 = max(sum_d_squared - sum_d * sum_d / n, 0.0) / (n - 1)  # max: rounding can leave a tiny negative
     return population * population * max(1 - n / population, 0.0) * s2 / n
 
 
-def weighted_estimate(draw, counts: dict) -> WeightedEstimate | None:
+def weighted_estimate(draw: SampleDraw, counts: dict[str, StratumCounts]) -> WeightedEstimate | None:
     """The combined ratio estimate (see RULE) from a SampleDraw and stratum_counts; None before any crime is
     entered."""
     strata = sorted(draw.populations)
