@@ -411,3 +411,9 @@ class PublishedResultAdmin(ScopedAdmin):
 
     def delete_model(self, request, obj):
         services.published_result_delete(result=obj, by=request.user)
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the published-results lock (one by one, each delete is checked).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

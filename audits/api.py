@@ -41,6 +41,8 @@ class InspectionSerializer(serializers.ModelSerializer):
 
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Inspection.Status.choices)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                   help_text="Why a published inspection is reopened (required to reopen).")
 
 
 class CrimeSerializer(serializers.ModelSerializer):
@@ -154,7 +156,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         inspection = services.inspection_change_status(inspection=inspection, status=serializer.validated_data["status"],
-                                                       by=request.user)
+                                                       by=request.user,
+                                                       reason=serializer.validated_data.get("reason", ""))
         return Response(InspectionSerializer(inspection, context={"request": request}).data)
 
 

@@ -309,3 +309,29 @@ def test_factories_publish_helper_freezes_like_publication(world):
                                     rate=None, interval=None, recorded=5, audited=9)
     publish(result.inspection)
     assert result.inspection.result_versions.get().published.get().recorded == 5
+
+
+def test_the_api_reopens_with_a_reason(world):
+    inspection = publish_world(world)
+    url = reverse("api:inspection-status", args=[inspection.pk])
+    refused = api(world.people.inspector).post(url, {"status": "moderation"}, format="json")
+    assert refused.status_code == 400 and "Say why" in str(refused.json())
+    reopened = api(world.people.inspector).post(url, {"status": "moderation", "reason": REASON}, format="json")
+    assert reopened.status_code == 200 and Inspection.objects.get(pk=inspection.pk).reopen_reason == REASON
+
+
+def test_published_results_have_no_bulk_delete_that_would_skip_the_lock(world, client_for):
+    publish_world(world)
+    response = client_for(world.people.inspector).get(reverse("admin:audits_publishedresult_changelist"))
+    assert "delete_selected" not in response.content.decode()
+
+
+def test_upgrading_freezes_inspections_published_before_the_record_existed(world):
+    import importlib
+
+    from django.apps import apps
+
+    Inspection.objects.filter(pk=world.inspection_b.pk).update(status="published", published_on=date(2024, 10, 1))
+    assert not ResultVersion.objects.exists()
+    importlib.import_module("reports.migrations.0002_freeze_already_published").freeze_published(apps, None)
+    assert list(ResultVersion.objects.values_list("inspection_id", "number")) == [(world.inspection_b.pk, 1)]
