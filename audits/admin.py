@@ -64,6 +64,30 @@ def history_table(entries):
     )
 
 
+class EditableUntilPublished:
+    """Admin permissions: an object of a published inspection cannot be changed or deleted until the
+    inspection is reopened (the services refuse it too; this keeps the screens from offering it)."""
+
+    def inspection_of(self, obj):
+        return obj.inspection
+
+    def _editable(self, obj):
+        return obj is None or not self.inspection_of(obj).is_locked
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class InlineEditableUntilPublished(EditableUntilPublished):
+    """The same for an inline, which also cannot add rows to a published inspection's object."""
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+
 # Reference data ----------------------------------------------------------------------------------
 
 
@@ -83,23 +107,14 @@ class OffenceSubgroupAdmin(admin.ModelAdmin):
 # Inspections -------------------------------------------------------------------------------------
 
 
-class PublishedResultInline(admin.TabularInline):
+class PublishedResultInline(InlineEditableUntilPublished, admin.TabularInline):
     model = PublishedResult
     extra = 0
     fields = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
               "additional_recorded_per_year"]
 
-    def _editable(self, obj):
-        return obj is None or not obj.is_locked
-
-    def has_add_permission(self, request, obj):
-        return super().has_add_permission(request, obj) and self._editable(obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(obj)
+    def inspection_of(self, inspection):
+        return inspection
 
 
 def _status_action(status, description):
@@ -236,7 +251,7 @@ class ErrorKindFilter(admin.SimpleListFilter):
         return queryset.with_error(self.value()) if self.value() in ErrorKind.values else queryset
 
 
-class AuditedCrimeInline(admin.TabularInline):
+class AuditedCrimeInline(InlineEditableUntilPublished, admin.TabularInline):
     model = AuditedCrime
     form = AuditedCrimeForm
     formset = AuditedCrimeFormSet
@@ -248,17 +263,6 @@ class AuditedCrimeInline(admin.TabularInline):
             "errors"
         )
 
-    def _editable(self, obj):
-        return obj is None or not obj.inspection.is_locked
-
-    def has_add_permission(self, request, obj):
-        return super().has_add_permission(request, obj) and self._editable(obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(obj)
 
 
 @admin.register(AuditedCase)
@@ -389,7 +393,7 @@ class AuditedCaseAdmin(ScopedAdmin):
 
 
 @admin.register(PublishedResult)
-class PublishedResultAdmin(ScopedAdmin):
+class PublishedResultAdmin(EditableUntilPublished, ScopedAdmin):
     form = PublishedResultAdminForm
     list_display = ["inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year"]
     list_filter = ["category", "inspection__force__region"]
@@ -397,14 +401,6 @@ class PublishedResultAdmin(ScopedAdmin):
     autocomplete_fields = ["inspection"]
     list_select_related = ["inspection__force"]
 
-    def _editable(self, obj):
-        return obj is None or not obj.inspection.is_locked
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(obj)
 
     def save_model(self, request, obj, form, change):
         services.published_result_save(result=obj, by=request.user)
