@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from audits.models import Inspection
 from audits.selectors import wants_provisional
-from reports.selectors import figures_for, live_figures_for
+from reports.selectors import figures_for, live_figures_for, version_number
 from reports.statistics import IntervalMethod
 
 
@@ -36,10 +36,11 @@ def result_figures(request, inspection: Inspection, method: IntervalMethod):
     scoped = Inspection.objects.filter(pk=inspection.pk)
     if wants_provisional(request) and not inspection.is_locked:  # a published one has nothing provisional
         return live_figures_for(scoped, method)[0]
-    number = request.query_params.get("version")
-    if number is not None and not number.isdigit():
-        raise ValidationError({"version": "Give a version number."})
-    found = figures_for(scoped, method, version_number=int(number) if number else None)
+    try:
+        number = version_number(request.query_params.get("version"))
+    except ValueError:
+        raise ValidationError({"version": "Give a version number."}) from None
+    found = figures_for(scoped, method, version_number=number)
     return found[0] if found else None
 
 

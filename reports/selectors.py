@@ -39,6 +39,16 @@ if TYPE_CHECKING:
 ALL_CRIME = ReportCategory.ALL_CRIME.value
 # A recorded-crime volume matches an audit period if its 12 months end at most this long before it.
 VOLUME_MATCH_DAYS = 92
+def version_number(value: str | None) -> int | None:
+    """A ``?version=`` value as a number, None when absent; ValueError for anything but ASCII digits
+    (``str.isdigit`` alone lets "１" through)."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(f"Not a version number: {value!r}")
+    return int(value)
+
+
 def published_inspections(user: AnyUser) -> QuerySet[Inspection]:
     """Inspections the user may see that have a published result record."""
     return Inspection.objects.for_user(user).filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))

@@ -130,11 +130,12 @@ def _inspection_figures(request, pk, method):
     scoped = Inspection.objects.filter(pk=inspection.pk)
     if wants_provisional(request) and not inspection.is_locked:
         return selectors.live_figures_for(scoped, method)[0]
-    number = request.GET.get("version")
+    try:
+        number = selectors.version_number(request.GET.get("version"))
+    except ValueError:
+        raise Http404 from None
     if number is not None:
-        if not number.isdigit():
-            raise Http404
-        found = selectors.figures_for(scoped, method, version_number=int(number))
+        found = selectors.figures_for(scoped, method, version_number=number)
         if not found:
             raise Http404
         return found[0]

@@ -335,3 +335,30 @@ def test_upgrading_freezes_inspections_published_before_the_record_existed(world
     assert not ResultVersion.objects.exists()
     importlib.import_module("reports.migrations.0002_freeze_already_published").freeze_published(apps, None)
     assert list(ResultVersion.objects.values_list("inspection_id", "number")) == [(world.inspection_b.pk, 1)]
+
+
+@pytest.mark.parametrize("version", ["\x00", "-1", "1e3", "99999999999999999999999", "１", "1; DROP TABLE x"])
+def test_odd_version_numbers_answer_404_or_400_and_never_500(world, client_for, version):
+    inspection = publish_world(world)
+    assert report(client_for(world.people.manager), inspection, version=version).status_code == 404
+    response = api(world.people.manager).get(reverse("api:inspection-results", args=[inspection.pk]),
+                                             {"version": version})
+    assert response.status_code in (400, 404) and response["Content-Type"].startswith("application/json")
+
+
+def test_another_forces_published_record_is_404_at_every_version(world, client_for):
+    inspection = publish_world(world)
+    staff_b = client_for(world.people.staff_b)
+    for params in ({}, {"version": 1}, {"include": "provisional"}):
+        assert report(staff_b, inspection, **params).status_code == 404
+        assert api(world.people.staff_b).get(reverse("api:inspection-results", args=[inspection.pk]),
+                                             params).status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["bad\x00reason", "x" * 501])
+def test_a_hostile_reopen_reason_is_refused_and_nothing_changes(world, reason):
+    inspection = publish_world(world)
+    response = api(world.people.inspector).post(reverse("api:inspection-status", args=[inspection.pk]),
+                                                {"status": "moderation", "reason": reason}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    assert Inspection.objects.get(pk=inspection.pk).status == "published"
