@@ -110,3 +110,28 @@ def test_the_demo_freezes_its_synthetic_samples_as_synthetic_everywhere_figures_
     api.login(username="manager", password="demo")
     results = api.get(reverse("api:inspection-results", args=[tvp.pk])).json()
     assert results and all(row["synthetic"] and not row["provisional"] for row in results)
+
+
+def report_table(response, key):
+    return next(t for t in response.context["tables"] if t.key == key)
+
+
+@pytest.mark.parametrize("slug,expected", [
+    ("thames-valley", {"recorded": 126, "audited": 138, "rate": 91.3,
+                       "errors": {"Not recorded": 7, "Misclassified": 5, "N100 used wrongly": 0}}),
+    ("gloucestershire", {"recorded": 87, "audited": 117, "rate": 74.4,
+                         "errors": {"Not recorded": 13, "Misclassified": 6, "N100 used wrongly": 11}}),
+])
+def test_demo_cases_reproduce_the_published_rape_audits(demo, client, slug, expected):
+    client.login(username="manager", password="demo")
+    inspection = Inspection.objects.get(force__slug=slug, sample_is_synthetic=True)
+    response = client.get(reverse("reports:inspection", args=[inspection.pk]))
+    rape = next(r for r in report_table(response, "categories").rows if r[0] == "Rape")
+    assert rape[1:4] == [expected["audited"], expected["recorded"], expected["rate"]]
+    errors = {row[0]: row[4] for row in report_table(response, "errors").rows}  # the rape column
+    for kind, count in expected["errors"].items():
+        assert errors[kind] == count
+    page = response.content.decode()
+    assert f"{expected['recorded']} of {expected['audited']}</strong> recorded" in page
+    published = next(r for r in report_table(response, "computed_vs_published").rows if r[0] == "Rape")
+    assert published[1] == published[3] == expected["rate"] and published[5] == 0.0

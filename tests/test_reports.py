@@ -5,13 +5,12 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audits.models import AuditedCase, Inspection, PublishedResult
+from audits.models import AuditedCase, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
 from reports.results import TIMELINESS_RULE, results_for
 from reports.statistics import IntervalMethod
@@ -39,33 +38,6 @@ def xlsx_cells(response):
 
 def table(response, key):
     return next(t for t in response.context["tables"] if t.key == key)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
-
-
-@pytest.mark.parametrize("slug,expected", [
-    ("thames-valley", {"recorded": 126, "audited": 138, "rate": 91.3,
-                       "errors": {"Not recorded": 7, "Misclassified": 5, "N100 used wrongly": 0}}),
-    ("gloucestershire", {"recorded": 87, "audited": 117, "rate": 74.4,
-                         "errors": {"Not recorded": 13, "Misclassified": 6, "N100 used wrongly": 11}}),
-])
-def test_demo_cases_reproduce_the_published_rape_audits(demo, client, slug, expected):
-    client.login(username="manager", password="demo")
-    inspection = Inspection.objects.get(force__slug=slug, sample_is_synthetic=True)
-    response = client.get(reverse("reports:inspection", args=[inspection.pk]))
-    rape = next(r for r in table(response, "categories").rows if r[0] == "Rape")
-    assert rape[1:4] == [expected["audited"], expected["recorded"], expected["rate"]]
-    errors = {row[0]: row[4] for row in table(response, "errors").rows}  # the rape column
-    for kind, count in expected["errors"].items():
-        assert errors[kind] == count
-    page = response.content.decode()
-    assert f"{expected['recorded']} of {expected['audited']}</strong> recorded" in page
-    published = next(r for r in table(response, "computed_vs_published").rows if r[0] == "Rape")
-    assert published[1] == published[3] == expected["rate"] and published[5] == 0.0
 
 
 def test_inspection_report_counts_category_rates_by_the_stated_rule(world, client_for):
