@@ -6,4 +6,4 @@ class AuditsConfig(AppConfig):
     verbose_name = "Audits"
 
     def ready(self):
-        from audits import locking  # noqa: F401  (connects the publication lock)
+        from audits.services import locking  # noqa: F401  (connects the publication lock)

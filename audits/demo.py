@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
-from audits.published_data import freeze_loaded, load_published_results
 from audits.rules import ErrorKind
+from audits.services.published_data import freeze_loaded, load_published_results
 from core.categories import ReportCategory
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role

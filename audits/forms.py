@@ -3,10 +3,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from audits.locking import LOCKED_MESSAGE
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
-from audits.rules import ErrorKind, recording_time_problem, report_date_problem
-from audits.services import PUBLISHED_RESULTS_FROZEN, case_conflict, error_kinds_problems
+from audits.rules import ErrorKind, error_kinds_problems, recording_time_problem, report_date_problem
+from audits.services.case_versions import case_conflict
+from audits.services.inspections import PUBLISHED_RESULTS_FROZEN
+from audits.services.locking import LOCKED_MESSAGE
 from core.forms import SpreadsheetUploadField
 
 

@@ -4,7 +4,16 @@ The same table drives the form validation (clear messages) and the database trig
 migration 0002 (the backstop); keep them in step.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from audits.models import AuditedCrime, Inspection
 
 
 class ErrorKind(models.TextChoices):
@@ -36,7 +45,7 @@ ERROR_NEEDS = {
 LATE_AFTER_HOURS = 24
 
 
-def error_contradiction(kind, *, recorded, cancelled):
+def error_contradiction(kind: str, *, recorded: bool, cancelled: bool) -> str | None:
     """A sentence saying why ``kind`` cannot apply to such a crime, or None when it can."""
     needs = ERROR_NEEDS[ErrorKind(kind)]
     fits = {
@@ -49,7 +58,7 @@ def error_contradiction(kind, *, recorded, cancelled):
     return f"“{ErrorKind(kind).label}” can only be recorded against {needs.label}."
 
 
-def report_date_problem(inspection, reported_at):
+def report_date_problem(inspection: Inspection, reported_at: datetime | None) -> str | None:
     """Why a case's report time cannot belong to this inspection, or None."""
     start, end = inspection.audit_period_start, inspection.audit_period_end
     if not reported_at or not (start or end):
@@ -61,7 +70,34 @@ def report_date_problem(inspection, reported_at):
     return None
 
 
-def recording_time_problem(reported_at, recorded_at):
+def recording_time_problem(reported_at: datetime | None, recorded_at: datetime | None) -> str | None:
     if reported_at and recorded_at and recorded_at < reported_at:
         return "A crime cannot be recorded before it was reported."
     return None
+
+
+def late_by_timestamps(reported_at: datetime | None, recorded_at: datetime | None) -> bool | None:
+    """True or False when both times are known, None when either is missing."""
+    if reported_at is None or recorded_at is None:
+        return None
+    return recorded_at - reported_at > timedelta(hours=LATE_AFTER_HOURS)
+
+
+def error_kinds_problems(kinds: Iterable[str], *, recorded: bool, cancelled: bool) -> list[str]:
+    return [
+        problem
+        for kind in kinds
+        if (problem := error_contradiction(kind, recorded=recorded, cancelled=cancelled))
+    ]
+
+
+def crime_error_kinds(crime: AuditedCrime, requested_kinds: Iterable[str]) -> set[str]:
+    """The kinds a crime should carry: as requested, with 'recorded late' worked out from the
+    timestamps whenever both are known."""
+    kinds = set(requested_kinds)
+    late = late_by_timestamps(crime.case.reported_at, crime.recorded_at)
+    if late is True:
+        kinds.add(ErrorKind.RECORDED_LATE)
+    elif late is False:
+        kinds.discard(ErrorKind.RECORDED_LATE)
+    return kinds

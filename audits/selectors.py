@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError
+from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError, SamplingFrame
 from audits.rules import ErrorKind
 from core.categories import ReportCategory
 from forces.roles import can_edit_audits
@@ -115,3 +115,7 @@ def inspection_change_history(inspection: Inspection) -> list[tuple[Any, str]]:
         (Inspection.history.filter(id=inspection.pk), "Inspection"),
         (PublishedResult.history.filter(inspection_id=inspection.pk), "Published result"),
     )
+
+
+def frame_populations(frame: SamplingFrame) -> dict[str, int]:
+    return dict(frame.records.values_list("stratum").annotate(n=Count("id")).order_by("stratum"))

@@ -23,8 +23,9 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from audits.case_import import COLUMNS, import_cases, plan_import, read_rows  # noqa: E402
+from audits.case_sheet import COLUMNS, read_rows  # noqa: E402
 from audits.models import Inspection  # noqa: E402
+from audits.services.case_import import import_cases, plan_import  # noqa: E402
 from forces.models import Force  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))

@@ -3,7 +3,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from audits.api import CaseViewSet, ChallengeViewSet, InspectionCaseViewSet, InspectionViewSet, PublishedResultViewSet
+from audits.api.views import (
+    CaseViewSet,
+    ChallengeViewSet,
+    InspectionCaseViewSet,
+    InspectionViewSet,
+    PublishedResultViewSet,
+)
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet

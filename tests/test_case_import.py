@@ -8,13 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audits import case_import
+from audits import case_sheet
 from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
 from core.spreadsheets import spreadsheet_safe
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ",".join(case_import.COLUMNS)
+HEADER = ",".join(case_sheet.COLUMNS)
 GOOD = [
     "IMP-1,incident_log,01/03/2024 09:00,no,yes,no,,Violence with injury,CR1,Violence with injury,01/03/2024 10:00,,",
     "IMP-1,incident_log,01/03/2024 09:00,no,yes,no,,Rape,CR2,Other sexual offences,03/03/2024 12:00,,misclassified",
@@ -43,7 +43,7 @@ def test_template_downloads(world, client_for):
     client = client_for(world.people.inspector)
     rows = list(csv.reader(io.StringIO(client.get(reverse("audits:case_template", args=["csv"])).getvalue().decode(
         "utf-8-sig"))))
-    assert rows == [case_import.COLUMNS]
+    assert rows == [case_sheet.COLUMNS]
     workbook = load_workbook(io.BytesIO(client.get(reverse("audits:case_template", args=["xlsx"])).content))
     assert workbook.sheetnames == ["Audited crimes", "Guide"]
 
@@ -173,7 +173,7 @@ def test_re_importing_a_changed_export_updates_instead_of_duplicating(world, cli
 
 def csv_upload(rows, name="cases.csv"):
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([case_import.COLUMNS, *rows])
+    csv.writer(buffer).writerows([case_sheet.COLUMNS, *rows])
     return SimpleUploadedFile(name, buffer.getvalue().encode())
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audits import services
-from audits.challenges import challenge_resolve
 from audits.models import AuditedCase, AuditedCrime, RecordingError
+from audits.services.challenges import challenge_resolve
 from tests.test_admin_entry import case_form
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audits import services
-from audits.challenges import challenge_raise, challenge_resolve
 from audits.models import AuditedCase, Challenge, Inspection, RecordingError
+from audits.services.challenges import challenge_raise, challenge_resolve
 
 pytestmark = pytest.mark.django_db
 

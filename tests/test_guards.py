@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audits import case_import, challenges, sampling, services
+from audits import case_sheet, rules, services
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, PublishedResult, RecordingError
+from audits.services import case_import, challenges, sampling
 from forces.models import Force, RecordedCrimeVolume
 from forces.roles import Role
 from forces.tokens import token_create, token_user
@@ -56,7 +57,7 @@ def import_plan(inspection):
     import csv
     import io
 
-    text = "\n".join([",".join(case_import.COLUMNS), *IMPORT_ROWS]) + "\n"
+    text = "\n".join([",".join(case_sheet.COLUMNS), *IMPORT_ROWS]) + "\n"
     rows = list(csv.DictReader(io.StringIO(text)))
     plan = case_import.plan_import(inspection, rows)
     assert plan.ok, plan.problems
@@ -215,8 +216,8 @@ A_SECOND_OVER = REPORTED + timedelta(hours=24, seconds=1)
 
 
 def test_recorded_exactly_24_hours_after_the_report_is_on_time_and_a_second_more_is_late(world):
-    assert services.late_by_timestamps(REPORTED, EXACTLY_A_DAY) is False
-    assert services.late_by_timestamps(REPORTED, A_SECOND_OVER) is True
+    assert rules.late_by_timestamps(REPORTED, EXACTLY_A_DAY) is False
+    assert rules.late_by_timestamps(REPORTED, A_SECOND_OVER) is True
     case = CaseFactory(inspection=world.inspection, reported_at=REPORTED)
     on_time = CrimeFactory(case=case, recorded_at=EXACTLY_A_DAY)
     late = CrimeFactory(case=case, recorded_at=A_SECOND_OVER)

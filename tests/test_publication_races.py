@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from audits import case_import, services
-from audits.challenges import challenge_raise
+from audits import case_sheet, services
 from audits.models import AuditedCase, Challenge, Inspection
+from audits.services import case_import
+from audits.services.challenges import challenge_raise
 from forces.models import Force
 from forces.roles import Role
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, make_user
@@ -92,7 +93,7 @@ def assert_never_published_with_unfinished_work(inspection):
 
 def test_import_confirmed_while_publishing(setting):
     inspection, inspector, publisher, _ = setting
-    rows = case_import.read_rows(io.BytesIO(("\n".join([HEADER, *GOOD]) + "\n").encode()), "c.csv")
+    rows = case_sheet.read_rows(io.BytesIO(("\n".join([HEADER, *GOOD]) + "\n").encode()), "c.csv")
     plan = case_import.plan_import(inspection, rows)
     assert plan.ok
     with slowed(case_import, "bulk_create_with_history") as reached:
@@ -137,7 +138,7 @@ def test_challenge_raised_while_publishing(setting):
 def test_publishing_first_refuses_the_late_write(setting):
     """The other order: publishing holds the lock; the import waits, then finds the inspection published."""
     inspection, inspector, publisher, _ = setting
-    rows = case_import.read_rows(io.BytesIO(("\n".join([HEADER, *GOOD]) + "\n").encode()), "c.csv")
+    rows = case_sheet.read_rows(io.BytesIO(("\n".join([HEADER, *GOOD]) + "\n").encode()), "c.csv")
     plan = case_import.plan_import(inspection, rows)
     outcomes = {}
     with slowed(Inspection, "save") as reached:

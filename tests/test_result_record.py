@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from audits import services
 from audits.models import AuditedCase, Challenge, Inspection, OffenceSubgroup, PublishedResult
-from audits.published_data import load_published_results
+from audits.services.published_data import load_published_results
 from forces.models import RecordedCrimeVolume
 from recommendations import services as finding_services
 from reports.models import ResultVersion

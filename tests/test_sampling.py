@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audits import sampling
+from audits import sample_design
 from audits.models import AuditedCase, FrameRecord, Inspection, SampleDraw, SamplingFrame
+from audits.services import sampling
 from reports.weighted import stratum_counts, weighted_estimate
 from tests.factories import CrimeFactory, ErrorFactory, InspectionFactory
 
@@ -41,22 +42,22 @@ def fresh_inspection(world):
 
 def test_sample_size_reproduces_the_inspectorates_audit_size():
     # ± 1.75 points around 80.4% needs about 1,970 crimes (Thames Valley 2017 audited 1,970).
-    assert sampling.sample_size(0.0175, 0.804) == math.ceil(1.959964 ** 2 * 0.804 * 0.196 / 0.0175 ** 2)
-    assert abs(sampling.sample_size(0.0175, 0.804) - 1970) < 10
-    with_fpc = sampling.sample_size(0.0175, 0.804, population=10_000)
+    assert sample_design.sample_size(0.0175, 0.804) == math.ceil(1.959964 ** 2 * 0.804 * 0.196 / 0.0175 ** 2)
+    assert abs(sample_design.sample_size(0.0175, 0.804) - 1970) < 10
+    with_fpc = sample_design.sample_size(0.0175, 0.804, population=10_000)
     assert with_fpc == math.ceil(1977 / (1 + 1976 / 10_000))
     with pytest.raises(ValidationError):
-        sampling.sample_size(0, 0.8)
+        sample_design.sample_size(0, 0.8)
 
 
 def test_allocation_is_proportional_and_sums_to_the_total():
-    sizes = sampling.allocate(25, {"a": 60, "b": 30, "c": 10})
+    sizes = sample_design.allocate(25, {"a": 60, "b": 30, "c": 10})
     assert sizes == {"a": 15, "b": 8, "c": 2} or sizes == {"a": 15, "b": 7, "c": 3}
     assert sum(sizes.values()) == 25
     for total in range(1, 101):
-        assert sum(sampling.allocate(total, {"a": 60, "b": 30, "c": 10}).values()) == total
+        assert sum(sample_design.allocate(total, {"a": 60, "b": 30, "c": 10}).values()) == total
     with pytest.raises(ValidationError, match="only 100 records"):
-        sampling.allocate(101, {"a": 60, "b": 30, "c": 10})
+        sample_design.allocate(101, {"a": 60, "b": 30, "c": 10})
 
 
 def test_the_same_frame_and_seed_give_the_same_sample(world):
@@ -72,7 +73,7 @@ def test_a_draw_creates_draft_cases_per_stratum_and_freezes_the_frame(world):
     inspection = fresh_inspection(world)
     upload(inspection, world.people.inspector)
     draw = sampling.draw_sample(inspection=inspection, seed=2019, by=world.people.inspector,
-                                sizes=sampling.allocate(20, {"incident_log": 60, "safeguarding_referral": 30,
+                                sizes=sample_design.allocate(20, {"incident_log": 60, "safeguarding_referral": 30,
                                                              "crime_bureau": 10}))
     cases = AuditedCase.objects.filter(inspection=inspection)
     assert cases.count() == draw.total == 20

@@ -4,8 +4,8 @@ examples."""
 import pytest
 from django.urls import reverse
 
-from audits import sampling
 from audits.models import AuditedCase
+from audits.services import sampling
 from reports import tables
 from reports.weighted import RULE, stratum_counts, weighted_estimate
 from tests.factories import CrimeFactory, ErrorFactory

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from audits.published_data import load_published_results
+from audits.services.published_data import load_published_results
 
 
 class Command(BaseCommand):

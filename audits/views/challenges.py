@@ -5,10 +5,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from audits.challenges import challenge_raise, challenge_resolve
 from audits.filters import ChallengeFilter
 from audits.forms import ChallengeForm, ChallengeResolveForm
 from audits.models import Challenge, RecordingError
+from audits.services.challenges import challenge_raise, challenge_resolve
 from forces.roles import Role, can_edit_audits, role_of
 
 

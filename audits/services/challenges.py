@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audits.locking import lock_inspection
 from audits.models import Challenge, RecordingError
-from audits.services import case_mark_changed, ensure_can_edit, ensure_unlocked
+from audits.services.case_versions import case_mark_changed
+from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.services.locking import lock_inspection
 from forces.roles import Role, role_of
 
 if TYPE_CHECKING:

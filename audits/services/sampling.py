@@ -1,9 +1,8 @@
-"""Sampling: how many records to audit, the force's population frame, a seeded stratified draw, and
-estimates weighted by stratum with the finite population correction."""
+"""Sampling writes: the force's population frame and a seeded stratified draw that creates the cases to
+audit (how many to draw is worked out in audits.sample_design)."""
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Mapping
 from datetime import datetime
@@ -11,11 +10,10 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
-from audits.services import ensure_can_edit, ensure_unlocked
-from core.confidence import Z_95
+from audits.selectors import frame_populations
+from audits.services.guards import ensure_can_edit, ensure_unlocked
 from core.spreadsheets import SpreadsheetError, parse_moment, read_table
 
 if TYPE_CHECKING:
@@ -26,30 +24,6 @@ if TYPE_CHECKING:
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
-
-
-def sample_size(margin: float, expected_rate: float, population: int | None = None) -> int:
-    """Records to audit for a ± ``margin`` (0..1) 95% interval around ``expected_rate``, with the finite
-    population correction when the population is known."""
-    if not 0 < margin < 1 or not 0 < expected_rate < 1:
-        raise ValidationError("The margin and the expected rate must be between 0% and 100%.")
-    n0 = Z_95 * Z_95 * expected_rate * (1 - expected_rate) / (margin * margin)
-    if population:
-        n0 = n0 / (1 + (n0 - 1) / population)
-        return min(population, math.ceil(n0))
-    return math.ceil(n0)
-
-
-def allocate(total: int, populations: Mapping[str, int]) -> dict[str, int]:
-    """Proportional allocation of ``total`` across strata (largest remainder), never above a stratum's size."""
-    population = sum(populations.values())
-    if total > population:
-        raise ValidationError(f"The frame has only {population} records; you asked for {total}.")
-    shares = {stratum: total * size / population for stratum, size in populations.items()}
-    sizes = {stratum: math.floor(share) for stratum, share in shares.items()}
-    for stratum in sorted(shares, key=lambda s: (shares[s] - sizes[s], s), reverse=True)[: total - sum(sizes.values())]:
-        sizes[stratum] += 1
-    return dict(sorted(sizes.items()))
 
 
 # The frame -----------------------------------------------------------------------------------------
@@ -100,10 +74,6 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
         record.frame = frame
     FrameRecord.objects.bulk_create(records, batch_size=5000)
     return frame
-
-
-def frame_populations(frame: SamplingFrame) -> dict[str, int]:
-    return dict(frame.records.values_list("stratum").annotate(n=Count("id")).order_by("stratum"))
 
 
 # The draw ------------------------------------------------------------------------------------------

@@ -1,55 +1,32 @@
-"""Bulk import of audited cases from a spreadsheet (CSV or XLSX, one row per audited crime), and the
-export in the same template, so that an export re-imported changes nothing.
+"""Bulk import of audited cases from the audited-crimes template (audits.case_sheet reads and writes it).
 
 Every row is checked first (a dry run lists each row's problems); a confirmed import then writes all
 rows or none, in bulk, with history. Existing case references are refused when adding, or updated
 (their crimes replaced) when updating; a case whose rows match what is stored is left alone.
 """
 
-import io
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
-from audits.locking import LOCKED_MESSAGE, lock_for_audit_write
+from audits.case_sheet import NO, YES
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
-from audits.rules import ErrorKind, recording_time_problem, report_date_problem
-from audits.services import crime_error_kinds, ensure_can_edit, error_kinds_problems
+from audits.rules import (
+    ErrorKind,
+    crime_error_kinds,
+    error_kinds_problems,
+    recording_time_problem,
+    report_date_problem,
+)
+from audits.services.guards import ensure_can_edit
+from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
 from core.spreadsheets import (
-    SpreadsheetError,
-    format_moment,
     parse_moment,
-    read_table,
-    spreadsheet_safe,
-    spreadsheet_unsafe,
 )
 
-COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
-           "case_notes", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
-           "cancellation_code", "errors"]
-GUIDE = {
-    "case_reference": "The force's reference for the record audited. Rows with the same reference are one case.",
-    "source": "One of: " + ", ".join(AuditedCase.Source.values),
-    "reported_at": "When it was reported, UK time: dd/mm/yyyy hh:mm (or hh:mm:ss).",
-    "domestic_abuse": "yes or no", "vulnerable_victim": "yes or no", "modern_slavery": "yes or no",
-    "case_notes": "Short notes: references and codes only, no names or narrative.",
-    "expected_offence": "The Home Office offence subgroup that should have been recorded, e.g. Rape.",
-    "force_crime_reference": "The force's crime reference, if it recorded one.",
-    "recorded_offence": "The subgroup the force recorded; empty if it recorded no crime.",
-    "recorded_at": "When the force recorded it, dd/mm/yyyy hh:mm; empty if not recorded.",
-    "cancellation_code": "C1, C2, C3 or C4 if the crime was cancelled; otherwise empty.",
-    "errors": "Recording errors separated by “;”, from: " + ", ".join(ErrorKind.values)
-              + ". recorded_late is worked out from the times when both are given.",
-}
-YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 MODES = {"add": "Add new cases only", "update": "Add new cases and update existing ones"}
-
-
-class ImportFileError(Exception):
-    pass
 
 
 @dataclass
@@ -79,16 +56,6 @@ class ImportPlan:
 
 
 # Reading -------------------------------------------------------------------------------------------
-
-
-def read_rows(upload, filename):
-    """The rows, with the apostrophe our exports put before formula-like text taken off again."""
-    try:
-        rows = read_table(upload, filename, COLUMNS)
-    except SpreadsheetError as error:
-        raise ImportFileError(f"{error} Use the template: {', '.join(COLUMNS)}." if "no column" in str(error)
-                              else str(error)) from None
-    return [{column: spreadsheet_unsafe(value) for column, value in row.items()} for row in rows]
 
 
 def _text(value):
@@ -257,39 +224,3 @@ def import_cases(plan, by):
     bulk_create_with_history([RecordingError(crime=crime, kind=kind) for crime, kinds in zip(crimes, kinds_of)
                               for kind in sorted(kinds)], RecordingError, batch_size=2000, default_user=by)
     return {"added": len(new), "updated": len(changed), "unchanged": plan.count("unchanged")}
-
-
-# Export in the same template -----------------------------------------------------------------------
-
-
-def template_rows(crimes, errors):
-    """``crimes`` and ``errors`` as from audits.selectors.case_export_rows."""
-    for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, _state,
-         expected, _category, crime_reference, recorded, recorded_at, cancellation, notes) in crimes:
-        yield [reference, source, format_moment(reported_at, seconds=True), _yes(domestic_abuse), _yes(vulnerable_victim),
-               _yes(modern_slavery), notes, expected, crime_reference, recorded or "", format_moment(recorded_at, seconds=True),
-               cancellation, ";".join(sorted(errors.get(crime_id, [])))]
-
-
-def _yes(value):
-    return "yes" if value else "no"
-
-
-def workbook_bytes(rows, with_guide=True):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Audited crimes"
-    sheet.append([spreadsheet_safe(column) for column in COLUMNS])
-    for row in rows:
-        sheet.append([spreadsheet_safe(cell) for cell in row])
-    for column in sheet.columns:  # text, so that spreadsheet programs do not reinterpret references or dates
-        for cell in column:
-            cell.number_format = "@"
-    if with_guide:
-        guide = workbook.create_sheet("Guide")
-        guide.append([spreadsheet_safe("column"), spreadsheet_safe("what to enter")])
-        for column in COLUMNS:
-            guide.append([spreadsheet_safe(column), spreadsheet_safe(GUIDE[column])])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

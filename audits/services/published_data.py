@@ -14,7 +14,7 @@ from audits.signals import published_figures_loaded
 from core.categories import ReportCategory
 from forces.models import Force
 
-PUBLISHED_CSV = Path(__file__).resolve().parent / "data" / "published_cdi_results.csv"
+PUBLISHED_CSV = Path(__file__).resolve().parent.parent / "data" / "published_cdi_results.csv"
 
 
 def _decimal(value):

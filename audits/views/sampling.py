@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from audits import sampling, selectors
+from audits import sample_design, selectors
 from audits.forms import DrawForm, FrameUploadForm, SampleSizeForm
 from audits.models import SampleDraw, SamplingFrame
+from audits.services import sampling
 from forces.roles import can_edit_audits
 
 
@@ -14,14 +15,14 @@ def sample_page(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     frame = SamplingFrame.objects.filter(inspection=inspection).select_related("uploaded_by").first()
     draw = SampleDraw.objects.filter(frame=frame).select_related("drawn_by").first() if frame else None
-    populations = sampling.frame_populations(frame) if frame else {}
+    populations = selectors.frame_populations(frame) if frame else {}
     can_edit = can_edit_audits(request.user) and not inspection.is_locked
     size_form = SampleSizeForm(request.GET or None)
     needed = allocation = None
     if size_form.is_valid():
         margin, rate = float(size_form.cleaned_data["margin"]) / 100, float(size_form.cleaned_data["expected_rate"]) / 100
-        needed = sampling.sample_size(margin, rate, frame.record_count if frame else None)
-        allocation = sampling.allocate(needed, populations) if populations else None
+        needed = sample_design.sample_size(margin, rate, frame.record_count if frame else None)
+        allocation = sample_design.allocate(needed, populations) if populations else None
     upload_form, draw_form = FrameUploadForm(), DrawForm(initial={"seed": secrets.randbelow(10**9),
                                                                    "total": needed})
     if request.method == "POST":
@@ -40,7 +41,7 @@ def sample_page(request, pk):
                 draw_form = DrawForm(request.POST)
                 if draw_form.is_valid():
                     data = draw_form.cleaned_data
-                    sizes = data["sizes"] or sampling.allocate(data["total"], populations)
+                    sizes = data["sizes"] or sample_design.allocate(data["total"], populations)
                     made = sampling.draw_sample(inspection=inspection, seed=data["seed"], sizes=sizes, by=request.user)
                     messages.success(request, f"{made.total} records drawn with seed {made.seed}: draft cases created.")
                     return redirect("audits:sample", pk=inspection.pk)

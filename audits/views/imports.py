@@ -7,8 +7,9 @@ from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from audits import case_import, selectors
+from audits import case_sheet, selectors
 from audits.forms import CaseImportForm
+from audits.services import case_import
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
 
@@ -39,7 +40,7 @@ def import_page(request, pk):
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
         path = _stored_path(request, token)
         with default_storage.open(path, "rb") as upload:
-            plan = case_import.plan_import(inspection, case_import.read_rows(upload, path), mode)
+            plan = case_import.plan_import(inspection, case_sheet.read_rows(upload, path), mode)
         if plan.ok:
             try:
                 counts = case_import.import_cases(plan, request.user)
@@ -52,8 +53,8 @@ def import_page(request, pk):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                rows = case_import.read_rows(upload, upload.name)
-            except case_import.ImportFileError as error:
+                rows = case_sheet.read_rows(upload, upload.name)
+            except case_sheet.ImportFileError as error:
                 problem = str(error)
             else:
                 token = uuid.uuid4().hex
@@ -65,25 +66,25 @@ def import_page(request, pk):
     counts = {action: plan.count(action) for action in ("add", "update", "unchanged")} if plan else {}
     return render(request, "audits/case_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem, "counts": counts,
-        "columns": [(column, case_import.GUIDE[column]) for column in case_import.COLUMNS],
+        "columns": [(column, case_sheet.GUIDE[column]) for column in case_sheet.COLUMNS],
     })
 
 
 def template_download(request, fmt):
     if fmt == "csv":
-        return csv_response("audited-cases-template.csv", case_import.COLUMNS, [])
+        return csv_response("audited-cases-template.csv", case_sheet.COLUMNS, [])
     if fmt == "xlsx":
-        return attachment(case_import.workbook_bytes([]), XLSX_CONTENT_TYPE, "audited-cases-template.xlsx")
+        return attachment(case_sheet.workbook_bytes([]), XLSX_CONTENT_TYPE, "audited-cases-template.xlsx")
     raise Http404
 
 
 def template_export(request, pk, fmt):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     crimes, errors = selectors.case_export_rows(request.user, inspection.cases.all())
-    rows = case_import.template_rows(crimes, errors)
+    rows = case_sheet.template_rows(crimes, errors)
     name = f"{inspection.force.slug}-inspection-{inspection.pk}-audited-crimes"
     if fmt == "csv":
-        return csv_response(f"{name}.csv", case_import.COLUMNS, rows)
+        return csv_response(f"{name}.csv", case_sheet.COLUMNS, rows)
     if fmt == "xlsx":
-        return attachment(case_import.workbook_bytes(list(rows), with_guide=False), XLSX_CONTENT_TYPE, f"{name}.xlsx")
+        return attachment(case_sheet.workbook_bytes(list(rows), with_guide=False), XLSX_CONTENT_TYPE, f"{name}.xlsx")
     raise Http404

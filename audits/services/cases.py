@@ -1,0 +1,132 @@
+"""Writes to audited cases and their crimes. A case's save is one new version (see case_versions):
+the case first, then its crimes, each with exactly the recording errors asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audits.models import AuditedCase, AuditedCrime, RecordingError
+from audits.rules import crime_error_kinds, error_kinds_problems, recording_time_problem, report_date_problem
+from audits.services.case_versions import lock_case_version
+from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.services.locking import lock_for_audit_write
+from audits.services.moderation import case_return_to_draft_if_moderated
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _ensure_stays_in_force(case: AuditedCase) -> None:
+    """A case may move between inspections of its force (both unlocked), never to another force's."""
+    stored = AuditedCase.objects.filter(pk=case.pk).values_list("inspection_id", "inspection__force_id").first()
+    if stored is None or stored[0] == case.inspection_id:
+        return
+    if stored[1] != case.inspection.force_id:
+        raise ValidationError({"inspection": "A case cannot be moved to another force's inspection."})
+    lock_for_audit_write(stored[0])
+
+
+@transaction.atomic
+def case_save(*, case: AuditedCase, by: User, expected_version: int | None = None) -> AuditedCase:
+    """Create or change a case, as a new version (its crimes are then saved with ``crime_save`` and
+    ``crime_delete`` as part of the same version). ``expected_version`` is the version the user loaded:
+    if someone else has saved the case since, nothing is written and CaseConflict says who and what.
+    None skips the check (internal callers)."""
+    ensure_can_edit(by)
+    ensure_unlocked(case.inspection)
+    if case.pk is None:
+        if case.auditor_id is None:
+            case.auditor = by
+    else:
+        _ensure_stays_in_force(case)
+        case.version = lock_case_version(case, expected_version) + 1
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_write(*, case: AuditedCase, crimes: Sequence[tuple[AuditedCrime, Iterable[str]]], by: User,
+               expected_version: int | None = None) -> AuditedCase:
+    """Create or replace a case with exactly these crimes, each given as (AuditedCrime, error kinds):
+    crimes of the case not listed are deleted. All or nothing; every rule as in the admin; one new
+    version, refused with CaseConflict if ``expected_version`` is given and stale."""
+    problems: dict[str, list[str | dict[str, list[str]]]] = {}
+    if problem := report_date_problem(case.inspection, case.reported_at):
+        problems["reported_at"] = [problem]
+    crime_problems: list[list[str]] = []
+    for crime, kinds in crimes:
+        found: list[str] = []
+        if problem := recording_time_problem(case.reported_at, crime.recorded_at):
+            found.append(problem)
+        found += error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
+        try:
+            crime.full_clean(exclude=["case"])
+        except ValidationError as error:
+            found += error.messages
+        crime_problems.append(found)
+    if any(crime_problems):
+        problems["crimes"] = [{"non_field_errors": found} if found else {} for found in crime_problems]
+    try:
+        case.full_clean(exclude=["auditor", "submitted_by", "moderated_by"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    changed = case.pk is not None
+    case_save(case=case, by=by, expected_version=expected_version)
+    keep = {crime.pk for crime, _ in crimes if crime.pk}
+    for old in case.crimes.exclude(pk__in=keep).select_related("case__inspection"):
+        crime_delete(crime=old, by=by)
+    for crime, kinds in crimes:
+        crime.case = case
+        crime_save(crime=crime, kinds=kinds, by=by)
+    if changed:
+        case_return_to_draft_if_moderated(case)
+    return case
+
+
+@transaction.atomic
+def case_delete(*, case: AuditedCase, by: User) -> None:
+    ensure_can_edit(by)
+    ensure_unlocked(case.inspection)
+    case.version = lock_case_version(case, None) + 1  # the deletion's history record is a version of its own
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
+    case.delete()
+
+
+@transaction.atomic
+def crime_save(*, crime: AuditedCrime, kinds: Iterable[str], by: User, save_crime: bool = True) -> AuditedCrime:
+    """Save a crime and make its recording errors exactly ``kinds`` (with lateness derived from the
+    timestamps). Errors that no longer fit go before the crime changes, new ones after, one row at
+    a time so each change lands in the history. Part of a case's save: ``case_save`` comes first and
+    makes the new version."""
+    ensure_can_edit(by)
+    ensure_unlocked(crime.case.inspection)
+    kinds = crime_error_kinds(crime, kinds)
+    problems = error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
+    if problems:
+        raise ValidationError(problems)
+    if crime.pk:
+        for error in crime.errors.all():
+            if error.kind not in kinds:
+                error.delete()
+    if save_crime:
+        crime.save()
+    existing = set(crime.errors.values_list("kind", flat=True))
+    for kind in kinds - existing:
+        RecordingError.objects.create(crime=crime, kind=kind)
+    return crime
+
+
+@transaction.atomic
+def crime_delete(*, crime: AuditedCrime, by: User) -> None:
+    """Delete a crime and its errors, as part of a case's save (after ``case_save``)."""
+    ensure_can_edit(by)
+    ensure_unlocked(crime.case.inspection)
+    crime.delete()

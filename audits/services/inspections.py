@@ -1,0 +1,121 @@
+"""Writes to inspections and their published headline figures: planning, status changes (publishing
+freezes the figures; reopening needs a reason) and the figures as the report published them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import AuditedCase, Challenge, Inspection, PublishedResult
+from audits.services.guards import ensure_can_edit
+from audits.services.locking import lock_inspection
+from audits.signals import inspection_published
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import Field
+
+PUBLISHED_RESULTS_FROZEN = ("This inspection is published, so its published results cannot change. "
+                            "An inspector must reopen it first.")
+Status = Inspection.Status
+Moderation = AuditedCase.Moderation
+
+# Allowed inspection status changes. Reopening (published → moderation) unlocks the audit data.
+INSPECTION_TRANSITIONS: dict[str, set[Inspection.Status]] = {
+    Status.PLANNED: {Status.FIELDWORK},
+    Status.FIELDWORK: {Status.PLANNED, Status.MODERATION},
+    Status.MODERATION: {Status.FIELDWORK, Status.PUBLISHED},
+    Status.PUBLISHED: {Status.MODERATION},
+}
+
+
+def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
+    return [name for name in Inspection.FROZEN_FIELDS if getattr(inspection, name) != getattr(stored, name)]
+
+
+@transaction.atomic
+def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
+    """Create or change an inspection. Once published, what publication froze cannot change until it
+    is reopened; status changes go through ``inspection_change_status``."""
+    ensure_can_edit(by)
+    if inspection.pk is not None:
+        stored = lock_inspection(inspection.pk)
+        if stored.is_locked and (changed := _frozen_changes(inspection, stored)):
+            raise ValidationError({
+                name: f"The inspection is published, so its "
+                      f"{cast('Field[Any, Any]', Inspection._meta.get_field(name)).verbose_name} "
+                      "cannot change. An inspector must reopen it first."
+                for name in changed
+            })
+        inspection.status, inspection.reopen_reason = stored.status, stored.reopen_reason
+    inspection.full_clean()
+    inspection.save()
+    return inspection
+
+
+def _ensure_publishable(inspection: Inspection) -> None:
+    challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
+    if challenged:
+        raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
+                              "resolve every challenge before the inspection is published.")
+    unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
+    if unfinished:
+        raise ValidationError(
+            f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
+            "every case must be agreed before the inspection is published."
+        )
+
+
+@transaction.atomic
+def inspection_change_status(*, inspection: Inspection, status: str, by: User, reason: str | None = "") -> Inspection:
+    """Move an inspection on. Publishing freezes its figures as a new version of its published record
+    (in this transaction, under the row lock); reopening a published inspection needs a reason, which
+    becomes the reason given for the revised figures when it is published again."""
+    ensure_can_edit(by)
+    inspection = lock_inspection(inspection.pk)
+    status = Status(status)
+    if status not in INSPECTION_TRANSITIONS[inspection.status]:
+        raise ValidationError(
+            f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
+        )
+    reason = (reason or "").strip()
+    if inspection.status == Status.PUBLISHED:
+        if not reason:
+            raise ValidationError({"reason": "Say why the published inspection is being reopened."})
+        inspection.reopen_reason = reason[:500]
+    revision_reason = inspection.reopen_reason
+    if status == Status.PUBLISHED:
+        _ensure_publishable(inspection)
+        inspection.published_on = inspection.published_on or timezone.localdate()
+        inspection.reopen_reason = ""
+    inspection.status = status
+    inspection.save()
+    if status == Status.PUBLISHED:
+        inspection_published.send(sender=Inspection, inspection=inspection, by=by, reason=revision_reason)
+    return inspection
+
+
+@transaction.atomic
+def published_result_save(*, result: PublishedResult, by: User) -> PublishedResult:
+    """Add or change a headline figure as published in the report (frozen once published)."""
+    ensure_can_edit(by)
+    inspection_ids = {result.inspection_id}
+    if result.pk is not None:
+        inspection_ids.add(PublishedResult.objects.values_list("inspection_id", flat=True).get(pk=result.pk))
+    for inspection_id in sorted(inspection_ids):
+        if lock_inspection(inspection_id).is_locked:
+            raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+    result.full_clean()
+    result.save()
+    return result
+
+
+@transaction.atomic
+def published_result_delete(*, result: PublishedResult, by: User) -> None:
+    ensure_can_edit(by)
+    if lock_inspection(result.inspection_id).is_locked:
+        raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+    result.delete()

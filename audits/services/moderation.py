@@ -1,0 +1,82 @@
+"""Moderation: the auditor submits a case, a second inspector (never its author) agrees or queries it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import AuditedCase
+from audits.services.guards import ensure_can_edit, ensure_unlocked
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+Moderation = AuditedCase.Moderation
+
+
+def _moderation_target(case: AuditedCase, by: User, allowed_from: set[AuditedCase.Moderation]) -> AuditedCase:
+    """The case, its inspection and then its own row locked, as a new version to be saved by ``by``."""
+    ensure_can_edit(by)
+    ensure_unlocked(case.inspection)
+    case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
+    if case.moderation_state not in allowed_from:
+        raise ValidationError(f"Case {case.reference} is {case.get_moderation_state_display().lower()}.")
+    case.version += 1
+    case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
+    return case
+
+
+@transaction.atomic
+def case_submit(*, case: AuditedCase, by: User) -> AuditedCase:
+    case = _moderation_target(case, by, {Moderation.DRAFT, Moderation.QUERIED})
+    if not case.crimes.exists():
+        raise ValidationError(f"Case {case.reference} has no audited crimes to submit.")
+    case.moderation_state = Moderation.SUBMITTED
+    case.submitted_by, case.submitted_at = by, timezone.now()
+    case.moderated_by = case.moderated_at = None
+    case.save()
+    return case
+
+
+def _ensure_second_pair_of_eyes(case: AuditedCase, by: User) -> None:
+    if by.pk in {case.auditor_id, case.submitted_by_id}:
+        raise ValidationError(
+            f"Case {case.reference}: a case is moderated by another inspector, never by its own author."
+        )
+
+
+@transaction.atomic
+def case_agree(*, case: AuditedCase, by: User) -> AuditedCase:
+    case = _moderation_target(case, by, {Moderation.SUBMITTED})
+    _ensure_second_pair_of_eyes(case, by)
+    case.moderation_state = Moderation.AGREED
+    case.moderated_by, case.moderated_at = by, timezone.now()
+    case.query_reason = ""
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_query(*, case: AuditedCase, by: User, reason: str | None) -> AuditedCase:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the case is queried.")
+    case = _moderation_target(case, by, {Moderation.SUBMITTED})
+    _ensure_second_pair_of_eyes(case, by)
+    case.moderation_state = Moderation.QUERIED
+    case.moderated_by, case.moderated_at = by, timezone.now()
+    case.query_reason = reason[:500]
+    case.save()
+    return case
+
+
+def case_return_to_draft_if_moderated(case: AuditedCase) -> None:
+    """An edit to a submitted or agreed case needs moderating again. Part of the edit's save, after
+    ``case_save`` has made the new version: no second version."""
+    if case.moderation_state in (Moderation.SUBMITTED, Moderation.AGREED):
+        case.moderation_state = Moderation.DRAFT
+        case.submitted_by = case.submitted_at = case.moderated_by = case.moderated_at = None
+        case.save()
