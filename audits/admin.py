@@ -2,9 +2,12 @@
 errors on one screen, moderation and publication as bulk actions. Every write goes through
 audits.services; every queryset through for_user (ScopedAdmin)."""
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -264,6 +267,15 @@ class AuditedCrimeInline(InlineEditableUntilPublished, admin.TabularInline):
         )
 
 
+def with_inspection(url, inspection_id):
+    """The add page's URL starting the next case in this inspection. Django's redirect after "Save and add
+    another" already keeps the query string it was posted with (?inspection= from the inspection's link):
+    set the parameter in it rather than append a second query string."""
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    query["inspection"] = str(inspection_id)
+    return urlunsplit(parts._replace(query=query.urlencode()))
+
 
 @admin.register(AuditedCase)
 class AuditedCaseAdmin(ScopedAdmin):
@@ -313,7 +325,7 @@ class AuditedCaseAdmin(ScopedAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
         if "_addanother" in request.POST:
-            response["Location"] = f"{response['Location']}?inspection={obj.inspection_id}"
+            response["Location"] = with_inspection(response["Location"], obj.inspection_id)
         return response
 
     def get_queryset(self, request):

@@ -50,7 +50,10 @@ class FindingAdmin(ScopedAdmin):
     inlines = [FollowUpInline]
 
     def save_model(self, request, obj, form, change):
-        services.finding_save(finding=obj, by=request.user)
+        services.finding_save(finding=obj, by=request.user, themes=form.cleaned_data["themes"])
 
     def save_related(self, request, form, formsets, change):
-        form.instance.themes.set(form.cleaned_data.get("themes", []))
+        # The themes were saved with the finding. The follow-up inline is read only, so its save writes
+        # nothing, but the change message reads what that save found (formset.new_objects and the rest).
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)

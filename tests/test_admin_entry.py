@@ -1,9 +1,14 @@
-"""Entering an audit through the admin: a case with its crimes and their errors on one screen."""
+"""Entering an audit through the admin: a case with its crimes and their errors on one screen; findings with
+their read-only follow-up timeline."""
+
+import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from audits.models import AuditedCase, AuditedCrime, Challenge, RecordingError
+from recommendations.models import Finding, FollowUp, Theme
 from tests.factories import offence
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +191,62 @@ def test_save_and_add_another_keeps_the_inspection(world, client_for):
     assert response["Location"].endswith(f"/add/?inspection={world.inspection.pk}")
     form = client_for(world.people.inspector).get(response["Location"]).context["adminform"].form
     assert str(form.initial["inspection"]) == str(world.inspection.pk)
+
+
+def test_save_and_add_another_twice_from_the_inspections_add_a_case_link(world, client_for):
+    client = client_for(world.people.inspector)
+    inspection_page = client.get(reverse("admin:audits_inspection_change", args=[world.inspection.pk]))
+    url = re.search(r'<a href="([^"]+)">Add a case</a>', inspection_page.content.decode()).group(1)
+    assert url == f"{ADD_CASE}?inspection={world.inspection.pk}"
+    before = AuditedCase.objects.count()
+    for reference in ["NEW-0001", "NEW-0002"]:
+        data = case_form(world.inspection, [{"expected": "Rape"}], reference=reference, _addanother="1")
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        url = response["Location"]
+        assert url == f"{ADD_CASE}?inspection={world.inspection.pk}"  # once: "?inspection=1?inspection=1" was a 500
+        page = client.get(url)
+        assert page.status_code == 200
+        assert str(page.context["adminform"].form.initial["inspection"]) == str(world.inspection.pk)
+    assert AuditedCase.objects.count() == before + 2
+
+
+def finding_form(inspection, finding=None, **changes):
+    """The finding admin's POST: the finding's fields and the management form of its follow-up inline."""
+    follow_ups = list(finding.follow_ups.order_by("id")) if finding else []
+    data = {
+        "inspection": inspection.pk, "kind": "recommendation", "parent": "", "reference": "TVP-A-R2",
+        "text": "Audit incident logs monthly.", "timescale": "6_months", "due_on": "", "owner": "force",
+        "follow_ups-TOTAL_FORMS": str(len(follow_ups)), "follow_ups-INITIAL_FORMS": str(len(follow_ups)),
+        "follow_ups-MIN_NUM_FORMS": "0", "follow_ups-MAX_NUM_FORMS": "1000",
+    }
+    if finding:
+        data.update({"kind": finding.kind, "reference": finding.reference, "text": finding.text,
+                     "timescale": finding.timescale, "due_on": finding.due_on.strftime("%d/%m/%Y"),
+                     "owner": finding.owner})
+    for i, follow_up in enumerate(follow_ups):
+        data.update({f"follow_ups-{i}-id": follow_up.pk, f"follow_ups-{i}-finding": finding.pk})
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize("role", ["inspector", "admin"])
+def test_changing_a_findings_wording_in_the_admin(world, client_for, role):
+    url = reverse("admin:recommendations_finding_change", args=[world.finding.pk])
+    assert world.finding.follow_ups.count() == 1  # the timeline is shown, read only, under the finding
+    response = client_for(getattr(world.people, role)).post(
+        url, finding_form(world.inspection, world.finding, text="Record every crime within 24 hours."))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    finding = Finding.objects.get(pk=world.finding.pk)
+    assert (finding.text, finding.version) == ("Record every crime within 24 hours.", 2)
+    assert world.finding.follow_ups.count() == 1
+    assert LogEntry.objects.get(object_id=str(finding.pk)).get_change_message() == "Changed Text."
+
+
+def test_adding_a_finding_in_the_admin(world, client_for):
+    theme = Theme.objects.first()
+    response = client_for(world.people.inspector).post(
+        reverse("admin:recommendations_finding_add"), finding_form(world.inspection, themes=[theme.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    finding = Finding.objects.get(inspection=world.inspection, reference="TVP-A-R2")
+    assert (finding.text, list(finding.themes.all())) == ("Audit incident logs monthly.", [theme])
+    assert not FollowUp.objects.filter(finding=finding).exists()
