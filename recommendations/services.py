@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audits.models import Inspection
 from forces.roles import Role, can_edit_audits, role_of
+from forces.transitions import Transition, TransitionTable
 from recommendations.evidence import validate_evidence
 from recommendations.models import Evidence, Finding, FollowUp, Theme, Verdict
 
@@ -32,9 +33,7 @@ PCC_RESPONSE_DAYS = 56
 
 
 @dataclass(frozen=True)
-class Transition:
-    roles: frozenset[Role]
-    needs_reason: bool = False
+class FindingMove(Transition):
     kinds: frozenset[Finding.Kind] | None = None  # None: any kind of finding
     needs_successor: bool = False
 
@@ -42,25 +41,26 @@ class Transition:
 FORCE = frozenset({Role.FORCE_STAFF})
 INSPECTORATE = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
 
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    (Status.OPEN, Status.IN_PROGRESS): Transition(FORCE),
-    (Status.OPEN, Status.IMPLEMENTED): Transition(FORCE),
-    (Status.IN_PROGRESS, Status.IMPLEMENTED): Transition(FORCE),
-    (Status.IMPLEMENTED, Status.COMPLETE): Transition(INSPECTORATE),
-    (Status.IMPLEMENTED, Status.IN_PROGRESS): Transition(INSPECTORATE, needs_reason=True),
-    **{(start, Status.DISCHARGED): Transition(INSPECTORATE, kinds=frozenset({Kind.CAUSE_OF_CONCERN}))
+TRANSITIONS = TransitionTable({
+    (Status.OPEN, Status.IN_PROGRESS): FindingMove(FORCE),
+    (Status.OPEN, Status.IMPLEMENTED): FindingMove(FORCE),
+    (Status.IN_PROGRESS, Status.IMPLEMENTED): FindingMove(FORCE),
+    (Status.IMPLEMENTED, Status.COMPLETE): FindingMove(INSPECTORATE),
+    (Status.IMPLEMENTED, Status.IN_PROGRESS): FindingMove(INSPECTORATE, needs_reason=True),
+    **{(start, Status.DISCHARGED): FindingMove(INSPECTORATE, kinds=frozenset({Kind.CAUSE_OF_CONCERN}))
        for start in OPEN},
-    **{(start, Status.SUPERSEDED): Transition(INSPECTORATE, needs_successor=True) for start in OPEN},
-}
+    **{(start, Status.SUPERSEDED): FindingMove(INSPECTORATE, needs_successor=True) for start in OPEN},
+})
+
+
+def _fits_kind(finding: Finding, end: str) -> bool:
+    move = TRANSITIONS.rule(finding.status, end)
+    return move is not None and (move.kinds is None or finding.kind in move.kinds)
 
 
 def allowed_statuses(finding: Finding, user: AnyUser) -> list[str]:
     """The statuses this user may move this finding to now."""
-    role = role_of(user)
-    return [
-        to for (start, to), rule in TRANSITIONS.items()
-        if start == finding.status and role in rule.roles and (rule.kinds is None or finding.kind in rule.kinds)
-    ]
+    return [end for end in TRANSITIONS.targets(finding.status, role_of(user)) if _fits_kind(finding, end)]
 
 
 def add_months(day: date, months: int) -> date:
@@ -167,14 +167,12 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
         raise ValidationError("Force staff cannot write internal inspectorate notes.")
     status_from = finding.status
     if status:
-        rule = TRANSITIONS.get((finding.status, status))
-        if status not in allowed_statuses(finding, by) or rule is None:
-            raise ValidationError(
-                f"You cannot move a {finding.get_kind_display().lower()} from "
-                f"“{finding.get_status_display()}” to “{Status(status).label}”."
-            )
-        if rule.needs_reason and not comment:
-            raise ValidationError("Say why the finding goes back: the force sees your reason.")
+        refusal = (f"You cannot move a {finding.get_kind_display().lower()} from "
+                   f"“{finding.get_status_display()}” to “{Status(status).label}”.")
+        if not _fits_kind(finding, status):
+            raise ValidationError(refusal)
+        rule = TRANSITIONS.check(finding.status, status, role, reason=comment, refusal=refusal,
+                                 reason_missing="Say why the finding goes back: the force sees your reason.")
         if rule.needs_successor:
             _check_successor(finding, superseded_by)
             finding.superseded_by = superseded_by

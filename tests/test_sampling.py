@@ -83,6 +83,9 @@ def test_a_draw_creates_draft_cases_per_stratum_and_freezes_the_frame(world):
     assert cases.filter(stratum="safeguarding_referral", source="safeguarding_referral").count() == draw.sizes[
         "safeguarding_referral"]
     assert SampleDraw.history.filter(id=draw.pk, history_type="+").exists()  # the draw is kept in the history
+    drawn_by = set(AuditedCase.history.filter(inspection_id=inspection.pk, history_type="+")
+                   .values_list("history_user__username", "version"))
+    assert drawn_by == {(world.people.inspector.username, 1)}  # each case's first version, by whoever drew it
     with pytest.raises(ValidationError, match="frozen"):
         upload(inspection, world.people.inspector)
     with pytest.raises(ValidationError, match="already been drawn"):

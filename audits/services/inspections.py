@@ -13,6 +13,8 @@ from audits.models import AuditedCase, Challenge, Inspection, PublishedResult
 from audits.services.guards import ensure_can_edit
 from audits.services.locking import lock_inspection
 from audits.signals import inspection_published
+from forces.roles import AUDIT_EDITORS, role_of
+from forces.transitions import Transition, TransitionTable
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -24,12 +26,14 @@ Status = Inspection.Status
 Moderation = AuditedCase.Moderation
 
 # Allowed inspection status changes. Reopening (published → moderation) unlocks the audit data.
-INSPECTION_TRANSITIONS: dict[str, set[Inspection.Status]] = {
-    Status.PLANNED: {Status.FIELDWORK},
-    Status.FIELDWORK: {Status.PLANNED, Status.MODERATION},
-    Status.MODERATION: {Status.FIELDWORK, Status.PUBLISHED},
-    Status.PUBLISHED: {Status.MODERATION},
-}
+INSPECTION_TRANSITIONS = TransitionTable({
+    (Status.PLANNED, Status.FIELDWORK): Transition(AUDIT_EDITORS),
+    (Status.FIELDWORK, Status.PLANNED): Transition(AUDIT_EDITORS),
+    (Status.FIELDWORK, Status.MODERATION): Transition(AUDIT_EDITORS),
+    (Status.MODERATION, Status.FIELDWORK): Transition(AUDIT_EDITORS),
+    (Status.MODERATION, Status.PUBLISHED): Transition(AUDIT_EDITORS),
+    (Status.PUBLISHED, Status.MODERATION): Transition(AUDIT_EDITORS, needs_reason=True),
+})
 
 
 def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
@@ -77,14 +81,12 @@ def inspection_change_status(*, inspection: Inspection, status: str, by: User, r
     ensure_can_edit(by)
     inspection = lock_inspection(inspection.pk)
     status = Status(status)
-    if status not in INSPECTION_TRANSITIONS[inspection.status]:
-        raise ValidationError(
-            f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
-        )
     reason = (reason or "").strip()
+    INSPECTION_TRANSITIONS.check(
+        inspection.status, status, role_of(by), reason=reason,
+        refusal=f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}.",
+        reason_missing={"reason": "Say why the published inspection is being reopened."})
     if inspection.status == Status.PUBLISHED:
-        if not reason:
-            raise ValidationError({"reason": "Say why the published inspection is being reopened."})
         inspection.reopen_reason = reason[:500]
     revision_reason = inspection.reopen_reason
     if status == Status.PUBLISHED:

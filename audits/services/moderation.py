@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from audits.models import AuditedCase
 from audits.services.guards import ensure_can_edit, ensure_unlocked
+from forces.roles import AUDIT_EDITORS, role_of
+from forces.transitions import Transition, TransitionTable
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -17,13 +20,35 @@ if TYPE_CHECKING:
 Moderation = AuditedCase.Moderation
 
 
-def _moderation_target(case: AuditedCase, by: User, allowed_from: set[AuditedCase.Moderation]) -> AuditedCase:
-    """The case, its inspection and then its own row locked, as a new version to be saved by ``by``."""
+@dataclass(frozen=True)
+class ModerationMove(Transition):
+    not_by_author: bool = False  # a second pair of eyes: neither the auditor nor the submitter
+
+
+# The moves people make. A later edit puts a submitted or agreed case back to draft by itself
+# (``case_return_to_draft_if_moderated``): that is part of the edit, not a move anyone chooses.
+MODERATION_TRANSITIONS = TransitionTable({
+    (Moderation.DRAFT, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
+    (Moderation.QUERIED, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
+    (Moderation.SUBMITTED, Moderation.AGREED): ModerationMove(AUDIT_EDITORS, not_by_author=True),
+    (Moderation.SUBMITTED, Moderation.QUERIED): ModerationMove(AUDIT_EDITORS, needs_reason=True, not_by_author=True),
+})
+
+
+def _moderation_target(case: AuditedCase, by: User, to: AuditedCase.Moderation, reason: str = "") -> AuditedCase:
+    """The case, its inspection and then its own row locked, checked against the table for moving to
+    ``to``, as a new version to be saved by ``by``."""
     ensure_can_edit(by)
     ensure_unlocked(case.inspection)
     case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
-    if case.moderation_state not in allowed_from:
-        raise ValidationError(f"Case {case.reference} is {case.get_moderation_state_display().lower()}.")
+    move = MODERATION_TRANSITIONS.check(
+        case.moderation_state, to, role_of(by), reason=reason,
+        refusal=f"Case {case.reference} is {case.get_moderation_state_display().lower()}.",
+        reason_missing="Say why the case is queried.")
+    if move.not_by_author and by.pk in {case.auditor_id, case.submitted_by_id}:
+        raise ValidationError(
+            f"Case {case.reference}: a case is moderated by another inspector, never by its own author."
+        )
     case.version += 1
     case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     return case
@@ -31,7 +56,7 @@ def _moderation_target(case: AuditedCase, by: User, allowed_from: set[AuditedCas
 
 @transaction.atomic
 def case_submit(*, case: AuditedCase, by: User) -> AuditedCase:
-    case = _moderation_target(case, by, {Moderation.DRAFT, Moderation.QUERIED})
+    case = _moderation_target(case, by, Moderation.SUBMITTED)
     if not case.crimes.exists():
         raise ValidationError(f"Case {case.reference} has no audited crimes to submit.")
     case.moderation_state = Moderation.SUBMITTED
@@ -41,17 +66,9 @@ def case_submit(*, case: AuditedCase, by: User) -> AuditedCase:
     return case
 
 
-def _ensure_second_pair_of_eyes(case: AuditedCase, by: User) -> None:
-    if by.pk in {case.auditor_id, case.submitted_by_id}:
-        raise ValidationError(
-            f"Case {case.reference}: a case is moderated by another inspector, never by its own author."
-        )
-
-
 @transaction.atomic
 def case_agree(*, case: AuditedCase, by: User) -> AuditedCase:
-    case = _moderation_target(case, by, {Moderation.SUBMITTED})
-    _ensure_second_pair_of_eyes(case, by)
+    case = _moderation_target(case, by, Moderation.AGREED)
     case.moderation_state = Moderation.AGREED
     case.moderated_by, case.moderated_at = by, timezone.now()
     case.query_reason = ""
@@ -62,10 +79,7 @@ def case_agree(*, case: AuditedCase, by: User) -> AuditedCase:
 @transaction.atomic
 def case_query(*, case: AuditedCase, by: User, reason: str | None) -> AuditedCase:
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Say why the case is queried.")
-    case = _moderation_target(case, by, {Moderation.SUBMITTED})
-    _ensure_second_pair_of_eyes(case, by)
+    case = _moderation_target(case, by, Moderation.QUERIED, reason)
     case.moderation_state = Moderation.QUERIED
     case.moderated_by, case.moderated_at = by, timezone.now()
     case.query_reason = reason[:500]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.selectors import frame_populations
@@ -116,8 +117,9 @@ def draw_sample(*, inspection: Inspection, seed: int | None, sizes: dict[str, in
     if clash.exists():
         raise ValidationError(f"{clash.count()} drawn reference(s) are already cases of this inspection.")
     sources = set(AuditedCase.Source.values)
-    for stratum, reference, occurred in chosen:
-        AuditedCase.objects.create(inspection=inspection, reference=reference, reported_at=occurred, stratum=stratum,
-                                   source=stratum if stratum in sources else AuditedCase.Source.INCIDENT_LOG,
-                                   auditor=by)
+    bulk_create_with_history(  # each case's first version, in its history with who drew it
+        [AuditedCase(inspection=inspection, reference=reference, reported_at=occurred, stratum=stratum,
+                     source=stratum if stratum in sources else AuditedCase.Source.INCIDENT_LOG, auditor=by)
+         for stratum, reference, occurred in chosen],
+        AuditedCase, batch_size=2000, default_user=by)
     return SampleDraw.objects.create(frame=frame, seed=seed, populations=populations, sizes=sizes, drawn_by=by)
