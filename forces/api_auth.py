@@ -45,7 +45,7 @@ class ReadOnlyToken(permissions.BasePermission):
 class AuditEditorsWrite(permissions.BasePermission):
     """Anyone with a role reads (scoped); only inspectors and administrators write."""
 
-    message = "Only inspectors can change this."
+    message = "Only inspectors and administrators can change this."
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or role_of(request.user) in AUDIT_EDITORS

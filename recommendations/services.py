@@ -85,7 +85,7 @@ def due_date(published_on: date | None, timescale: str, given: date | None = Non
 
 def _ensure_inspectorate(user: AnyUser) -> None:
     if not can_edit_audits(user):
-        raise PermissionDenied("Only inspectors write findings and verdicts.")
+        raise PermissionDenied("Only inspectors and administrators write findings and verdicts.")
 
 
 def validate_finding(finding: Finding) -> None:

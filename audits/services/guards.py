@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def ensure_can_edit(user: AnyUser) -> None:
     if not can_edit_audits(user):
-        raise ValidationError("Only inspectors can change audit data.")
+        raise ValidationError("Only inspectors and administrators can change audit data.")
 
 
 def ensure_unlocked(inspection: Inspection) -> Inspection:
