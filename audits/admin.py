@@ -26,7 +26,7 @@ from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, O
 from audits.rules import ErrorKind
 from core.categories import CASE_FILTER_CATEGORIES
 from core.spreadsheets import format_moment
-from forces.admin_site import ScopedAdmin
+from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
 from forces.models import Force
 
 
@@ -110,7 +110,7 @@ class OffenceSubgroupAdmin(admin.ModelAdmin):
 # Inspections -------------------------------------------------------------------------------------
 
 
-class PublishedResultInline(InlineEditableUntilPublished, admin.TabularInline):
+class PublishedResultInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
     model = PublishedResult
     extra = 0
     fields = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
@@ -254,7 +254,7 @@ class ErrorKindFilter(admin.SimpleListFilter):
         return queryset.with_error(self.value()) if self.value() in ErrorKind.values else queryset
 
 
-class AuditedCrimeInline(InlineEditableUntilPublished, admin.TabularInline):
+class AuditedCrimeInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
     model = AuditedCrime
     form = AuditedCrimeForm
     formset = AuditedCrimeFormSet

@@ -8,12 +8,14 @@ from audits.rules import ErrorKind, error_kinds_problems, recording_time_problem
 from audits.services.case_versions import case_conflict
 from audits.services.inspections import PUBLISHED_RESULTS_FROZEN
 from audits.services.locking import LOCKED_MESSAGE
-from core.forms import SpreadsheetUploadField
+from core.forms import MomentField, SpreadsheetUploadField
 
 
 class AuditedCaseForm(forms.ModelForm):
     # The version the user loaded (change forms only): a save is refused if the case has moved on since.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reported_at = MomentField(label="Reported at", help_text="When the incident was reported to the force: "
+                                                            "dd/mm/yyyy hh:mm, UK time.")
     # Set by the admin when the service found, under the row lock, a conflict this form's check missed.
     conflict = None
 
@@ -56,6 +58,7 @@ class AuditedCaseForm(forms.ModelForm):
 
 
 class AuditedCrimeForm(forms.ModelForm):
+    recorded_at = MomentField(label="Recorded at", required=False)
     error_kinds = forms.MultipleChoiceField(
         label="Recording errors",
         choices=ErrorKind.choices,

@@ -93,14 +93,14 @@ def _ods_sheets(upload, width):
         yield rows
 
 
-def parse_moment(value):
+def parse_moment(value, formats=DATE_FORMATS):
     """A cell as an aware date and time (UK time), None when empty; ValueError when it is not one."""
     if isinstance(value, datetime):
         return timezone.make_aware(value) if timezone.is_naive(value) else value
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    for fmt in DATE_FORMATS:
+    for fmt in formats:
         try:
             return timezone.make_aware(datetime.strptime(text, fmt))
         except ValueError:

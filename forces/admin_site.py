@@ -6,6 +6,7 @@ the user's scope answers 404 (Django's default redirects with a message naming t
 
 from functools import wraps
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,3 +67,17 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._ensure_in_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class NamedColumnsTabularInline(admin.TabularInline):
+    """A tabular inline's inputs sit under column headings with no <label> of their own: each is named after
+    its column, so a screen reader (and axe-core) can tell them apart. Choices that carry their own labels
+    (checkboxes, radios) keep them."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for name, field in formset.form.base_fields.items():
+            labels_itself = field.widget.is_hidden or isinstance(field.widget, forms.RadioSelect)  # and checkboxes
+            if not labels_itself:
+                field.widget.attrs.setdefault("aria-label", str(field.label or name))
+        return formset

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from forces.admin_site import ScopedAdmin
+from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
 from recommendations import services
 from recommendations.forms import FindingForm
 from recommendations.models import Finding, FollowUp, Theme
@@ -11,7 +11,7 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(NamedColumnsTabularInline):
     """The timeline, read only: entries are added on the finding's page, never edited."""
 
     model = FollowUp

@@ -21,8 +21,7 @@ def case_form(inspection, crimes, **case):
         "inspection": inspection.pk,
         "reference": "NEW-0001",
         "source": "incident_log",
-        "reported_at_0": "01/03/2024",
-        "reported_at_1": "09:00",
+        "reported_at": "01/03/2024 09:00",
         "notes": "",
         "crimes-TOTAL_FORMS": str(len(crimes)),
         "crimes-INITIAL_FORMS": "0",
@@ -34,8 +33,7 @@ def case_form(inspection, crimes, **case):
         data[f"crimes-{i}-expected_offence"] = offence(crime["expected"]).pk
         if crime.get("recorded"):
             data[f"crimes-{i}-recorded_offence"] = offence(crime["recorded"]).pk
-        data[f"crimes-{i}-recorded_at_0"] = crime.get("recorded_at", ("", ""))[0]
-        data[f"crimes-{i}-recorded_at_1"] = crime.get("recorded_at", ("", ""))[1]
+        data[f"crimes-{i}-recorded_at"] = " ".join(crime.get("recorded_at", ()))
         data[f"crimes-{i}-force_crime_reference"] = crime.get("reference", "")
         data[f"crimes-{i}-cancellation_code"] = crime.get("cancellation", "")
         data[f"crimes-{i}-error_kinds"] = crime.get("errors", [])
@@ -83,9 +81,32 @@ def test_a_reference_already_in_the_inspection_is_refused(world, client_for):
 
 def test_a_report_date_outside_the_audit_period_is_refused(world, client_for):
     response = client_for(world.people.inspector).post(
-        ADD_CASE, case_form(world.inspection, [{"expected": "Rape"}], reported_at_0="01/07/2024"))
+        ADD_CASE, case_form(world.inspection, [{"expected": "Rape"}], reported_at="01/07/2024 09:00"))
     assert "must fall within the audit period (01/01/2024 to 30/06/2024)" in response.content.decode()
     assert not AuditedCase.objects.filter(reference="NEW-0001").exists()
+
+
+@pytest.mark.parametrize("typed", ["01/03/2024", "31/02/2024 10:00", "01/03/2024 24:00", "2024-03-01", "tomorrow",
+                                   "01/03/2024 09:00\x00", "01/03/2024\u202e 09:00", "9" * 5000,
+                                   "99/99/99999 99:99", "01/03/10000 09:00"])
+def test_a_date_and_time_not_typed_as_dd_mm_yyyy_hh_mm_is_refused(world, client_for, typed):
+    response = client_for(world.people.inspector).post(
+        ADD_CASE, case_form(world.inspection, [{"expected": "Rape"}], reported_at=typed))
+    assert response.status_code == 200
+    assert "Enter a date and time as dd/mm/yyyy hh:mm, for example 01/03/2024 09:05." in response.content.decode()
+    assert not AuditedCase.objects.filter(reference="NEW-0001").exists()
+
+
+def test_one_box_for_each_date_and_time_keeping_seconds_when_there_are_any(world, client_for):
+    client = client_for(world.people.inspector)
+    response = client.post(ADD_CASE, case_form(world.inspection, [
+        {"expected": "Rape", "recorded": "Rape", "recorded_at": ("01/03/2024", "10:15:30")}], reported_at=" 01/03/2024 09:00 "))
+    assert response.status_code == 302
+    case = AuditedCase.objects.get(reference="NEW-0001")
+    page = client.get(reverse("admin:audits_auditedcase_change", args=[case.pk])).content.decode()
+    assert 'name="reported_at" value="01/03/2024 09:00"' in page  # UK time, as typed
+    assert 'name="crimes-0-recorded_at" value="01/03/2024 10:15:30"' in page  # seconds kept, never rounded away
+    assert "reported_at_0" not in page and "recorded_at_1" not in page
 
 
 def test_an_inspection_with_the_period_the_wrong_way_round_is_refused(world, client_for):
@@ -108,11 +129,10 @@ def test_editing_an_existing_case_swaps_errors_when_the_crime_changes(world, cli
         data.update({f"crimes-{i}-id": crime.pk, f"crimes-{i}-case": world.case.pk,
                      f"crimes-{i}-expected_offence": crime.expected_offence_id,
                      f"crimes-{i}-recorded_offence": crime.recorded_offence_id or "",
-                     f"crimes-{i}-recorded_at_0": crime.recorded_at.strftime("%d/%m/%Y") if crime.recorded_at else "",
-                     f"crimes-{i}-recorded_at_1": crime.recorded_at.strftime("%H:%M") if crime.recorded_at else "",
+                     f"crimes-{i}-recorded_at": crime.recorded_at.strftime("%d/%m/%Y %H:%M") if crime.recorded_at else "",
                      f"crimes-{i}-error_kinds": list(crime.errors.values_list("kind", flat=True))})
     # The misclassified rape turns out not to have been recorded at all.
-    data.update({"crimes-1-recorded_offence": "", "crimes-1-recorded_at_0": "", "crimes-1-recorded_at_1": "",
+    data.update({"crimes-1-recorded_offence": "", "crimes-1-recorded_at": "",
                  "crimes-1-error_kinds": ["not_recorded"]})
     assert form.initial["reference"] == "TVP-A-0001"
     response = client.post(url, data)

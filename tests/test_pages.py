@@ -33,6 +33,16 @@ def test_sign_in_page_and_sign_in_with_a_wrong_password(world, client):
     assert response.status_code == 302 and response["Location"] == reverse("audits:home")
 
 
+@pytest.mark.parametrize("url,title", [
+    ("/accounts/login/", "Sign in – Crime data integrity audits"),
+    ("/", "Start – Crime data integrity audits"),
+    ("/forces/", "Forces – Crime data integrity audits"),
+])
+def test_every_page_title_names_the_page_then_the_service(world, client, client_for, url, title):
+    page = (client if url == "/accounts/login/" else client_for(world.people.inspector)).get(url).content.decode()
+    assert f"<title>{title}</title>" in page
+
+
 def test_sign_out_is_a_post(world, client_for):
     client = client_for(world.people.staff_a)
     assert client.get(reverse("logout")).status_code == 405

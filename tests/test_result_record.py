@@ -288,7 +288,7 @@ def test_a_case_cannot_move_to_another_forces_inspection(world, client_for):
     url = reverse("admin:audits_auditedcase_change", args=[world.case.pk])
     version = client.get(url).context["adminform"].form.initial["version"]
     data = case_form(world.inspection_b, [], reference=world.case.reference, version=version,
-                     reported_at_0="01/03/2024")
+                     reported_at="01/03/2024 09:00")
     data["crimes-INITIAL_FORMS"] = "0"
     response = client.post(url, data)
     assert "A case cannot be moved to another force&#x27;s inspection." in response.content.decode()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.accessibility import AxeWatch
+
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM directly.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -30,17 +32,23 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    contexts = []
+    """A new signed-out browser context per call. axe-core checks every page it opens: the test fails on
+    any accessibility violation (tests/browser/accessibility.py)."""
+    watches = []
 
     def make():
         context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
         context.set_default_timeout(15_000)
-        contexts.append(context)
+        watches.append(AxeWatch(context))
         return context.new_page()
 
     yield make
-    for context in contexts:
-        context.close()
+    for watch in watches:
+        watch.check_open_pages()
+    violations = "\n".join(watch.report() for watch in watches if watch.found)
+    for watch in watches:
+        watch.context.close()
+    assert not violations, f"axe-core found accessibility violations:\n{violations}"
 
 
 def sign_in(page, username, password="pw"):
