@@ -115,10 +115,13 @@ class ChallengeForm(forms.Form):
 
 
 class ChallengeResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label="Decision", choices=[
-        ("upheld", "Uphold: the error stands"), ("withdrawn", "Withdraw: remove the error")])
-    note = forms.CharField(label="Reason for the decision", required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    # No decision is chosen for the inspector: each is made deliberately, with its reason, which the force sees.
+    outcome = forms.ChoiceField(label="Decision", widget=forms.RadioSelect, choices=[
+        ("upheld", "Uphold: the error stands"), ("withdrawn", "Withdraw: remove the error")],
+        error_messages={"required": "Choose whether the error stands (uphold) or is withdrawn."})
+    note = forms.CharField(label="Reason for the decision", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="The force sees this reason with the decision.",
+                           error_messages={"required": "Give the reason for the decision: the force sees it."})
 
 
 class CaseImportForm(forms.Form):

@@ -6,3 +6,10 @@ inspection_published = Signal()
 # Sent with ``inspection`` when a published inspection's figures are loaded from its report rather than
 # published here (reports freeze them as the first version of its published record).
 published_figures_loaded = Signal()
+
+# Sent with ``challenge`` and ``by`` when force staff raise a challenge, and when an inspector decides it.
+challenge_raised = Signal()
+challenge_decided = Signal()
+
+# Sent with ``case`` and ``by`` when a moderator queries a case (its reason is ``case.query_reason``).
+case_queried = Signal()

@@ -18,6 +18,7 @@ from forces.roles import Role, can_edit_audits, role_of
 from forces.transitions import Transition, TransitionTable
 from recommendations.evidence import validate_evidence
 from recommendations.models import Evidence, Finding, FollowUp, Theme, Verdict
+from recommendations.signals import finding_moved
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -189,6 +190,9 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
         comment=comment, visibility=FollowUp.Visibility.INTERNAL if internal else FollowUp.Visibility.FORCE,
         version=finding.version,
     )
+    if status:
+        finding_moved.send(sender=Finding, finding=finding, status_from=status_from, status_to=status, comment=comment,
+                           by=by)
     for upload in files:
         # An uploaded file always has a name and a size (validate_evidence has read both).
         Evidence.objects.create(follow_up=entry, file=upload, original_name=cast(str, upload.name)[:200],

@@ -263,7 +263,7 @@ def test_challenges_through_the_api(world):
     results = lambda: {r["category"]: r for r in inspector.get(  # noqa: E731
         reverse("api:inspection-results", args=[world.inspection.pk]), {"include": "provisional"}).json()}
     assert results()["all_crime"]["errors"]["not_recorded"] == 1
-    resolved = inspector.post(reverse("api:challenge-resolve", args=[raised.json()["id"]]), {"outcome": "withdrawn"},
+    resolved = inspector.post(reverse("api:challenge-resolve", args=[raised.json()["id"]]), {"outcome": "withdrawn", "note": "CR/2 confirms it."},
                               format="json")
     assert resolved.status_code == 200 and resolved.json()["status"] == "withdrawn"
     assert "not_recorded" not in results()["all_crime"]["errors"]

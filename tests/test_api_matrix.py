@@ -64,7 +64,7 @@ def endpoints(w):
             ("post", {"error": w.unrecorded.errors.get().pk, "reason": "Recorded as CR/9."}, "challenge")]),
         "api:challenge-detail": (reverse("api:challenge-detail", args=[w.challenge.pk]), [("get", None, "detail")]),
         "api:challenge-resolve": (reverse("api:challenge-resolve", args=[w.challenge.pk]), [
-            ("post", {"outcome": "upheld"}, "write")]),
+            ("post", {"outcome": "upheld", "note": "The log shows a crime."}, "write")]),
         "api:published-result-detail": (reverse("api:published-result-detail", args=[w.published_result.pk]), [
             ("get", None, "detail")]),
         "api:finding-list": (reverse("api:finding-list"), [

@@ -182,7 +182,8 @@ def test_conflict_lists_every_version_since_the_one_seen(world):
 
 
 def test_withdrawing_a_challenged_error_makes_a_version(world):
-    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="withdrawn")
+    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="withdrawn",
+                      note="The log shows the crime was recorded.")
     [change] = services.case_changes_since(world.case.pk, 1)
     assert change.changed == ("recording errors",)
 

@@ -90,7 +90,8 @@ def test_open_challenges_block_publication(world):
     AuditedCase.objects.filter(inspection=world.inspection).update(moderation_state="agreed")
     with pytest.raises(ValidationError, match="1 open challenge"):
         services.inspection_change_status(inspection=world.inspection, status="published", by=world.people.inspector)
-    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld")
+    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld",
+                      note="The log shows a crime.")
     services.inspection_change_status(inspection=world.inspection, status="published", by=world.people.inspector)
     assert Inspection.objects.get(pk=world.inspection.pk).status == "published"
 
@@ -112,3 +113,35 @@ def test_the_challenge_page_lists_open_challenges_unless_asked_for_all(world, cl
     client = client_for(world.people.inspector)
     assert challenge not in client.get(reverse("audits:challenges")).context["page"].object_list
     assert challenge in client.get(reverse("audits:challenges"), {"status": "all"}).context["page"].object_list
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"note": "The log shows a crime."}, "Choose whether the error stands (uphold) or is withdrawn."),
+    ({"outcome": "withdrawn"}, "Give the reason for the decision: the force sees it."),
+    ({"outcome": "withdrawn", "note": "   "}, "Give the reason for the decision: the force sees it."),
+    ({"outcome": "open", "note": "x"}, "Select a valid choice."),
+])
+def test_a_decision_is_chosen_deliberately_with_its_reason(world, client_for, data, message):
+    client = client_for(world.people.inspector)
+    page = client.get(world.challenge.get_absolute_url()).content.decode()
+    assert 'type="radio"' in page and " checked" not in page  # no decision is made for the inspector
+    response = client.post(world.challenge.get_absolute_url(), data)
+    assert response.status_code == 200 and message in response.content.decode()
+    api = APIClient()
+    api.force_authenticate(world.people.inspector)
+    refused = api.post(reverse("api:challenge-resolve", args=[world.challenge.pk]), data, format="json")
+    assert refused.status_code == 400
+    with pytest.raises(ValidationError):
+        challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector,
+                          outcome=data.get("outcome", ""), note=data.get("note"))
+    world.challenge.refresh_from_db()
+    assert world.challenge.status == "open" and world.challenge.resolved_by is None
+    assert RecordingError.objects.filter(crime=world.misclassified).exists()
+
+
+def test_the_force_sees_the_decision_and_its_reason(world, client_for):
+    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld",
+                      note="Home Office Counting Rules: classified at the point of the report.")
+    page = client_for(world.people.staff_a).get(world.challenge.get_absolute_url()).content.decode()
+    assert "Upheld (the error stands)" in page
+    assert "Home Office Counting Rules: classified at the point of the report." in page

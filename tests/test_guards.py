@@ -100,7 +100,7 @@ def service_calls(world, user):
                                  lambda ready: sampling.draw_sample(inspection=ready, seed=1, sizes={"incident_log": 1},
                                                                     by=user)),
         "challenge_resolve": lambda: challenges.challenge_resolve(
-            challenge_id=world.challenge.pk, by=user, outcome="withdrawn"),
+            challenge_id=world.challenge.pk, by=user, outcome="withdrawn", note="Recorded correctly."),
         "finding_save (new)": lambda: finding_services.finding_save(
             finding=Finding(inspection=inspection, kind="recommendation", reference="GUARD-R", text="Do it.",
                             timescale="3_months", owner="force"), by=user),

@@ -140,4 +140,6 @@ class ChallengeRaiseSerializer(serializers.Serializer):
 
 class ChallengeResolveSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[("upheld", "Upheld"), ("withdrawn", "Withdrawn")])
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, help_text="The reason for the decision; the force sees it.",
+                                 error_messages={"required": "Give the reason for the decision: the force sees it.",
+                                                 "blank": "Give the reason for the decision: the force sees it."})

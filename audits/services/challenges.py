@@ -13,6 +13,7 @@ from audits.models import Challenge, RecordingError
 from audits.services.case_versions import case_mark_changed
 from audits.services.guards import ensure_can_edit, ensure_unlocked
 from audits.services.locking import lock_inspection
+from audits.signals import challenge_decided, challenge_raised
 from forces.roles import Role, role_of
 
 if TYPE_CHECKING:
@@ -36,8 +37,10 @@ def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge
         raise ValidationError({"reason": "Say why the error is wrong."})
     if Challenge.objects.filter(error=error, status=Challenge.Status.OPEN).exists():
         raise ValidationError("This error is already being challenged.")
-    return Challenge.objects.create(case=case, error=error, error_kind=error.kind,
-                                    offence=error.crime.expected_offence.name, reason=reason[:2000], raised_by=by)
+    challenge = Challenge.objects.create(case=case, error=error, error_kind=error.kind,
+                                         offence=error.crime.expected_offence.name, reason=reason[:2000], raised_by=by)
+    challenge_raised.send(sender=Challenge, challenge=challenge, by=by)
+    return challenge
 
 
 @transaction.atomic
@@ -48,9 +51,12 @@ def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | 
     challenge = Challenge.objects.select_for_update().select_related("case__inspection").get(pk=challenge_id)
     if challenge.status != Challenge.Status.OPEN:
         raise ValidationError("This challenge has already been resolved.")
+    if outcome not in (Challenge.Status.UPHELD, Challenge.Status.WITHDRAWN):
+        raise ValidationError({"outcome": "Choose whether the error stands (uphold) or is withdrawn."})
     outcome = Challenge.Status(outcome)
-    if outcome == Challenge.Status.OPEN:
-        raise ValidationError({"outcome": "Uphold the error or withdraw it."})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Give the reason for the decision: the force sees it."})
     ensure_unlocked(challenge.case.inspection)
     if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
         case_mark_changed(case_id=challenge.case_id, by=by)
@@ -59,6 +65,7 @@ def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | 
         challenge.save(update_fields=["error"])
         error.delete()
     challenge.status, challenge.resolved_by, challenge.resolved_at = outcome, by, timezone.now()
-    challenge.resolution = (note or "").strip()[:2000]
+    challenge.resolution = note[:2000]
     challenge.save()
+    challenge_decided.send(sender=Challenge, challenge=challenge, by=by)
     return challenge

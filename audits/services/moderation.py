@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audits.models import AuditedCase
 from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.signals import case_queried
 from forces.roles import AUDIT_EDITORS, role_of
 from forces.transitions import Transition, TransitionTable
 
@@ -84,6 +85,7 @@ def case_query(*, case: AuditedCase, by: User, reason: str | None) -> AuditedCas
     case.moderated_by, case.moderated_at = by, timezone.now()
     case.query_reason = reason[:500]
     case.save()
+    case_queried.send(sender=AuditedCase, case=case, by=by)
     return case
 
 

@@ -77,8 +77,11 @@ def test_frame_draw_import_challenge_withdraw(new_page, tmp_path):
 
     page.get_by_role("link", name="Challenges").click()
     page.get_by_role("link", name="Misclassified on Rape").click()
-    page.get_by_label("Decision", exact=True).select_option("withdrawn")
+    page.get_by_label("Withdraw: remove the error").check()
     page.get_by_label("Reason for the decision").fill("Crime record confirmed.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_test_id("challenge-status")).to_contain_text("Withdrawn")
+    staff.reload()  # the force sees the decision and its reason
+    expect(staff.get_by_test_id("challenge-status")).to_contain_text("Withdrawn")
+    expect(staff.get_by_text("Crime record confirmed.")).to_be_visible()
     assert misclassified_rapes(page, inspection) == "0"
