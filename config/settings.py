@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "audits",
     "recommendations",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forces.context_processors.role",
+                "notifications.context_processors.unread",
             ],
         },
     },

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("audits.urls")),
     path("", include("reports.urls")),
     path("", include("recommendations.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler404 = "config.api.not_found"

@@ -27,7 +27,7 @@ A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
-              ("recommendations:list_csv", {}), ("recommendations:overdue", {})] + [
+              ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
 ]
 # Pages for inspectors and administrators only: 403 for everyone else.
@@ -39,7 +39,10 @@ def editor_pages(world):
                            ("recommendations:create", {"inspection_pk": world.inspection.pk}),
                            ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
 # Pages that are not about force data at all.
-NEUTRAL_PAGES = {"audits:case_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens", "forces:api_token_revoke"}
+# Pages about nobody's force, or only ever the signed-in person's own things (tests/test_notifications.py shows
+# that nobody reads or marks another person's notifications).
+NEUTRAL_PAGES = {"audits:case_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
+                 "forces:api_token_revoke", "notifications:mark_read"}
 
 
 def object_pages(world):

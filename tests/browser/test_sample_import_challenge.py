@@ -84,4 +84,9 @@ def test_frame_draw_import_challenge_withdraw(new_page, tmp_path):
     staff.reload()  # the force sees the decision and its reason
     expect(staff.get_by_test_id("challenge-status")).to_contain_text("Withdrawn")
     expect(staff.get_by_text("Crime record confirmed.")).to_be_visible()
+    staff.get_by_test_id("notifications-link").click()  # told in the app, with an unread count in the header
+    expect(staff.get_by_test_id("notifications")).to_contain_text("was decided: withdrawn (the error was removed)")
+    staff.get_by_role("button", name="Mark all as read").click()
+    expect(staff.get_by_text("1 notification marked as read.")).to_be_visible()
+    expect(staff.get_by_test_id("notifications-link")).to_have_text("Notifications")
     assert misclassified_rapes(page, inspection) == "0"
