@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "recommendations",
     "reports",
     "notifications",
+    "search",
 ]
 
 MIDDLEWARE = [

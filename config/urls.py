@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("recommendations.urls")),
     path("", include("notifications.urls")),
+    path("", include("search.urls")),
 ]
 
 handler404 = "config.api.not_found"

@@ -27,7 +27,8 @@ A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
-              ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {})] + [
+              ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {}),
+              ("search:search", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
 ]
 # Pages for inspectors and administrators only: 403 for everyone else.
