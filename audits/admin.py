@@ -2,6 +2,8 @@
 errors on one screen, moderation and publication as bulk actions. Every write goes through
 audits.services; every queryset through for_user (ScopedAdmin)."""
 
+import re
+from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import admin, messages
@@ -31,16 +33,36 @@ from forces.models import Force
 
 
 def run_for_each(modeladmin, request, objects, action, done_message):
-    """Apply a service to each selected object; report what worked and each refusal with its reason."""
-    done = 0
+    """Apply a service to each selected object; report what worked, then every refusal in one message."""
+    done, refused = 0, []
     for obj in objects:
         try:
             action(obj)
             done += 1
         except ValidationError as error:
-            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            refused.append(" ".join(error.messages))
     if done:
         modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+    if refused:
+        modeladmin.message_user(request, refusal_summary(refused), messages.ERROR)
+
+
+CASE_REFUSAL = re.compile(r"^Case (?P<reference>\S+?)(?P<reason>: .*| is .*)$")
+
+
+def refusal_summary(refused):
+    """One message for many refusals: each reason once, with the cases it stopped."""
+    by_reason = defaultdict(list)
+    for message in refused:
+        if match := CASE_REFUSAL.match(message):
+            by_reason[match["reason"].removeprefix(": ").removeprefix(" is ")].append(match["reference"])
+        else:
+            by_reason[message].append(None)
+    parts = []
+    for reason, references in by_reason.items():
+        named = [reference for reference in references if reference]
+        parts.append(f"{'Case' if len(named) == 1 else 'Cases'} {', '.join(named)}: {reason}" if named else reason)
+    return f"{len(refused)} not done. " + " ".join(parts)
 
 
 def history_table(entries):

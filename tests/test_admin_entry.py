@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audits.models import AuditedCase, AuditedCrime, Challenge, RecordingError
 from recommendations.models import Finding, FollowUp, Theme
-from tests.factories import offence
+from tests.factories import CaseFactory, offence
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +152,17 @@ def test_submit_and_agree_as_bulk_actions_by_two_inspectors(world, client_for):
         changelist, {"action": "agree_cases", "_selected_action": [world.case.pk]}, follow=True)
     assert "1 case(s) agreed." in response.content.decode()
     assert AuditedCase.objects.get(pk=world.case.pk).moderation_state == "agreed"
+
+
+def test_refusing_many_of_ones_own_cases_says_so_once(world, client_for):
+    mine = [CaseFactory(inspection=world.inspection, reference=f"OWN-{n}", auditor=world.people.inspector,
+                        moderation_state="submitted", submitted_by=world.people.inspector) for n in range(3)]
+    draft = CaseFactory(inspection=world.inspection, reference="DRAFT-1")
+    response = client_for(world.people.inspector).post(reverse("admin:audits_auditedcase_changelist"), {
+        "action": "agree_cases", "_selected_action": [case.pk for case in [*mine, draft]]}, follow=True)
+    banners = [str(message) for message in response.context["messages"]]
+    assert banners == ["4 not done. Case DRAFT-1: draft. Cases OWN-0, OWN-1, OWN-2: a case is moderated by another "
+                       "inspector, never by its own author."]  # one banner, whatever the number refused
 
 
 def test_query_action_asks_for_a_reason_first(world, client_for):
