@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models.functions import ExtractYear
 
 from audits.models import AuditedCase, Challenge, Inspection
@@ -73,3 +74,24 @@ class InspectionFilter(django_filters.FilterSet):
 
     def filter_year(self, queryset, name, value):
         return queryset.annotate(published_year=ExtractYear("published_on")).filter(published_year=value)
+
+
+def _inspections_waiting(request):
+    return Inspection.objects.for_user(request.user).filter(
+        cases__moderation_state=AuditedCase.Moderation.SUBMITTED).distinct().select_related("force")
+
+
+def _auditors_waiting(request):
+    waiting = AuditedCase.objects.for_user(request.user).filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
+    return get_user_model().objects.filter(audited_cases__in=waiting).distinct().order_by("username")
+
+
+class ModerationFilter(django_filters.FilterSet):
+    """The moderation queue: which inspection, whose cases."""
+
+    inspection = django_filters.ModelChoiceFilter(queryset=_inspections_waiting, empty_label="Any inspection")
+    auditor = django_filters.ModelChoiceFilter(queryset=_auditors_waiting, empty_label="Anyone")
+
+    class Meta:
+        model = AuditedCase
+        fields = ["inspection", "auditor"]

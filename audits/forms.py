@@ -108,6 +108,12 @@ class QueryReasonForm(forms.Form):
     )
 
 
+class CaseQueryForm(forms.Form):
+    reason = forms.CharField(label="Why is this case queried?", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Its auditor sees your reason.",
+                             error_messages={"required": "Say why the case is queried: its auditor sees your reason."})
+
+
 class ChallengeForm(forms.Form):
     reason = forms.CharField(label="Why is this error wrong?", max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 4}),

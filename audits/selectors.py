@@ -119,3 +119,21 @@ def inspection_change_history(inspection: Inspection) -> list[tuple[Any, str]]:
 
 def frame_populations(frame: SamplingFrame) -> dict[str, int]:
     return dict(frame.records.values_list("stratum").annotate(n=Count("id")).order_by("stratum"))
+
+
+def cases_to_moderate(user: AnyUser) -> QuerySet[AuditedCase]:
+    """Submitted cases this inspector may agree or query: audited and submitted by someone else, oldest first."""
+    return (cases_for(user).filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
+            .exclude(auditor=user).exclude(submitted_by=user)
+            .select_related("inspection__force", "auditor", "submitted_by").order_by("submitted_at", "id"))
+
+
+def next_case_to_moderate(user: AnyUser, after: AuditedCase) -> AuditedCase | None:
+    """The case waiting after ``after`` in the queue's order, else the first still waiting (never ``after``)."""
+    waiting = cases_to_moderate(user).exclude(pk=after.pk)
+    if after.submitted_at is not None:
+        later = waiting.filter(Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at,
+                                                                           id__gt=after.pk)).first()
+        if later is not None:
+            return later
+    return waiting.first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits.views import challenges, imports, inspections, sampling
+from audits.views import challenges, imports, inspections, moderation, sampling
 
 app_name = "audits"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("inspections/<int:pk>/audited-crimes.<str:fmt>", imports.template_export, name="case_export"),
     path("audited-cases-template.<str:fmt>", imports.template_download, name="case_template"),
     path("cases/<int:pk>/", inspections.case_detail, name="case"),
+    path("cases/<int:pk>/moderate/", moderation.moderate_case, name="moderate_case"),
+    path("moderation/", moderation.moderation_queue, name="moderation"),
     path("challenges/", challenges.challenge_list, name="challenges"),
     path("challenges/<int:pk>/", challenges.challenge_detail, name="challenge"),
     path("errors/<int:error_pk>/challenge/", challenges.challenge_new, name="challenge_new"),

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from audits import selectors
 from audits.filters import AuditedCaseFilter
+from audits.forms import CaseQueryForm
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
 from core.categories import OffenceCategory
@@ -24,12 +25,8 @@ def home(request):
         context["own_force"] = Force.objects.get(pk=scope.force_id)
     if role in (Role.INSPECTOR, Role.ADMINISTRATOR):
         context["in_progress"] = inspections.exclude(status=Inspection.Status.PUBLISHED).with_case_count()[:20]
-        context["awaiting_moderation"] = (
-            selectors.cases_for(request.user)
-            .filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
-            .exclude(auditor=request.user)
-            .exclude(submitted_by=request.user)[:20]
-        )
+        waiting = selectors.cases_to_moderate(request.user)
+        context["awaiting_moderation"], context["awaiting_total"] = waiting[:20], waiting.count()
     else:
         context["recent"] = inspections.filter(status=Inspection.Status.PUBLISHED)[:20]
     return render(request, "home.html", context)
@@ -89,9 +86,18 @@ def inspection_cases_csv(request, pk):
 
 
 def case_detail(request, pk):
-    case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
+    return render_case(request, get_object_or_404(selectors.cases_for(request.user), pk=pk))
+
+
+def render_case(request, case, *, query_form=None, status=200):
+    """A case's page; for an inspector who may moderate it, with Agree, Query and the next case waiting."""
+    can_moderate = can_edit_audits(request.user) and selectors.cases_to_moderate(request.user).filter(
+        pk=case.pk).exists()
     return render(request, "audits/case_detail.html", {
         "case": case, "crimes": selectors.case_crimes(case),
         "challenges": case.challenges.select_related("raised_by"),
         "can_challenge": role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked,
-    })
+        "can_moderate": can_moderate,
+        "query_form": (query_form or CaseQueryForm()) if can_moderate else None,
+        "next_case": selectors.next_case_to_moderate(request.user, case) if can_moderate else None,
+    }, status=status)
