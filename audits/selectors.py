@@ -124,7 +124,7 @@ def frame_populations(frame: SamplingFrame) -> dict[str, int]:
 def cases_to_moderate(user: AnyUser) -> QuerySet[AuditedCase]:
     """Submitted cases this inspector may agree or query: audited and submitted by someone else, oldest first."""
     return (cases_for(user).filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
-            .exclude(auditor=user).exclude(submitted_by=user)
+            .exclude(auditor_id=user.pk).exclude(submitted_by_id=user.pk)
             .select_related("inspection__force", "auditor", "submitted_by").order_by("submitted_at", "id"))
 
 
