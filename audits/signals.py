@@ -6,3 +6,8 @@ inspection_published = Signal()
 # Sent with ``inspection`` when a published inspection's figures are loaded from its report rather than
 # published here (reports freeze them as the first version of its published record).
 published_figures_loaded = Signal()
+
+# Sent with ``inspection``, ``by`` and ``reason`` when grades of a published inspection are revised (under
+# its row lock): reports write the next version of its published record with the revised grades, its figures
+# copied unchanged from the version before.
+grades_revised = Signal()
