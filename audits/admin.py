@@ -7,11 +7,12 @@ from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from audits import selectors, services
@@ -19,13 +20,16 @@ from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
     AuditedCrimeFormSet,
+    GradeRevisionForm,
     InspectionAdminForm,
     PublishedResultAdminForm,
     QueryReasonForm,
     ReopenReasonForm,
 )
+from audits.grading import GradeLine, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
+from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from core.categories import CASE_FILTER_CATEGORIES
 from core.spreadsheets import format_moment
 from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
@@ -165,7 +169,7 @@ class InspectionAdmin(ScopedAdmin):
     search_fields = ["force__name", "report_reference"]
     autocomplete_fields = ["force", "previous_inspection"]
     list_select_related = ["force"]
-    readonly_fields = ["status", "cases_link", "change_history"]
+    readonly_fields = ["status", "cases_link", "grade_revisions_summary", "change_history"]
     inlines = [PublishedResultInline]
     actions = [
         _status_action(Inspection.Status.FIELDWORK, "Move to fieldwork"),
@@ -177,7 +181,9 @@ class InspectionAdmin(ScopedAdmin):
         (None, {"fields": ["force", "kind", "previous_inspection", "status", "cases_link"]}),
         ("Dates", {"fields": ["audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
                               "published_on"]}),
-        ("Outcome", {"fields": ["grade", "report_reference", "notes", "sample_is_synthetic"]}),
+        ("Title and grades", {"fields": ["year", "grading_scheme", "grade", "effectiveness_grade", "systems_grade",
+                                         "leadership_grade", "grade_revisions_summary"]}),
+        ("Outcome", {"fields": ["report_reference", "notes", "sample_is_synthetic"]}),
         ("History", {"fields": ["change_history"], "classes": ["collapse"]}),
     ]
 
@@ -218,6 +224,56 @@ class InspectionAdmin(ScopedAdmin):
              "inspections": queryset, "opts": self.model._meta,
              "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
         )
+
+    def get_urls(self):
+        return [path("<path:object_id>/revise-grades/", self.admin_site.admin_view(self.revise_grades_view),
+                     name="audits_inspection_revise_grades"), *super().get_urls()]
+
+    def revise_grades_view(self, request, object_id):
+        """Revise a published inspection's grades (audits.services.inspection_revise_grades): the grades it
+        replaces stay, with the date and reason, and the published record gets a new version."""
+        inspection = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, inspection):
+            raise PermissionDenied
+        change_url = reverse("admin:audits_inspection_change", args=[inspection.pk])
+        if not inspection.is_locked:
+            self.message_user(request, REVISION_NEEDS_PUBLISHED, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        form = GradeRevisionForm(request.POST or None, inspection=inspection)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.inspection_revise_grades(
+                    inspection=inspection, grades=form.changed_grades(), revised_on=form.cleaned_data["revised_on"],
+                    reason=form.cleaned_data["reason"], by=request.user)
+            except ValidationError as error:
+                for field, problems in (error.message_dict if hasattr(error, "error_dict")
+                                        else {None: error.messages}).items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                self.message_user(request, "Grades revised: the report shows each revised grade with the grade it "
+                                           "replaced, and the grades as first published stay in the earlier version.",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        return TemplateResponse(request, "admin/audits/revise_grades.html", {
+            **self.admin_site.each_context(request), "title": f"Revise the grades of {inspection}",
+            "inspection": inspection, "form": form, "opts": self.model._meta, "change_url": change_url,
+            "scheme": inspection.get_grading_scheme_display(),
+        })
+
+    @admin.display(description="Grades revised after publication")
+    def grade_revisions_summary(self, inspection):
+        if not inspection.pk:
+            return "—"
+        lines = [GradeLine(Question(revision.question), revision.grade, revision.previous_grade, revision.revised_on,
+                           revision.reason) for revision in inspection.grade_revisions.all()]
+        revisions = format_html_join("", "<li><strong>{}</strong>: {}</li>",
+                                     ((line.short_label, line.text) for line in lines))
+        listed = format_html("<ul>{}</ul>", revisions) if revisions else "None."
+        if not inspection.is_locked:
+            return format_html("{} (while the inspection is not published, change its grades above)", listed)
+        return format_html('{} <a href="{}">Revise a published grade</a>', listed,
+                           reverse("admin:audits_inspection_revise_grades", args=[inspection.pk]))
 
     @admin.display(description="Cases", ordering="case_count")
     def case_count(self, inspection):

@@ -14,8 +14,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from audits.grading import Grade, GradingScheme, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind
+from audits.services.inspections import inspection_revise_grades
 from audits.services.published_data import freeze_loaded, load_published_results
 from core.categories import ReportCategory
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
@@ -95,6 +97,29 @@ DEMO_VOLUME_SHARES = {
 DEMO_VOLUME_SOURCE = "Synthetic demonstration volume (not Home Office data)"
 
 
+# A grade revised after publication, as it happened: HMIC's Staffordshire Police crime data integrity
+# inspection 2016 (published 25 August 2016, overall requires improvement). After its January 2017 review of
+# the programme HMIC graded the three core questions of the published findings and, in an addendum of
+# 9 February 2017, changed the overall judgment to good. Grades only: its figures are not in the published
+# results file, so none are loaded.
+STAFFORDSHIRE_2016 = {
+    "force_slug": "staffordshire", "kind": Inspection.Kind.CDI, "published_on": date(2016, 8, 25), "year": 2016,
+    "grading_scheme": GradingScheme.CDI_2016, "grade": Grade.REQUIRES_IMPROVEMENT,
+    "report_reference": "justiceinspectorates.gov.uk/hmicfrs/publications/staffordshire-crime-data-integrity-"
+                        "inspection-2016/",
+    "notes": "Grades as published and as revised by HMIC's addendum of 9 February 2017. HMIC's announcement: the "
+             "force recorded around 91% of reported crime; the report's figures are not loaded here.",
+}
+STAFFORDSHIRE_REVISION = {
+    "grades": {Question.OVERALL: Grade.GOOD, Question.EFFECTIVENESS: Grade.GOOD,
+               Question.SYSTEMS: Grade.REQUIRES_IMPROVEMENT, Question.LEADERSHIP: Grade.GOOD},
+    "revised_on": date(2017, 2, 9),
+    "reason": "HMIC's January 2017 review of the crime data integrity programme graded three core questions and "
+              "slightly lowered and broadened the recording-rate bands; applied to the published findings "
+              "(addendum of 9 February 2017).",
+}
+
+
 @transaction.atomic
 def load_demo():
     """The audit side of the demo (recommendations' load_demo command adds the findings on top)."""
@@ -103,7 +128,22 @@ def load_demo():
     users = ensure_demo_users()
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
     freeze_loaded(inspections)
+    ensure_revised_grade_example(users["inspector"])
     return users, made
+
+
+def ensure_revised_grade_example(inspector):
+    """Staffordshire 2016 as first published (version 1 of its record), then its grades revised through the
+    service, as an inspector would (version 2), unless it is there already."""
+    details = dict(STAFFORDSHIRE_2016)
+    force = Force.objects.get(slug=details.pop("force_slug"))
+    inspection, created = Inspection.objects.get_or_create(
+        force=force, kind=details.pop("kind"), published_on=details.pop("published_on"),
+        defaults={**details, "status": Inspection.Status.PUBLISHED})
+    if created:
+        freeze_loaded([inspection])
+        inspection_revise_grades(inspection=inspection, by=inspector, **STAFFORDSHIRE_REVISION)
+    return inspection
 
 
 def ensure_demo_volumes():

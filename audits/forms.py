@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from audits.grading import GRADE_FIELDS, Grade, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
 from audits.rules import ErrorKind, error_kinds_problems, recording_time_problem, report_date_problem
 from audits.services.case_versions import case_conflict
@@ -183,6 +184,12 @@ class InspectionAdminForm(forms.ModelForm):
         model = Inspection
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "grading_scheme" in self.fields:
+            self.fields["grading_scheme"].choices = [
+                ("", "Work it out from the dates"), *Inspection.GradingScheme.choices]
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and self.instance.is_locked:
@@ -211,3 +218,29 @@ class ReopenReasonForm(forms.Form):
     reason = forms.CharField(label="Why is the published inspection being reopened?", max_length=500,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="Shown with the revised figures when the inspection is published again.")
+
+
+class GradeRevisionForm(forms.Form):
+    """Revise a published inspection's grades: each question's grade (as published, unless changed), when
+    and why. Every grade is offered; the service says which the inspection's scheme does not have."""
+
+    revised_on = forms.DateField(label="Date the grades were revised", help_text="For example, 09/02/2017.")
+    reason = forms.CharField(label="Why were they revised?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Shown with each revised grade, beside the grade it replaced.")
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inspection = inspection
+        grade_fields = {}
+        for question in Question:
+            current = getattr(inspection, GRADE_FIELDS[question])
+            grade_fields[question.value] = forms.ChoiceField(
+                label="Overall grade" if question == Question.OVERALL else question.label, required=False,
+                initial=current, choices=[("", "Not graded"), *Grade.choices],
+                help_text=f"As published: {Grade(current).label.lower() if current else 'not graded'}.")
+        self.fields = {**grade_fields, **self.fields}
+
+    def changed_grades(self):
+        """The questions whose grade the form changes, with the new grade."""
+        return {question.value: self.cleaned_data[question.value] for question in Question
+                if self.cleaned_data[question.value] != getattr(self.inspection, GRADE_FIELDS[question])}

@@ -3,11 +3,13 @@ produced and the recording errors found. References and codes only: no victim na
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
 from audits.rules import ErrorKind
 from core.categories import REPORT_CATEGORY_MEMBERS, OffenceCategory, ReportCategory
 from forces.scoping import ScopedQuerySet, scoped_queryset
@@ -78,12 +80,8 @@ class Inspection(models.Model):
         MODERATION = "moderation", "Moderation"
         PUBLISHED = "published", "Published"
 
-    class Grade(models.TextChoices):
-        OUTSTANDING = "outstanding", "Outstanding"
-        GOOD = "good", "Good"
-        ADEQUATE = "adequate", "Adequate"
-        REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
-        INADEQUATE = "inadequate", "Inadequate"
+    Grade = Grade
+    GradingScheme = GradingScheme
 
     force = models.ForeignKey("forces.Force", on_delete=models.PROTECT, related_name="inspections")
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.CDI)
@@ -96,7 +94,21 @@ class Inspection(models.Model):
     fieldwork_end = models.DateField(null=True, blank=True)
     published_on = models.DateField(null=True, blank=True, help_text="Date the report was published.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
-    grade = models.CharField(max_length=30, choices=Grade.choices, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="The year the report is titled by (“… crime data integrity inspection 2017”). Left empty: the "
+                  "year the audit period ends, else the year of the fieldwork. Never the publication year.")
+    grading_scheme = models.CharField(
+        max_length=20, choices=GradingScheme.choices, blank=True,
+        help_text="Which grades the inspection could give. Left empty: the scheme in force when it was published, "
+                  "else at fieldwork or at the end of the audit period, else today.")
+    grade = models.CharField("overall grade", max_length=30, choices=Grade.choices, blank=True)
+    effectiveness_grade = models.CharField(max_length=30, choices=Grade.choices, blank=True,
+                                           help_text=Question.EFFECTIVENESS.label)
+    systems_grade = models.CharField("systems and processes grade", max_length=30, choices=Grade.choices,
+                                     blank=True, help_text=Question.SYSTEMS.label)
+    leadership_grade = models.CharField("leadership and culture grade", max_length=30, choices=Grade.choices,
+                                        blank=True, help_text=Question.LEADERSHIP.label)
     report_reference = models.CharField(max_length=300, blank=True, help_text="Report reference or address.")
     notes = models.TextField(blank=True, max_length=2000)
     sample_is_synthetic = models.BooleanField(
@@ -131,28 +143,104 @@ class Inspection(models.Model):
                 name="inspection_not_its_own_previous",
                 violation_error_message="An inspection cannot follow itself.",
             ),
+            models.CheckConstraint(
+                condition=Q(grading_scheme__in=GradingScheme.values),
+                name="inspection_grading_scheme_known",
+                violation_error_message="Give the inspection's grading scheme.",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=2000, year__lte=2100),
+                name="inspection_year_plausible",
+                violation_error_message="The inspection's year must be between 2000 and 2100.",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__in": ["", *Grade.values]}),
+                    name=f"inspection_{field}_known",
+                    violation_error_message=f"Not a grade: {field.replace('_', ' ')}.",
+                )
+                for field in GRADE_FIELDS.values()
+            ],
+            # "Adequate" exists only in the five-tier scheme (the model's clean says so first, naming the scheme).
+            *[
+                models.CheckConstraint(
+                    condition=Q(grading_scheme=GradingScheme.PEEL_2021) | ~Q(**{field: Grade.ADEQUATE}),
+                    name=f"inspection_{field}_adequate_only_five_tiers",
+                    violation_error_message="“Adequate” is a grade of the PEEL 2021/22 five-tier scheme only.",
+                )
+                for field in GRADE_FIELDS.values()
+            ],
         ]
 
     def __str__(self):
-        when = self.published_on or self.audit_period_end or self.fieldwork_start
-        year = f" {when.year}" if when else ""
-        return f"{self.force} — {self.get_kind_display()}{year}"
+        return self.title
+
+    @property
+    def kind_title(self):
+        """"Crime data integrity inspection 2017": the kind and the inspection's own year."""
+        return inspection_kind_title(self.get_kind_display(), self.year)
+
+    @property
+    def title(self):
+        """"Thames Valley Police crime data integrity inspection 2017", as HMICFRS titles its reports."""
+        return inspection_title(self.force.name if self.force_id else "", self.get_kind_display(), self.year)
 
     def get_absolute_url(self):
         return reverse("audits:inspection", args=[self.pk])
 
     #: What publication freezes on the inspection itself, until an inspector reopens it.
     FROZEN_FIELDS = ("force", "kind", "audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
-                     "published_on", "grade", "sample_is_synthetic")
+                     "published_on", "year", "grading_scheme", *GRADE_FIELDS.values(), "sample_is_synthetic")
 
     @property
     def is_locked(self):
         """Published inspections' audit data cannot change until an inspector reopens them."""
         return self.status == self.Status.PUBLISHED
 
+    def fill_defaults(self):
+        """A year and a grading scheme from the dates, where none was given."""
+        if self.year is not None and self.grading_scheme:
+            return
+        dates = {}
+        for name in ("published_on", "audit_period_end", "fieldwork_start", "fieldwork_end"):
+            try:  # a date given as text is a date once saved; one that is not is refused by full_clean
+                dates[name] = self._meta.get_field(name).to_python(getattr(self, name))
+            except ValidationError:
+                dates[name] = None
+        if self.year is None:
+            self.year = year_for(audit_period_end=dates["audit_period_end"], fieldwork_start=dates["fieldwork_start"],
+                                 fieldwork_end=dates["fieldwork_end"])
+        if not self.grading_scheme:
+            self.grading_scheme = scheme_for(**dates)
+
     def clean(self):
+        self.fill_defaults()
+        errors = {}
         if self.previous_inspection_id and self.force_id and self.previous_inspection.force_id != self.force_id:
-            raise ValidationError({"previous_inspection": "The previous inspection must be of the same force."})
+            errors["previous_inspection"] = "The previous inspection must be of the same force."
+        if self.grading_scheme in GradingScheme.values:
+            for field in GRADE_FIELDS.values():
+                if problem := grade_problem(self.grading_scheme, getattr(self, field)):
+                    errors[field] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.fill_defaults()
+        super().save(*args, **kwargs)
+
+    def grade_of(self, question):
+        return getattr(self, GRADE_FIELDS[Question(question)])
+
+
+def inspection_kind_title(kind_label: str, year: int | None) -> str:
+    return f"{kind_label} {year}" if year else kind_label
+
+
+def inspection_title(force_name: str, kind_label: str, year: int | None) -> str:
+    """"Thames Valley Police crime data integrity inspection 2017" (an acronym such as PEEL keeps its capitals)."""
+    kind = kind_label if kind_label[:2].isupper() else kind_label[:1].lower() + kind_label[1:]
+    return " ".join(part for part in (force_name, kind, str(year) if year else "") if part)
 
 
 class AuditedCase(models.Model):
@@ -344,6 +432,42 @@ class PublishedResult(models.Model):
 
     def __str__(self):
         return f"{self.inspection}: {self.get_category_display()}"
+
+
+class GradeRevision(models.Model):
+    """A published grade changed after publication (HMIC revised Staffordshire's 2016 overall grade from
+    requires improvement to good in February 2017). Append-only: the grade it replaced, when and why.
+    Made only by audits.services.inspections.inspection_revise_grades, which also changes the grade and
+    writes a new version of the published record."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="grade_revisions")
+    question = models.CharField(max_length=20, choices=Question.choices)
+    previous_grade = models.CharField(max_length=30, choices=Grade.choices, blank=True,
+                                      help_text="As published before the revision; empty if it was not graded.")
+    grade = models.CharField(max_length=30, choices=Grade.choices)
+    revised_on = models.DateField(help_text="When the grade was revised.")
+    reason = models.TextField(max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["inspection_id", "revised_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="grade_revision_has_reason",
+                                   violation_error_message="Say why the grade was revised."),
+            models.CheckConstraint(condition=~Q(grade=F("previous_grade")), name="grade_revision_changes_grade",
+                                   violation_error_message="A revision changes the grade."),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="grade_revision_grade_known",
+                                   violation_error_message="A revision gives a grade."),
+            models.CheckConstraint(condition=Q(question__in=Question.values), name="grade_revision_question_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_question_display()}: {self.get_previous_grade_display() or 'not graded'} → " \
+               f"{self.get_grade_display()} on {self.revised_on:%d/%m/%Y}"
 
 
 class Challenge(models.Model):

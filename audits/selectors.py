@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult, RecordingError, SamplingFrame
+from audits.grading import GRADE_FIELDS, GradeLine, Grades, grades_from
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    GradeRevision,
+    Inspection,
+    PublishedResult,
+    RecordingError,
+    SamplingFrame,
+)
 from audits.rules import ErrorKind
 from core.categories import ReportCategory
 from forces.roles import can_edit_audits
@@ -32,6 +41,25 @@ def wants_provisional(request: HttpRequest) -> bool:
     """Provisional figures outside an inspection's own pages only when an inspector asks for them
     (``?include=provisional``)."""
     return request.GET.get("include") == INCLUDE_PROVISIONAL and can_edit_audits(request.user)
+
+
+def inspection_grades(inspection: Inspection) -> Grades:
+    """The inspection's grades as they stand, each revised one with the grade it replaced (from its latest
+    revision, while the grade is still the one that revision gave). Reads ``grade_revisions`` through
+    ``all()``, so a prefetch serves it."""
+    latest: dict[str, GradeRevision] = {}
+    for made in sorted(inspection.grade_revisions.all(), key=lambda made: made.pk):
+        latest[made.question] = made
+    lines: dict[str, GradeLine] = {}
+    for question, field in GRADE_FIELDS.items():
+        grade = getattr(inspection, field)
+        revision = latest.get(question.value)
+        if grade and revision is not None and revision.grade == grade:
+            lines[question.value] = GradeLine(question, grade, revision.previous_grade, revision.revised_on,
+                                              revision.reason)
+        else:
+            lines[question.value] = GradeLine(question, grade)
+    return grades_from(inspection.grading_scheme, lines)
 
 
 def inspections_for(user: AnyUser) -> QuerySet[Inspection]:

@@ -13,3 +13,8 @@ challenge_decided = Signal()
 
 # Sent with ``case`` and ``by`` when a moderator queries a case (its reason is ``case.query_reason``).
 case_queried = Signal()
+
+# Sent with ``inspection``, ``by`` and ``reason`` when grades of a published inspection are revised (under
+# its row lock): reports write the next version of its published record with the revised grades, its figures
+# copied unchanged from the version before.
+grades_revised = Signal()

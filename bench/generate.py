@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audits.grading import scheme_for
 from audits.models import AuditedCase, Inspection, OffenceSubgroup, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
 from reports.publication import freeze_results
@@ -50,7 +51,8 @@ def generate(seed=1, scale=1):
                 force=force, kind="cdi" if n % 2 == 0 else "cdi_reinspection", status="moderation",
                 audit_period_start=date(year, 1, 1), audit_period_end=date(year, 6, 30),
                 published_on=date(year + 1, 2, 1), grade=rng.choice(["good", "requires_improvement", "inadequate"]),
-                notes=MARKER))
+                # bulk_create skips Inspection.save(), which fills these when not given
+                year=year, grading_scheme=scheme_for(published_on=date(year + 1, 2, 1)), notes=MARKER))
     Inspection.objects.bulk_create(inspections)
     RecordedCrimeVolume.objects.bulk_create([
         RecordedCrimeVolume(force_id=i.force_id, period_end=i.audit_period_end, category=c, count=v, source=MARKER)

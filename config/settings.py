@@ -236,5 +236,8 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "recommendations.models.Finding.Status",
         "InspectionStatusEnum": "audits.models.Inspection.Status",
         "ErrorKindEnum": "audits.rules.ErrorKind",
+        "GradeEnum": "audits.grading.Grade",
+        "GradingSchemeEnum": "audits.grading.GradingScheme",
+        "QuestionEnum": "audits.grading.Question",
     },
 }

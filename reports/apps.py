@@ -6,8 +6,9 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
-        from audits.signals import inspection_published, published_figures_loaded
-        from reports.publication import freeze_loaded_figures, freeze_published_figures
+        from audits.signals import grades_revised, inspection_published, published_figures_loaded
+        from reports.publication import freeze_loaded_figures, freeze_published_figures, freeze_revised_grades
 
         inspection_published.connect(freeze_published_figures, dispatch_uid="reports.freeze_published_figures")
         published_figures_loaded.connect(freeze_loaded_figures, dispatch_uid="reports.freeze_loaded_figures")
+        grades_revised.connect(freeze_revised_grades, dispatch_uid="reports.freeze_revised_grades")

@@ -26,6 +26,9 @@ class ResultVersion(models.Model):
     is_synthetic = models.BooleanField(default=False, help_text="Computed from a synthetic (made-up) sample.")
     has_cases = models.BooleanField(default=False, help_text="Figures were computed from audited cases.")
     weighted = models.JSONField(null=True, blank=True, help_text="The stratified estimate, if the sample was drawn.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True,
+                                            help_text="The inspection's year, which the report is titled by.")
+    grading_scheme = models.CharField(max_length=20, blank=True, help_text="The scheme its grades were given under.")
 
     objects = scoped_queryset("inspection__force_id").as_manager()
 
@@ -82,6 +85,24 @@ class FrozenPublishedResult(models.Model):
     class Meta:
         ordering = ["version_id", "category"]
         constraints = [models.UniqueConstraint(fields=["version", "category"], name="frozen_published_once")]
+
+
+class FrozenGrade(models.Model):
+    """A question's grade as published in this version, with the grade it replaced if it was revised."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="grades")
+    question = models.CharField(max_length=20)
+    grade = models.CharField(max_length=30)
+    previous_grade = models.CharField(max_length=30, blank=True)
+    revised_on = models.DateField(null=True, blank=True)
+    revision_reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["version_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "question"], name="frozen_grade_once_per_question"),
+            models.CheckConstraint(condition=~Q(grade=""), name="frozen_grade_not_blank"),
+        ]
 
 
 class FrozenUnrecordedEstimate(models.Model):

@@ -8,14 +8,22 @@ figures frozen are exactly the audit data that was published.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db.models import Max
 
 from audits.models import Inspection
+from audits.selectors import inspection_grades
 from reports import selectors
-from reports.models import FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate, ResultVersion
+from reports.models import (
+    FrozenComputedResult,
+    FrozenGrade,
+    FrozenPublishedResult,
+    FrozenUnrecordedEstimate,
+    ResultVersion,
+)
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 from reports.weighted import stratum_counts, weighted_estimate
 
@@ -48,10 +56,24 @@ def _weighted(inspection: Inspection) -> dict[str, Any] | None:
     return {"fields": dataclasses.asdict(estimate), "low": estimate.low, "high": estimate.high}
 
 
+def _next_number(inspection: Inspection) -> int:
+    return (ResultVersion.objects.filter(inspection=inspection).aggregate(last=Max("number"))["last"] or 0) + 1
+
+
+def _freeze_grades(inspection: Inspection, version: ResultVersion) -> None:
+    """The inspection's grades as they stand, each revised one with the grade it replaced."""
+    FrozenGrade.objects.bulk_create([
+        FrozenGrade(version=version, question=line.question.value, grade=line.grade,
+                    previous_grade=line.previous_grade, revised_on=line.revised_on, revision_reason=line.reason)
+        for line in inspection_grades(inspection).lines if line.grade
+    ])
+
+
 def freeze_results(inspection: Inspection, *, by: User | None = None, reason: str = "") -> ResultVersion:
-    """Compute the inspection's figures from its audit data and store them as its next version."""
+    """Compute the inspection's figures from its audit data and store them, with its grades and year, as its
+    next version."""
     inspection = Inspection.objects.get(pk=inspection.pk)  # as stored, not as the caller last saw it
-    number = (ResultVersion.objects.filter(inspection=inspection).aggregate(last=Max("number"))["last"] or 0) + 1
+    number = _next_number(inspection)
     live = {method: selectors.live_figures_for(Inspection.objects.filter(pk=inspection.pk), method)[0]
             for method in IntervalMethod}
     figures = live[IntervalMethod.NORMAL]
@@ -60,7 +82,9 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         inspection=inspection, number=number, published_on=cast(date, inspection.published_on), frozen_by=by,
         reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
         is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
+        year=inspection.year, grading_scheme=inspection.grading_scheme,
     )
+    _freeze_grades(inspection, version)
     if figures.has_cases:
         FrozenComputedResult.objects.bulk_create([
             FrozenComputedResult(version=version, group=result.group.key, audited=result.audited,
@@ -84,6 +108,42 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         for group, figure, volume, estimate in selectors.live_unrecorded_estimates(method_figures, extrapolation)
     ])
     return version
+
+
+FrozenRow = TypeVar("FrozenRow", FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate)
+
+
+def _copied(rows: Iterable[FrozenRow], version: ResultVersion) -> list[FrozenRow]:
+    """New rows for ``version`` with the values of ``rows``."""
+    copies = list(rows)
+    for row in copies:
+        row.pk, row.version = None, version
+    return copies
+
+
+def revise_grades(inspection: Inspection, *, by: User | None = None, reason: str) -> ResultVersion:
+    """The next version after a grade revision: the latest version's figures copied as they were frozen (not
+    recomputed, so reference data changed since cannot move them), with the grades as revised."""
+    inspection = Inspection.objects.get(pk=inspection.pk)
+    latest = ResultVersion.objects.filter(inspection=inspection).order_by("-number").first()
+    if latest is None:  # published before it had a record: freeze everything now
+        return freeze_results(inspection, by=by, reason=reason)
+    version = ResultVersion.objects.create(
+        inspection=inspection, number=latest.number + 1, published_on=latest.published_on, frozen_by=by,
+        reason=reason.strip(), has_cases=latest.has_cases, is_synthetic=latest.is_synthetic, weighted=latest.weighted,
+        year=latest.year, grading_scheme=latest.grading_scheme,
+    )
+    FrozenComputedResult.objects.bulk_create(_copied(latest.computed.order_by("id"), version))
+    FrozenPublishedResult.objects.bulk_create(_copied(latest.published.order_by("id"), version))
+    FrozenUnrecordedEstimate.objects.bulk_create(_copied(latest.unrecorded.order_by("id"), version))
+    _freeze_grades(inspection, version)
+    return version
+
+
+def freeze_revised_grades(sender: type[Inspection] | None = None, *, inspection: Inspection, by: User | None = None,
+                          reason: str = "", **kwargs: Any) -> None:
+    """Receiver of audits.signals.grades_revised, in the revising transaction under the row lock."""
+    revise_grades(inspection, by=by, reason=reason)
 
 
 def freeze_published_figures(sender: type[Inspection] | None = None, *, inspection: Inspection, by: User | None = None,

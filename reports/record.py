@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from audits.grading import GradeLine, Grades, Question, grades_from
 from reports.models import ResultVersion
 from reports.results import GROUPS, Group, GroupResult, InspectionResults
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
@@ -79,3 +80,13 @@ def frozen_unrecorded(
         for row in version.unrecorded.all()
         if row.interval_method == method.key and row.extrapolation_method == extrapolation.key
     ]
+
+
+def frozen_grades(version: ResultVersion) -> Grades:
+    """The grades as this version published them (reads ``version.grades`` through ``all()``, so a prefetch
+    serves it)."""
+    return grades_from(version.grading_scheme, {
+        row.question: GradeLine(Question(row.question), row.grade, row.previous_grade, row.revised_on,
+                                row.revision_reason)
+        for row in version.grades.all()
+    })

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw
+from audits.grading import Grades
+from audits.models import AuditedCrime, Inspection, PublishedResult, SampleDraw, inspection_kind_title, inspection_title
+from audits.selectors import inspection_grades
 from core.categories import ReportCategory
 from forces.models import RecordedCrimeVolume
 from reports import record
@@ -95,6 +97,26 @@ class InspectionFigures:
     def has_cases(self) -> bool:
         return self.results.has_cases
 
+    @property
+    def grades(self) -> Grades:
+        """As this version published them; provisional (as they stand) when there is no version."""
+        if self.version is not None:
+            return record.frozen_grades(self.version)
+        return inspection_grades(self.inspection)
+
+    @property
+    def year(self) -> int | None:
+        """The year the report is titled by, as published in this version."""
+        return self.version.year if self.version is not None else self.inspection.year
+
+    @property
+    def kind_title(self) -> str:
+        return inspection_kind_title(self.inspection.get_kind_display(), self.year)
+
+    @property
+    def title(self) -> str:
+        return inspection_title(self.inspection.force.name, self.inspection.get_kind_display(), self.year)
+
     def computed(self, category: str) -> Figure | None:
         return computed_figure(self.results.groups[category])
 
@@ -120,7 +142,7 @@ def live_figures_for(inspections: QuerySet[Inspection],
                      method: IntervalMethod = IntervalMethod.NORMAL) -> list[InspectionFigures]:
     """Provisional InspectionFigures computed from the audit data now, in three queries whatever the count."""
     loaded = list(inspections.select_related("force").prefetch_related(
-        Prefetch("published_results", queryset=PublishedResult.objects.order_by("category"))))
+        Prefetch("published_results", queryset=PublishedResult.objects.order_by("category")), "grade_revisions"))
     results = results_for([i.pk for i in loaded], method)
     return [InspectionFigures(i, results[i.pk], _published_figures(i.published_results.all(), method), method)
             for i in loaded]
@@ -132,7 +154,7 @@ def _versions_prefetch(groups: Iterable[str] | None = None) -> Prefetch:
     computed = FrozenComputedResult.objects.all() if groups is None else FrozenComputedResult.objects.filter(
         group__in=groups)
     return Prefetch("result_versions", queryset=ResultVersion.objects.order_by("-number").prefetch_related(
-        Prefetch("computed", queryset=computed), "published"))
+        Prefetch("computed", queryset=computed), "published", "grades"))
 
 
 def frozen_figures(inspection: Inspection, version: ResultVersion, method: IntervalMethod,

@@ -6,6 +6,7 @@ Cells hold plain values (text, whole numbers, percentages to 1 decimal place, ma
 
 from dataclasses import dataclass, field
 
+from audits.grading import QUESTION_SHORT, Question
 from audits.rules import ErrorKind
 from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import P_VALUE_FLOOR, format_p_value
@@ -106,8 +107,8 @@ def overview_table(rows, method):
         ["Force", "Region", "Inspection", "Published", "Grade", "Figure", "Rate (%)", "± (points)",
          "Low (%)", "High (%)", "Recorded of audited", "Status", "Sample"],
         [
-            [row.inspection.force.name, row.inspection.force.region, row.inspection.get_kind_display(),
-             month(row.inspection.published_on), row.inspection.get_grade_display() or None,
+            [row.inspection.force.name, row.inspection.force.region, row.figures.kind_title,
+             month(row.inspection.published_on), _overall_grade(row.figures),
              *figure_cells(row.headline),
              x_of_y(row.headline.recorded, row.headline.audited) if row.headline else None,
              row.figures.status_label, sample_label(row.figures)]
@@ -115,6 +116,42 @@ def overview_table(rows, method):
         ],
         note=f"95% intervals: {method.description}. {COUNTING_RULE}",
         numeric_from=6, numeric_until=11,
+    )
+
+
+def _overall_grade(figures):
+    overall = figures.grades.overall
+    return overall.short_text if overall.grade else None
+
+
+def grades_table(figures):
+    """The overall grade and the three questions' under the inspection's scheme; a revised grade shows the
+    grade it replaced, when and why."""
+    grades = figures.grades
+    return Table(
+        "grades",
+        f"Grades under the {grades.scheme_name} scheme",
+        ["Question", "Grade"],
+        [[line.label, line.text] for line in grades.lines],
+        note=f"Grading scheme: {grades.scheme_label}. A grade revised after publication is shown with the grade it "
+             "replaced, the date and the reason.",
+        numeric_from=2,
+    )
+
+
+def force_grades_table(figures_list):
+    """Each inspection's grades, oldest first."""
+    ordered = sorted(figures_list, key=lambda f: (f.inspection.published_on is None, f.inspection.published_on,
+                                                  f.inspection.pk))
+    return Table(
+        "grades",
+        "Grades by inspection",
+        ["Inspection", "Published", "Grading scheme", *[QUESTION_SHORT[question] for question in Question], "Status"],
+        [[item.kind_title, month(item.inspection.published_on), item.grades.scheme_label,
+          *[line.text for line in item.grades.lines], item.status_label]
+         for item in ordered],
+        note="A grade revised after publication is shown with the grade it replaced, the date and the reason.",
+        numeric_from=8,
     )
 
 
@@ -199,7 +236,7 @@ def trend_table(trends):
         ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)", "Status",
          "Sample"],
         [
-            [trend.category.label, item.inspection.get_kind_display(), month(item.inspection.published_on),
+            [trend.category.label, item.kind_title, month(item.inspection.published_on),
              *figure_cells(figure), item.status_label, sample_label(item)]
             for trend in trends
             for item, figure in trend.points

@@ -103,7 +103,8 @@ def force_report(request, slug, fmt=None):
     trends = selectors.force_trends(figures)
     latest = selectors.latest_with_cases(figures)
     estimates = selectors.unrecorded_estimates(latest, options["extrapolation"]) if latest else []
-    report_tables = [tables.trend_table(trends), tables.changes_table(trends)]
+    grades_table = tables.force_grades_table(figures)
+    report_tables = [grades_table, tables.trend_table(trends), tables.changes_table(trends)]
     if latest:
         report_tables += [tables.marked_provisional(table, latest) for table in (
             tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"]))]
@@ -116,7 +117,9 @@ def force_report(request, slug, fmt=None):
               for trend in trends if trend.points]
     findings = findings_for(request.user).filter(inspection__force=force)
     return render(request, "reports/force.html", {
-        **options, "force": force, "charts": charts, "tables": report_tables, "latest": latest,
+        **options, "force": force, "charts": charts, "grades_table": grades_table, "tables": report_tables,
+        "figure_tables": report_tables[1:],
+        "latest": latest,
         "recommendations": status_summary(findings),
         "synthetic": any(f.synthetic for f in figures),
         "provisional": any(f.provisional for f in figures),
@@ -154,13 +157,14 @@ def inspection_report(request, pk, fmt=None):
     options = _options(request)
     figures = _inspection_figures(request, pk, options["method"])
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
-    report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
-                     tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
+    report_tables = [tables.grades_table(figures), tables.categories_table(figures), tables.errors_table(figures),
+                     tables.flags_table(figures), tables.comparison_table(figures),
+                     tables.unrecorded_table(estimates, options["extrapolation"])]
     inspection = figures.inspection
     weighted = _weighted(figures)
     if weighted:
-        report_tables.insert(1, tables.weighted_table(weighted, WEIGHTING_RULE))
-    title = f"{inspection.force.name}: {inspection.get_kind_display()}"
+        report_tables.insert(2, tables.weighted_table(weighted, WEIGHTING_RULE))
+    title = figures.title
     preamble = [title, f"Published: {tables.month(inspection.published_on) or 'not yet'}",
                 f"Interval: {options['method'].description}", *tables.labels_lines([figures])]
     if figures.version and figures.version.is_revision:

@@ -135,3 +135,19 @@ def test_demo_cases_reproduce_the_published_rape_audits(demo, client, slug, expe
     assert f"{expected['recorded']} of {expected['audited']}</strong> recorded" in page
     published = next(r for r in report_table(response, "computed_vs_published").rows if r[0] == "Rape")
     assert published[1] == published[3] == expected["rate"] and published[5] == 0.0
+
+
+def test_the_demo_shows_question_grades_and_staffordshires_revised_grade(demo, client):
+    """Staffordshire 2016, as HMIC revised it after publication: the report shows each question's grade and the
+    overall grade with the one it replaced; version 1 is the grade as first published."""
+    client.login(username="manager", password="demo")
+    inspection = Inspection.objects.get(force__slug="staffordshire")
+    assert str(inspection) == "Staffordshire Police crime data integrity inspection 2016"
+    response = client.get(reverse("reports:inspection", args=[inspection.pk]))
+    grades = {row[0]: row[1] for row in report_table(response, "grades").rows}
+    assert grades["Overall grade"].startswith("Good (revised on 09/02/2017 from requires improvement: HMIC's January 2017")
+    assert [grade.split(" (")[0] for grade in grades.values()] == ["Good", "Good", "Requires improvement", "Good"]
+    assert report_table(response, "grades").title == "Grades under the CDI 2016 scheme"
+    first = client.get(reverse("reports:inspection", args=[inspection.pk]), {"version": 1})
+    assert [row[1] for row in report_table(first, "grades").rows] == [
+        "Requires improvement", "Not graded", "Not graded", "Not graded"]

@@ -1,6 +1,6 @@
 """Every create, change and delete of audit data is kept with who and when, and shown in the admin."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +9,15 @@ from django.urls import reverse
 from simple_history.models import registered_models
 
 from audits.admin import history_table
-from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw, SamplingFrame
+from audits.models import (
+    AuditedCase,
+    GradeRevision,
+    Inspection,
+    PublishedResult,
+    RecordingError,
+    SampleDraw,
+    SamplingFrame,
+)
 from tests.factories import (
     CaseFactory,
     ChallengeFactory,
@@ -39,6 +47,9 @@ MAKERS = {
         frame=SamplingFrame.objects.create(inspection=InspectionFactory(), filename="f.csv", record_count=1,
                                            uploaded_by=make_user("v", None)),
         seed=1, populations={"a": 1}, sizes={"a": 1}, drawn_by=make_user("w", None)),
+    "audits.graderevision": lambda: GradeRevision.objects.create(
+        inspection=InspectionFactory(grade="good"), question="overall", previous_grade="requires_improvement",
+        grade="good", revised_on=date(2024, 11, 1), reason="Regraded.", recorded_by=make_user("r", None)),
 }
 
 

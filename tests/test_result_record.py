@@ -226,7 +226,8 @@ def test_the_admin_form_explains_a_frozen_field(world):
     from audits.forms import InspectionAdminForm
 
     inspection = publish_world(world)
-    data = {name: getattr(inspection, name) for name in ("kind", "audit_period_start", "published_on", "grade")}
+    data = {name: getattr(inspection, name) for name in ("kind", "audit_period_start", "published_on", "grade",
+                                                         "year", "grading_scheme")}
     form = InspectionAdminForm({**data, "force": world.forces.a.pk, "audit_period_end": "2024-07-31",
                                 "status": "published"}, instance=inspection)
     assert not form.is_valid()

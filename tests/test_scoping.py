@@ -9,6 +9,7 @@ from audits.models import (
     AuditedCase,
     AuditedCrime,
     Challenge,
+    GradeRevision,
     Inspection,
     PublishedResult,
     RecordingError,
@@ -103,6 +104,8 @@ def admin_urls(world):
                 obj.save()  # reference rows loaded by a migration have no history yet
             version = model.history.filter(**{model._meta.pk.attname: obj.pk}).first()
             urls[f"{prefix}_simple_history"] = reverse(f"{prefix}_simple_history", args=[obj.pk, version.history_id])
+    urls["admin:audits_inspection_revise_grades"] = reverse("admin:audits_inspection_revise_grades",
+                                                            args=[world.inspection.pk])
     urls["admin:index"] = reverse("admin:index")
     urls["admin:app_list"] = reverse("admin:app_list", args=["audits"])
     urls["admin:autocomplete"] = reverse("admin:autocomplete") + (
@@ -225,6 +228,7 @@ FORCE_OF = {
     AuditedCrime: lambda row: row.case.inspection.force_id,
     RecordingError: lambda row: row.crime.case.inspection.force_id,
     PublishedResult: lambda row: row.inspection.force_id,
+    GradeRevision: lambda row: row.inspection.force_id,
     Challenge: lambda row: row.case.inspection.force_id,
     SamplingFrame: lambda row: row.inspection.force_id,
     SampleDraw: lambda row: row.frame.inspection.force_id,

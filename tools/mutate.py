@@ -39,6 +39,7 @@ class Mutant:
 
 G = "tests/test_guards.py::"
 MATRIX = "tests/test_api_matrix.py::test_permission_matrix"
+GR = "tests/test_grades.py::"
 
 MUTANTS = [
     # Administrators in every matrix.
@@ -131,6 +132,28 @@ MUTANTS = [
            "if stored.is_locked and (changed := _frozen_changes(inspection, stored)):",
            "if False and (changed := _frozen_changes(inspection, stored)):",
            ["tests/test_result_record.py::test_the_service_refuses_a_frozen_change_from_any_caller"]),
+    # Grades under their scheme, frozen and revised; titles from the inspection's own year.
+    Mutant("grades: adequate only in the five-tier scheme", "audits/grading.py",
+           "    if grade in allowed:\n        return None", "    if True:\n        return None",
+           [f"{GR}test_adequate_is_refused_on_a_2016_inspection_by_the_service_and_nothing_is_written"]),
+    Mutant("grades: published grades read from the record", "reports/selectors.py",
+           "            return record.frozen_grades(self.version)", "            return inspection_grades(self.inspection)",
+           [f"{GR}test_published_grades_are_frozen_and_version_1_keeps_them_after_a_reopen"]),
+    Mutant("grades: a revision copies the frozen figures", "reports/publication.py",
+           "    if latest is None:  # published", "    if True:  # published",
+           [f"{GR}test_a_revision_copies_the_published_figures_rather_than_recomputing_them"]),
+    Mutant("grades: revised after publication only", "audits/services/inspections.py",
+           "elif inspection.published_on and revised_on < inspection.published_on:", "elif False:",
+           [f"{GR}test_a_bad_revision_is_refused_and_nothing_is_written"]),
+    Mutant("titles: the inspection's own year", "audits/models.py",
+           'return inspection_title(self.force.name if self.force_id else "", self.get_kind_display(), self.year)',
+           'return inspection_title(self.force.name if self.force_id else "", self.get_kind_display(), '
+           'self.published_on.year if self.published_on else self.year)',
+           [f"{GR}test_the_title_uses_the_stored_year_not_the_publication_date"]),
+    Mutant("titles: a version's own year", "reports/selectors.py",
+           "        return self.version.year if self.version is not None else self.inspection.year",
+           "        return self.inspection.year",
+           [f"{GR}test_the_year_cannot_change_while_published_and_version_1_keeps_it"]),
     Mutant("figures: provisional only when asked for", "reports/selectors.py",
            "                include_provisional: bool = False, version_number",
            "                include_provisional: bool = True, version_number",

@@ -4,21 +4,46 @@ and challenge look like on the wire, and the writes they hand to the services.""
 from rest_framework import serializers
 
 from audits import services
-from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    Challenge,
+    GradeRevision,
+    Inspection,
+    OffenceSubgroup,
+    PublishedResult,
+)
 from audits.rules import ErrorKind
 from core.api_fields import SlugField
 from forces.models import Force
 
 
+class GradeRevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeRevision
+        fields = ["question", "previous_grade", "grade", "revised_on", "reason", "recorded_at"]
+        read_only_fields = fields
+
+
 class InspectionSerializer(serializers.ModelSerializer):
     force = SlugField(slug_field="slug", queryset=Force.objects.all())
+    title = serializers.CharField(read_only=True, help_text="As the report is titled: the force, the kind and the "
+                                                            "inspection's own year (never the publication year).")
+    grade_revisions = GradeRevisionSerializer(
+        many=True, read_only=True,
+        help_text="Grades revised after publication, each with the grade it replaced, the date and the reason.")
 
     class Meta:
         model = Inspection
-        fields = ["id", "force", "kind", "previous_inspection", "audit_period_start", "audit_period_end",
-                  "fieldwork_start", "fieldwork_end", "published_on", "status", "grade", "report_reference", "notes",
-                  "sample_is_synthetic"]
+        fields = ["id", "title", "force", "kind", "previous_inspection", "year", "audit_period_start",
+                  "audit_period_end", "fieldwork_start", "fieldwork_end", "published_on", "status", "grading_scheme",
+                  "grade", "effectiveness_grade", "systems_grade", "leadership_grade", "grade_revisions",
+                  "report_reference", "notes", "sample_is_synthetic"]
         read_only_fields = ["status"]
+        extra_kwargs = {
+            "grade": {"help_text": "The overall grade. “adequate” only under the peel_2021 scheme. Grades cannot "
+                                   "change while the inspection is published."},
+        }
         validators = []  # the model's own validation runs in the service
 
     def __init__(self, *args, **kwargs):

@@ -42,7 +42,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
 
     def get_queryset(self):
-        return Inspection.objects.for_user(self.request.user).select_related("force")
+        return Inspection.objects.for_user(self.request.user).select_related("force").prefetch_related(
+            "grade_revisions")
 
     def perform_create(self, serializer):
         serializer.instance = services.inspection_save(inspection=Inspection(**serializer.validated_data),

@@ -11,6 +11,7 @@ from audits.services.inspections import (
     INSPECTION_TRANSITIONS,
     PUBLISHED_RESULTS_FROZEN,
     inspection_change_status,
+    inspection_revise_grades,
     inspection_save,
     published_result_delete,
     published_result_save,
@@ -21,6 +22,6 @@ __all__ = [
     "INSPECTION_TRANSITIONS", "PUBLISHED_RESULTS_FROZEN", "CaseChange", "CaseConflict", "case_agree",
     "case_changes_since", "case_conflict", "case_delete", "case_mark_changed", "case_query",
     "case_return_to_draft_if_moderated", "case_save", "case_submit", "case_write", "crime_delete", "crime_save",
-    "ensure_can_edit", "ensure_unlocked", "inspection_change_status", "inspection_save", "published_result_delete",
+    "ensure_can_edit", "ensure_unlocked", "inspection_change_status", "inspection_revise_grades", "inspection_save", "published_result_delete",
     "published_result_save",
 ]

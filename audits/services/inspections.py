@@ -3,16 +3,19 @@ freezes the figures; reopening needs a reason) and the figures as the report pub
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audits.models import AuditedCase, Challenge, Inspection, PublishedResult
+from audits.grading import GRADE_FIELDS, QUESTION_SHORT, Grade, Question, grade_label, grade_problem
+from audits.models import AuditedCase, Challenge, GradeRevision, Inspection, PublishedResult
 from audits.services.guards import ensure_can_edit
 from audits.services.locking import lock_inspection
-from audits.signals import inspection_published
+from audits.signals import grades_revised, inspection_published
 from forces.roles import AUDIT_EDITORS, role_of
 from forces.transitions import Transition, TransitionTable
 
@@ -61,6 +64,9 @@ def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
 
 
 def _ensure_publishable(inspection: Inspection) -> None:
+    if inspection.year is None:
+        raise ValidationError({"year": "Give the inspection's year, or its audit period or fieldwork dates, before it "
+                                       "is published: its report is titled by that year."})
     challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
     if challenged:
         raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
@@ -121,3 +127,74 @@ def published_result_delete(*, result: PublishedResult, by: User) -> None:
     if lock_inspection(result.inspection_id).is_locked:
         raise ValidationError(PUBLISHED_RESULTS_FROZEN)
     result.delete()
+
+
+REVISION_NEEDS_PUBLISHED = ("Only a published grade is revised. This inspection is not published: change its "
+                            "grades on the inspection itself.")
+
+
+@transaction.atomic
+def inspection_revise_grades(*, inspection: Inspection, grades: Mapping[str, str], revised_on: date | None,
+                             reason: str, by: User) -> list[GradeRevision]:
+    """Revise grades of a published inspection, as HMICFRS sometimes does after publication. Each grade
+    that changes keeps the grade it replaced, with the date and reason, and the published record gets a
+    new version holding the revised grades (its figures unchanged), so the report shows both and the
+    grades as first published stay one click away. ``grades`` maps a question (``overall``,
+    ``effectiveness``, ``systems``, ``leadership``) to its new grade; a grade equal to the current one
+    is left alone. Refuses, writing nothing, if the inspection is not published or anything is wrong."""
+    ensure_can_edit(by)
+    inspection = lock_inspection(inspection.pk)
+    if not inspection.is_locked:
+        raise ValidationError(REVISION_NEEDS_PUBLISHED)
+    errors: dict[str, str] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Say why the grade was revised."
+    elif len(reason) > 2000:
+        errors["reason"] = "Keep the reason to 2,000 characters."
+    if revised_on is None:
+        errors["revised_on"] = "Give the date the grade was revised."
+    elif revised_on > timezone.localdate():
+        errors["revised_on"] = "The date a grade was revised cannot be in the future."
+    elif inspection.published_on and revised_on < inspection.published_on:
+        errors["revised_on"] = (f"A grade is revised after publication: give a date on or after "
+                                f"{inspection.published_on:%d/%m/%Y}.")
+    changes: list[tuple[Question, str, str]] = []
+    for key, grade in grades.items():
+        if key not in Question.values:
+            errors[key] = f"Not a graded question: {key}."
+            continue
+        question = Question(key)
+        current = getattr(inspection, GRADE_FIELDS[question])
+        grade = grade or ""
+        if grade == current:
+            continue
+        if not grade:
+            errors[key] = f"A revision gives a grade; {question.label.lower()} cannot become ungraded."
+        elif grade not in Grade.values:
+            errors[key] = f"Not a grade: {grade}."
+        elif problem := grade_problem(inspection.grading_scheme, grade):
+            errors[key] = problem
+        else:
+            changes.append((question, current, grade))
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        raise ValidationError("Nothing to revise: every grade given is the grade already published.")
+    assert revised_on is not None  # checked above
+    revisions = []
+    for question, previous, grade in changes:
+        revision = GradeRevision(inspection=inspection, question=question, previous_grade=previous, grade=grade,
+                                 revised_on=revised_on, reason=reason, recorded_by=by)
+        revision.full_clean()
+        revision.save()
+        revisions.append(revision)
+        setattr(inspection, GRADE_FIELDS[question], grade)
+    # Not inspection_save: the grades are frozen, and this is the one sanctioned way to change them.
+    inspection.save(update_fields=[GRADE_FIELDS[question] for question, _, _ in changes])
+    summary = "; ".join(f"{QUESTION_SHORT[question].lower()}: {grade_label(previous).lower()} → "
+                        f"{grade_label(grade).lower()}"
+                        for question, previous, grade in changes)
+    grades_revised.send(sender=Inspection, inspection=inspection, by=by,
+                        reason=f"Grades revised on {revised_on:%d/%m/%Y} ({summary}): {reason}")
+    return revisions

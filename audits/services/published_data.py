@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from audits.grading import grade_problem, scheme_for, year_in_report_address
 from audits.models import Inspection, PublishedResult
 from audits.signals import published_figures_loaded
 from core.categories import ReportCategory
@@ -58,14 +59,23 @@ def load_published_results(path=PUBLISHED_CSV, *, freeze=True):
         rows = sorted(csv.DictReader(handle), key=lambda row: (row["force"], row["published"]))
     for row in rows:
         force = forces[row["force"]]
+        published_on = _month(row["published"])
+        scheme = scheme_for(published_on=published_on)
+        if problem := grade_problem(scheme, row["grade"]):
+            raise ValueError(f"{path}: {row['force']} published {row['published']}: {problem}")
         inspection, created = Inspection.objects.get_or_create(
             force=force,
             kind=row["kind"],
-            published_on=_month(row["published"]),
+            published_on=published_on,
             defaults={
                 "audit_period_start": _date(row["audit_period_start"]),
                 "audit_period_end": _date(row["audit_period_end"]),
+                # The file's grade is the overall grade, under the scheme in force when the report came out.
                 "grade": row["grade"],
+                "grading_scheme": scheme,
+                # Titled as HMICFRS titled the report: the year its address ends with, else the publication year
+                # (a news item about a re-inspection has no year in its address).
+                "year": year_in_report_address(row["source"]) or published_on.year,
                 "status": Inspection.Status.PUBLISHED,
                 "report_reference": row["source"],
                 "notes": row["note"],

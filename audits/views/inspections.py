@@ -50,6 +50,7 @@ def inspection_detail(request, pk):
         {
             "inspection": inspection,
             "summary": selectors.inspection_summary(inspection),
+            "grades": selectors.inspection_grades(inspection),
             "published": selectors.published_results(inspection),
             "filter": case_filter,
             "page": page,
