@@ -233,5 +233,7 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "recommendations.models.Finding.Status",
         "InspectionStatusEnum": "audits.models.Inspection.Status",
         "ErrorKindEnum": "audits.rules.ErrorKind",
+        "ResultAreaEnum": "core.categories.RESULT_AREA_CHOICES",
+        "FigureSourceEnum": "reports.figures.FIGURE_SOURCE_CHOICES",
     },
 }

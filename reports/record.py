@@ -9,7 +9,8 @@ from datetime import date
 from typing import Any, cast
 
 from reports.models import ResultVersion
-from reports.results import GROUPS, Group, GroupResult, InspectionResults
+from reports.results import CATEGORIES, GROUPS, RESULT_GROUPS, Group, GroupResult, InspectionResults
+from reports.scope import AdditionalRow
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
 
@@ -38,7 +39,7 @@ def frozen_results(version: ResultVersion, method: IntervalMethod) -> Inspection
     """The version's computed results, shaped like reports.results.results_for's."""
     stored = {row.group: row for row in version.computed.all()}
     groups: dict[str, GroupResult] = {}
-    for group in GROUPS:
+    for group in RESULT_GROUPS:
         row = stored.get(group.key)
         if row is None:
             groups[group.key] = GroupResult(group, 0, 0, 0, 0, method)
@@ -78,4 +79,15 @@ def frozen_unrecorded(
          UnrecordedEstimate(row.volume, extrapolation, row.central, row.low, row.high))
         for row in version.unrecorded.all()
         if row.interval_method == method.key and row.extrapolation_method == extrapolation.key
+    ]
+
+
+def frozen_additional(version: ResultVersion, published: dict[str, int]) -> list[AdditionalRow]:
+    """Additionally recorded crimes a year as frozen, beside ``published`` (the version's published figures)."""
+    groups = {group.key: group for group in CATEGORIES}
+    return [
+        AdditionalRow(groups[row.category], row.previous_title, row.earlier_rate, row.later_rate, row.volume,
+                      row.volume_period_end, row.volume_source, row.additional, row.missing,
+                      published.get(row.category))
+        for row in version.additional.all() if row.category in groups
     ]

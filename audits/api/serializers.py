@@ -6,18 +6,35 @@ from rest_framework import serializers
 from audits import services
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
+from audits.scope import normalised_areas
 from core.api_fields import SlugField
+from core.categories import RESULT_AREA_CHOICES
 from forces.models import Force
+
+
+class AreaListField(serializers.ListField):
+    """Report categories and results by source or flag, each once, in report order."""
+
+    child = serializers.ChoiceField(choices=RESULT_AREA_CHOICES)
+
+    def to_internal_value(self, data):
+        return normalised_areas(super().to_internal_value(data))
 
 
 class InspectionSerializer(serializers.ModelSerializer):
     force = SlugField(slug_field="slug", queryset=Force.objects.all())
+    audited_areas = AreaListField(
+        required=False, help_text="What this inspection audited itself; empty when it audited everything it "
+                                  "reports. Once given, reports show no figure of its own for anything else.")
+    carried_forward_areas = AreaListField(
+        required=False, help_text="Not audited again: the previous inspection's published figures stand for them "
+                                  "(needs previous_inspection; never also in audited_areas).")
 
     class Meta:
         model = Inspection
         fields = ["id", "force", "kind", "previous_inspection", "audit_period_start", "audit_period_end",
                   "fieldwork_start", "fieldwork_end", "published_on", "status", "grade", "report_reference", "notes",
-                  "sample_is_synthetic"]
+                  "sample_is_synthetic", "audited_areas", "carried_forward_areas"]
         read_only_fields = ["status"]
         validators = []  # the model's own validation runs in the service
 
@@ -119,7 +136,7 @@ class PublishedResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = PublishedResult
         fields = ["id", "inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
-                  "additional_recorded_per_year", "provisional"]
+                  "additional_recorded_per_year", "described_as", "provisional"]
 
 
 class ChallengeSerializer(serializers.ModelSerializer):

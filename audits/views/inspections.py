@@ -7,6 +7,7 @@ from audits import selectors
 from audits.filters import AuditedCaseFilter
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
+from audits.scope import area_list
 from core.categories import OffenceCategory
 from core.downloads import csv_response
 from core.spreadsheets import format_moment
@@ -54,6 +55,8 @@ def inspection_detail(request, pk):
             "inspection": inspection,
             "summary": selectors.inspection_summary(inspection),
             "published": selectors.published_results(inspection),
+            "scope_audited": area_list(inspection.audited_areas),
+            "scope_carried": area_list(inspection.carried_forward_areas),
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
