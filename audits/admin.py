@@ -23,6 +23,7 @@ from audits.forms import (
     GradeRevisionForm,
     InspectionAdminForm,
     PublishedResultAdminForm,
+    PublishedResultInlineFormSet,
     QueryReasonForm,
     ReopenReasonForm,
 )
@@ -30,6 +31,7 @@ from audits.grading import GradeLine, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
+from audits.scope import area_list
 from core.categories import CASE_FILTER_CATEGORIES
 from core.spreadsheets import format_moment
 from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
@@ -138,9 +140,10 @@ class OffenceSubgroupAdmin(admin.ModelAdmin):
 
 class PublishedResultInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
     model = PublishedResult
+    formset = PublishedResultInlineFormSet
     extra = 0
     fields = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
-              "additional_recorded_per_year"]
+              "additional_recorded_per_year", "described_as"]
 
     def inspection_of(self, inspection):
         return inspection
@@ -159,6 +162,14 @@ def _status_action(status, description):
 
     action.__name__ = f"move_to_{status.value}"
     return action
+
+
+def _sentence_start(text):
+    return text[:1].upper() + text[1:]
+
+
+SCOPE_FIELDS = ["audited_areas", "carried_forward_areas"]
+SCOPE_DISPLAY = {name: f"{name}_display" for name in SCOPE_FIELDS}
 
 
 @admin.register(Inspection)
@@ -184,6 +195,7 @@ class InspectionAdmin(ScopedAdmin):
         ("Title and grades", {"fields": ["year", "grading_scheme", "grade", "effectiveness_grade", "systems_grade",
                                          "leadership_grade", "grade_revisions_summary"]}),
         ("Outcome", {"fields": ["report_reference", "notes", "sample_is_synthetic"]}),
+        ("Scope: what it audited and what it carried forward", {"fields": SCOPE_FIELDS}),
         ("History", {"fields": ["change_history"], "classes": ["collapse"]}),
     ]
 
@@ -192,7 +204,25 @@ class InspectionAdmin(ScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         frozen = list(Inspection.FROZEN_FIELDS) if obj is not None and obj.is_locked else []
-        return [*self.readonly_fields, *frozen]
+        # The scope's stored lists are read only too (so the form leaves them out), shown in words.
+        return [*self.readonly_fields, *frozen, *[SCOPE_DISPLAY[name] for name in frozen if name in SCOPE_DISPLAY]]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or not obj.is_locked:
+            return self.fieldsets
+        # Published: the scope is shown in words, read only, rather than as its stored list.
+        return [(name, {**options, "fields": [SCOPE_DISPLAY.get(f, f) for f in options["fields"]]})
+                for name, options in self.fieldsets]
+
+    @admin.display(description="Audited in this inspection")
+    def audited_areas_display(self, inspection):
+        if not inspection.records_scope:
+            return "Everything it reports (no scope recorded)"
+        return _sentence_start(area_list(inspection.audited_areas)) or "—"
+
+    @admin.display(description="Carried forward from the previous inspection")
+    def carried_forward_areas_display(self, inspection):
+        return _sentence_start(area_list(inspection.carried_forward_areas)) or "Nothing"
 
     def save_model(self, request, obj, form, change):
         services.inspection_save(inspection=obj, by=request.user)
@@ -485,7 +515,8 @@ class AuditedCaseAdmin(ScopedAdmin):
 @admin.register(PublishedResult)
 class PublishedResultAdmin(EditableUntilPublished, ScopedAdmin):
     form = PublishedResultAdminForm
-    list_display = ["inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year"]
+    list_display = ["inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
+                    "additional_recorded_per_year"]
     list_filter = ["category", "inspection__force__region"]
     search_fields = ["inspection__force__name"]
     autocomplete_fields = ["inspection"]

@@ -19,7 +19,7 @@ from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup
 from audits.rules import ErrorKind
 from audits.services.inspections import inspection_revise_grades
 from audits.services.published_data import freeze_loaded, load_published_results
-from core.categories import ReportCategory
+from core.categories import ReportCategory, SourceResult
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
 
@@ -61,12 +61,21 @@ class SyntheticSample:
     rape: RapeAudit
     other_cases: int
     seed: int
+    # What the inspection audited and carried forward (audits/scope.py); empty: everything audited.
+    audited: tuple[str, ...] = ()
+    carried_forward: tuple[str, ...] = ()
 
 
 SAMPLES = [
     # Thames Valley 2019 re-inspection: 126 of 138 rapes recorded; of the 12 others 5 misclassified, 7 not recorded.
+    # It audits the categories and the results its report published figures for, and carries the other results
+    # forward from the 2017 inspection (whose report gave vulnerable victims as 9 of 20). The report published a
+    # figure for every category, so carrying a category forward here would hide a real published figure.
     SyntheticSample("thames-valley", Inspection.Kind.CDI_REINSPECTION, date(2019, 7, 1), "SYN-TVP",
-                    date(2018, 9, 1), date(2019, 2, 28), RapeAudit(126, 5, 7, 0), other_cases=300, seed=2019),
+                    date(2018, 9, 1), date(2019, 2, 28), RapeAudit(126, 5, 7, 0), other_cases=300, seed=2019,
+                    audited=(*ReportCategory.values, SourceResult.DOMESTIC_ABUSE, SourceResult.TIMELINESS),
+                    carried_forward=(SourceResult.VULNERABLE_VICTIM, SourceResult.MODERN_SLAVERY, SourceResult.N100,
+                                     SourceResult.CANCELLATIONS)),
     # Gloucestershire 2019: 87 of 117; of the 30 others 6 misclassified, 13 not recorded, 11 N100 used wrongly.
     SyntheticSample("gloucestershire", Inspection.Kind.CDI, date(2019, 7, 1), "SYN-GLO",
                     date(2018, 7, 1), date(2018, 12, 31), RapeAudit(87, 6, 13, 11), other_cases=280, seed=1907),
@@ -187,6 +196,13 @@ def build_synthetic_sample(sample, auditor, moderator):
     # Build while unlocked, publish again afterwards.
     inspection.status = Inspection.Status.MODERATION
     inspection.sample_is_synthetic = True
+    # The reference data gives no audit period for a re-inspection: the synthetic sample's report dates stand in,
+    # so that the demo finds a (synthetic) recorded-crime volume for additional crimes a year.
+    inspection.audit_period_start = inspection.audit_period_start or sample.reported_from
+    inspection.audit_period_end = inspection.audit_period_end or sample.reported_to
+    inspection.audited_areas = [str(area) for area in sample.audited]
+    inspection.carried_forward_areas = [str(area) for area in sample.carried_forward]
+    inspection.full_clean()
     inspection.save()
     _SampleBuilder(sample, inspection, auditor, moderator).build()
     inspection.status = Inspection.Status.PUBLISHED

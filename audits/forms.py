@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from audits.grading import GRADE_FIELDS, Grade, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
 from audits.rules import ErrorKind, error_kinds_problems, recording_time_problem, report_date_problem
+from audits.scope import normalised_areas
 from audits.services.case_versions import case_conflict
-from audits.services.inspections import PUBLISHED_RESULTS_FROZEN
+from audits.services.inspections import PUBLISHED_RESULTS_FROZEN, published_figure_problem
 from audits.services.locking import LOCKED_MESSAGE
+from core.categories import RESULT_AREA_CHOICES
 from core.forms import MomentField, SpreadsheetUploadField
 
 
@@ -177,8 +179,22 @@ class DrawForm(forms.Form):
         return sizes
 
 
+def scope_field(label, help_text):
+    return forms.MultipleChoiceField(label=label, choices=RESULT_AREA_CHOICES, required=False,
+                                     widget=forms.CheckboxSelectMultiple, help_text=help_text)
+
+
 class InspectionAdminForm(forms.ModelForm):
-    """Refuses changes to what publication froze (the admin also shows those fields read only)."""
+    """Refuses changes to what publication froze (the admin also shows those fields read only). The scope is
+    ticked from the categories and results; the model's own validation explains a bad one."""
+
+    audited_areas = scope_field(
+        "Audited in this inspection",
+        "Leave every box empty when the inspection audited everything it reports. A re-inspection that audited "
+        "only some categories ticks those: reports show no figure of its own for anything else.")
+    carried_forward_areas = scope_field(
+        "Carried forward from the previous inspection",
+        "Not audited again: reports show the previous inspection's published figure, labelled as carried forward.")
 
     class Meta:
         model = Inspection
@@ -189,6 +205,12 @@ class InspectionAdminForm(forms.ModelForm):
         if "grading_scheme" in self.fields:
             self.fields["grading_scheme"].choices = [
                 ("", "Work it out from the dates"), *Inspection.GradingScheme.choices]
+
+    def clean_audited_areas(self):
+        return normalised_areas(self.cleaned_data["audited_areas"])
+
+    def clean_carried_forward_areas(self):
+        return normalised_areas(self.cleaned_data["carried_forward_areas"])
 
     def clean(self):
         cleaned = super().clean()
@@ -211,7 +233,24 @@ class PublishedResultAdminForm(forms.ModelForm):
         inspection = cleaned.get("inspection")
         if inspection is not None and inspection.is_locked:
             raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+        if inspection is not None and cleaned.get("category") and (
+                problem := published_figure_problem(inspection, cleaned["category"])):
+            self.add_error("category", problem)
         return cleaned
+
+
+class PublishedResultInlineFormSet(forms.BaseInlineFormSet):
+    """An inspection's published figures on its own admin page: checked against the scope being saved with them
+    (the inspection form's values are already on ``self.instance``)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            category = form.cleaned_data.get("category")
+            if category and (problem := published_figure_problem(self.instance, category)):
+                form.add_error("category", problem)
 
 
 class ReopenReasonForm(forms.Form):

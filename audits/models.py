@@ -11,7 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
 from audits.rules import ErrorKind
-from core.categories import REPORT_CATEGORY_MEMBERS, OffenceCategory, ReportCategory
+from audits.scope import normalised_areas, scope_problems, treatment
+from core.categories import REPORT_CATEGORY_MEMBERS, RESULT_AREA_CHOICES, OffenceCategory
 from forces.scoping import ScopedQuerySet, scoped_queryset
 
 
@@ -117,6 +118,15 @@ class Inspection(models.Model):
     reopen_reason = models.CharField(
         max_length=500, blank=True, help_text="Why a published inspection was reopened; the revision's reason."
     )
+    # Scope (audits/scope.py): empty lists mean the inspection audited everything it reports.
+    audited_areas = models.JSONField(
+        default=list, blank=True, verbose_name="audited areas",
+        help_text="The categories and results this inspection audited itself. Leave empty when it audited "
+                  "everything it reports.")
+    carried_forward_areas = models.JSONField(
+        default=list, blank=True, verbose_name="carried-forward areas",
+        help_text="The categories and results not audited again: the previous inspection's published figures "
+                  "stand for them.")
     history = HistoricalRecords()
 
     objects = InspectionQuerySet.as_manager()
@@ -190,7 +200,8 @@ class Inspection(models.Model):
 
     #: What publication freezes on the inspection itself, until an inspector reopens it.
     FROZEN_FIELDS = ("force", "kind", "audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
-                     "published_on", "year", "grading_scheme", *GRADE_FIELDS.values(), "sample_is_synthetic")
+                     "published_on", "year", "grading_scheme", *GRADE_FIELDS.values(), "sample_is_synthetic",
+                     "audited_areas", "carried_forward_areas")
 
     @property
     def is_locked(self):
@@ -213,6 +224,15 @@ class Inspection(models.Model):
         if not self.grading_scheme:
             self.grading_scheme = scheme_for(**dates)
 
+    @property
+    def records_scope(self):
+        """True when the inspection says what it audited (a re-inspection that carried figures forward)."""
+        return bool(self.audited_areas or self.carried_forward_areas)
+
+    def area_treatment(self, area):
+        """audits.scope.AUDITED, CARRIED_FORWARD or NOT_AUDITED."""
+        return treatment(area, self.audited_areas, self.carried_forward_areas)
+
     def clean(self):
         self.fill_defaults()
         errors = {}
@@ -222,6 +242,10 @@ class Inspection(models.Model):
             for field in GRADE_FIELDS.values():
                 if problem := grade_problem(self.grading_scheme, getattr(self, field)):
                     errors[field] = problem
+        self.audited_areas = normalised_areas(self.audited_areas or [])
+        self.carried_forward_areas = normalised_areas(self.carried_forward_areas or [])
+        errors.update(scope_problems(self.audited_areas, self.carried_forward_areas,
+                                     self.previous_inspection_id is not None) or {})
         if errors:
             raise ValidationError(errors)
 
@@ -394,7 +418,8 @@ class PublishedResult(models.Model):
     """A headline figure as published in an inspection report (not computed from audited cases)."""
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="published_results")
-    category = models.CharField(max_length=40, choices=ReportCategory.choices)
+    category = models.CharField(max_length=40, choices=RESULT_AREA_CHOICES,
+                                help_text="A report category, or a result by source or flag.")
     rate = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, help_text="Recording rate, per cent."
     )
@@ -405,6 +430,9 @@ class PublishedResult(models.Model):
     audited = models.PositiveIntegerField(null=True, blank=True, help_text="“y” in “x of y”.")
     unrecorded_per_year = models.PositiveIntegerField(null=True, blank=True)
     additional_recorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+    described_as = models.CharField(
+        max_length=300, blank=True, help_text="What the report counted, in its words (e.g. “vulnerable victim "
+                                              "crimes from safeguarding referrals”).")
     history = HistoricalRecords()
 
     objects = scoped_queryset("inspection__force_id").as_manager()

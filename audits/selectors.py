@@ -18,7 +18,7 @@ from audits.models import (
     SamplingFrame,
 )
 from audits.rules import ErrorKind
-from core.categories import ReportCategory
+from core.categories import RESULT_AREA_ORDER
 from forces.roles import can_edit_audits
 
 if TYPE_CHECKING:
@@ -113,8 +113,9 @@ def inspection_summary(inspection: Inspection) -> dict[str, Any]:
 
 
 def published_results(inspection: Inspection) -> QuerySet[PublishedResult]:
-    """In the order reports give them: all crime, violence against the person, sexual offences, rape."""
-    in_report_order = Case(*[When(category=c.value, then=i) for i, c in enumerate(ReportCategory)])
+    """In the order reports give them: all crime, violence against the person, sexual offences, rape, then the
+    results by source or flag."""
+    in_report_order = Case(*[When(category=area, then=i) for i, area in enumerate(RESULT_AREA_ORDER)])
     return PublishedResult.objects.filter(inspection=inspection).order_by(in_report_order)
 
 

@@ -239,5 +239,7 @@ SPECTACULAR_SETTINGS = {
         "GradeEnum": "audits.grading.Grade",
         "GradingSchemeEnum": "audits.grading.GradingScheme",
         "QuestionEnum": "audits.grading.Question",
+        "ResultAreaEnum": "core.categories.RESULT_AREA_CHOICES",
+        "FigureSourceEnum": "reports.figures.FIGURE_SOURCE_CHOICES",
     },
 }

@@ -33,3 +33,22 @@ REPORT_CATEGORY_MEMBERS = {
     ReportCategory.SEXUAL: {OffenceCategory.RAPE, OffenceCategory.OTHER_SEXUAL},
     ReportCategory.RAPE: {OffenceCategory.RAPE},
 }
+
+
+class SourceResult(models.TextChoices):
+    """Results reported by source or flag beside the category rates, each as "x of y" (HMICFRS reports give
+    e.g. vulnerable-victim crimes from safeguarding referrals, 22 of 41 recorded)."""
+
+    VULNERABLE_VICTIM = "vulnerable_victim", "Vulnerable victims"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    MODERN_SLAVERY = "modern_slavery", "Modern slavery"
+    N100 = "n100", "N100 records"
+    CANCELLATIONS = "cancellations", "Cancelled crime records"
+    TIMELINESS = "timeliness", "Recorded within 24 hours"
+
+
+# What an inspection can publish a figure for, audit, or carry forward from its previous inspection: each
+# report category, then each result by source or flag, in the order reports give them.
+RESULT_AREA_CHOICES = [*ReportCategory.choices, *SourceResult.choices]
+RESULT_AREA_LABELS = dict(RESULT_AREA_CHOICES)
+RESULT_AREA_ORDER = [value for value, _ in RESULT_AREA_CHOICES]

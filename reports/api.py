@@ -8,16 +8,48 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from audits.models import Inspection
+from audits.scope import AUDITED, CARRIED_FORWARD, NOT_AUDITED
 from audits.selectors import wants_provisional
-from reports.selectors import figures_for, live_figures_for, version_number
-from reports.statistics import IntervalMethod
+from reports.figures import FIGURE_SOURCE_CHOICES
+from reports.results import CANCELLATIONS, FLAGS, SOURCES, TIMELINESS
+from reports.selectors import additional_estimates, figures_for, live_figures_for, version_number
+from reports.statistics import ADDITIONAL_EXPLANATION, IntervalMethod
+
+
+class FigureSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=FIGURE_SOURCE_CHOICES)
+    rate = serializers.FloatField(help_text="0 to 1.")
+    margin = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    recorded = serializers.IntegerField(allow_null=True)
+    audited = serializers.IntegerField(allow_null=True)
+
+
+class PublishedFigureSerializer(FigureSerializer):
+    described_as = serializers.CharField(help_text="What the report counted, in its words.")
+
+
+class AdditionalSerializer(serializers.Serializer):
+    computed = serializers.IntegerField(allow_null=True, help_text=ADDITIONAL_EXPLANATION)
+    published = serializers.IntegerField(allow_null=True, help_text="As the report published it.")
+    earlier_inspection = serializers.CharField(allow_blank=True)
+    earlier_rate = serializers.FloatField(allow_null=True)
+    later_rate = serializers.FloatField(allow_null=True)
+    volume = serializers.IntegerField(allow_null=True, help_text="R: recorded crimes for the 12 months to "
+                                                                 "volume_period_end.")
+    volume_period_end = serializers.DateField(allow_null=True)
+    missing = serializers.CharField(allow_blank=True, help_text="Why there is no computed figure.")
 
 
 class ResultSerializer(serializers.Serializer):
-    category = serializers.CharField()
+    category = serializers.CharField(help_text="A report category, or a result by source or flag.")
     label = serializers.CharField()
-    audited = serializers.IntegerField()
-    recorded = serializers.IntegerField()
+    scope = serializers.ChoiceField(choices=[AUDITED, CARRIED_FORWARD, NOT_AUDITED],
+                                    help_text="Whether the inspection audited it. The computed fields are null for "
+                                              "anything it did not audit.")
+    audited = serializers.IntegerField(allow_null=True)
+    recorded = serializers.IntegerField(allow_null=True)
     rate = serializers.FloatField(allow_null=True, help_text="0 to 1.")
     low = serializers.FloatField(allow_null=True)
     high = serializers.FloatField(allow_null=True)
@@ -29,6 +61,54 @@ class ResultSerializer(serializers.Serializer):
     provisional = serializers.BooleanField(help_text="True for an unpublished inspection's figures (asked for with "
                                                      "?include=provisional).")
     synthetic = serializers.BooleanField(help_text="Computed from a synthetic (made-up) sample.")
+    published = PublishedFigureSerializer(allow_null=True, help_text="As the report published it.")
+    carried_forward_from = serializers.CharField(allow_null=True, help_text="The previous inspection a figure is "
+                                                                             "carried forward from.")
+    carried_forward = FigureSerializer(allow_null=True, help_text="The previous inspection's own figure, for what "
+                                                                  "this inspection carried forward.")
+    additional_recorded_per_year = AdditionalSerializer(allow_null=True, help_text="Categories only, where the "
+                                                                                   "inspection follows another.")
+
+
+def _figure(figure, described_as=None):
+    if figure is None:
+        return None
+    data = {"source": figure.source, "rate": figure.rate, "margin": figure.margin, "low": figure.low,
+            "high": figure.high, "recorded": figure.recorded, "audited": figure.audited}
+    return data if described_as is None else {**data, "described_as": described_as}
+
+
+def _additional(row):
+    if row is None:
+        return None
+    return {"computed": round(row.additional) if row.additional is not None else None, "published": row.published,
+            "earlier_inspection": row.previous_title, "earlier_rate": row.earlier_rate, "later_rate": row.later_rate,
+            "volume": row.volume, "volume_period_end": row.volume_period_end, "missing": row.missing}
+
+
+def result_rows(figures, method):
+    """Every category and result by source or flag, computed beside published, with its scope."""
+    results, scope = figures.results, figures.scope
+    additional = {row.group.key: row for row in additional_estimates(figures)}
+    extra = [results.groups[g.key] for g in [*SOURCES, CANCELLATIONS, TIMELINESS]]
+    rows = []
+    for r in results.categories + [results.groups[g.key] for g in FLAGS] + extra:
+        key, audited = r.group.key, scope.audits(r.group.key)
+        own = {"audited": r.audited, "recorded": r.recorded, "rate": r.estimate.rate, "low": r.estimate.low,
+               "high": r.estimate.high, "margin": r.estimate.margin, "recorded_within_24_hours": r.timeliness,
+               "errors": r.errors}
+        if not audited:
+            own = {**dict.fromkeys(own), "errors": {}}
+        carried = scope.carried_figure(key)
+        rows.append({
+            "category": key, "label": r.group.label, "scope": scope.treatment(key), **own,
+            "interval_method": method.key, "version": figures.version.number if figures.version else None,
+            "provisional": figures.provisional, "synthetic": figures.synthetic,
+            "published": _figure(figures.as_published(key), figures.described_as(key)),
+            "carried_forward_from": carried.carried_from if carried else None, "carried_forward": _figure(carried),
+            "additional_recorded_per_year": _additional(additional.get(key)),
+        })
+    return rows
 
 
 def result_figures(request, inspection: Inspection, method: IntervalMethod):
@@ -68,12 +148,4 @@ class InspectionResultsView(generics.GenericAPIView):
         if figures is None:
             raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
                            "figures with ?include=provisional.")
-        results = figures.results
-        return Response(ResultSerializer([
-            {"category": r.group.key, "label": r.group.label, "audited": r.audited, "recorded": r.recorded,
-             "rate": r.estimate.rate, "low": r.estimate.low, "high": r.estimate.high, "margin": r.estimate.margin,
-             "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors,
-             "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
-             "synthetic": figures.synthetic}
-            for r in results.categories + results.flags
-        ], many=True).data)
+        return Response(ResultSerializer(result_rows(figures, method), many=True).data)

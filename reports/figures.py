@@ -1,12 +1,14 @@
 """A headline figure for an inspection and category: computed from cases where there are cases,
-otherwise as published. Always labelled with where it came from."""
+otherwise as published; or, for what a re-inspection did not audit, the previous inspection's figure
+carried forward. Always labelled with where it came from."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reports.statistics import RateEstimate, estimate_rate, implied_sample_size
 
 COMPUTED = "computed"
 PUBLISHED = "published"
+FIGURE_SOURCE_CHOICES = [(COMPUTED, "Computed from audited cases"), (PUBLISHED, "As the report published it")]
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,17 @@ class Figure:
     recorded: int | None
     audited: int | None
     estimate: RateEstimate | None  # counts to test changes with (implied from "p ± m" for published rates)
+    carried_from: str = ""  # the earlier inspection's title, for a figure carried forward from it
+
+    @property
+    def origin(self) -> str:
+        """Where the figure came from, in words: "computed", "published", or carried forward from an inspection."""
+        if self.carried_from:
+            return f"carried forward from {self.carried_from} ({self.source})"
+        return self.source
+
+    def carried_forward_from(self, title: str) -> "Figure":
+        return replace(self, carried_from=title)
 
     @property
     def low(self) -> float | None:

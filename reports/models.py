@@ -81,6 +81,7 @@ class FrozenPublishedResult(models.Model):
     audited = models.PositiveIntegerField(null=True, blank=True)
     unrecorded_per_year = models.PositiveIntegerField(null=True, blank=True)
     additional_recorded_per_year = models.PositiveIntegerField(null=True, blank=True)
+    described_as = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["version_id", "category"]
@@ -128,3 +129,38 @@ class FrozenUnrecordedEstimate(models.Model):
             models.UniqueConstraint(fields=["version", "category", "interval_method", "extrapolation_method"],
                                     name="frozen_unrecorded_once"),
         ]
+
+
+class FrozenScope(models.Model):
+    """What the inspection audited and carried forward when this version was published (audits/scope.py), and
+    the version of the previous inspection's record its carried-forward figures are read from. Versions are
+    never changed, so naming one freezes the figures carried forward. No row: no scope was recorded."""
+
+    version = models.OneToOneField(ResultVersion, on_delete=models.CASCADE, related_name="frozen_scope")
+    audited = models.JSONField(default=list)
+    carried_forward = models.JSONField(default=list)
+    previous_inspection = models.ForeignKey("audits.Inspection", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+")
+    previous_version = models.PositiveIntegerField(null=True, blank=True,
+                                                   help_text="Empty when the previous inspection had no record.")
+    previous_title = models.CharField(max_length=300, blank=True)
+
+
+class FrozenAdditionalEstimate(models.Model):
+    """Additionally recorded crimes a year for one category, R × (1 − p₁ / p₂) (reports.statistics), with the
+    rates and the recorded-crime volume it used, or why it could not be computed (``missing``)."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="additional")
+    category = models.CharField(max_length=40)
+    previous_title = models.CharField(max_length=300, blank=True)
+    earlier_rate = models.FloatField(null=True)
+    later_rate = models.FloatField(null=True)
+    volume = models.PositiveIntegerField(null=True)
+    volume_period_end = models.DateField(null=True)
+    volume_source = models.CharField(max_length=200, blank=True)
+    additional = models.FloatField(null=True)
+    missing = models.CharField(max_length=300, blank=True, help_text="Why there is no computed figure.")
+
+    class Meta:
+        ordering = ["version_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "category"], name="frozen_additional_once")]

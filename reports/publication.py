@@ -18,9 +18,11 @@ from audits.models import Inspection
 from audits.selectors import inspection_grades
 from reports import selectors
 from reports.models import (
+    FrozenAdditionalEstimate,
     FrozenComputedResult,
     FrozenGrade,
     FrozenPublishedResult,
+    FrozenScope,
     FrozenUnrecordedEstimate,
     ResultVersion,
 )
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 PUBLISHED_FIELDS = ["category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
-                    "additional_recorded_per_year"]
+                    "additional_recorded_per_year", "described_as"]
 
 
 def _stored(estimate: RateEstimate) -> dict[str, Any]:
@@ -90,7 +92,7 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
             FrozenComputedResult(version=version, group=result.group.key, audited=result.audited,
                                  recorded=result.recorded, timed=result.timed, timely=result.timely,
                                  errors=result.errors, bounds=_bounds(result.recorded, result.audited))
-            for result in figures.results.categories + figures.results.flags
+            for result in figures.results.frozen_groups
         ])
     FrozenPublishedResult.objects.bulk_create([
         FrozenPublishedResult(version=version, **{name: getattr(result, name) for name in PUBLISHED_FIELDS})
@@ -106,6 +108,18 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         for method, method_figures in live.items()
         for extrapolation in ExtrapolationMethod
         for group, figure, volume, estimate in selectors.live_unrecorded_estimates(method_figures, extrapolation)
+    ])
+    if figures.scope.recorded:
+        FrozenScope.objects.create(
+            version=version, audited=list(figures.scope.audited), carried_forward=list(figures.scope.carried_forward),
+            previous_inspection_id=inspection.previous_inspection_id, previous_version=figures.scope.previous_version,
+            previous_title=figures.scope.previous_title)
+    FrozenAdditionalEstimate.objects.bulk_create([
+        FrozenAdditionalEstimate(
+            version=version, category=row.group.key, previous_title=row.previous_title, earlier_rate=row.earlier_rate,
+            later_rate=row.later_rate, volume=row.volume, volume_period_end=row.volume_period_end,
+            volume_source=row.volume_source, additional=row.additional, missing=row.missing)
+        for row in selectors.live_additional_estimates(figures)
     ])
     return version
 

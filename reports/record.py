@@ -10,7 +10,8 @@ from typing import Any, cast
 
 from audits.grading import GradeLine, Grades, Question, grades_from
 from reports.models import ResultVersion
-from reports.results import GROUPS, Group, GroupResult, InspectionResults
+from reports.results import CATEGORIES, GROUPS, RESULT_GROUPS, Group, GroupResult, InspectionResults
+from reports.scope import AdditionalRow
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
 
@@ -39,7 +40,7 @@ def frozen_results(version: ResultVersion, method: IntervalMethod) -> Inspection
     """The version's computed results, shaped like reports.results.results_for's."""
     stored = {row.group: row for row in version.computed.all()}
     groups: dict[str, GroupResult] = {}
-    for group in GROUPS:
+    for group in RESULT_GROUPS:
         row = stored.get(group.key)
         if row is None:
             groups[group.key] = GroupResult(group, 0, 0, 0, 0, method)
@@ -90,3 +91,14 @@ def frozen_grades(version: ResultVersion) -> Grades:
                                 row.revision_reason)
         for row in version.grades.all()
     })
+
+
+def frozen_additional(version: ResultVersion, published: dict[str, int]) -> list[AdditionalRow]:
+    """Additionally recorded crimes a year as frozen, beside ``published`` (the version's published figures)."""
+    groups = {group.key: group for group in CATEGORIES}
+    return [
+        AdditionalRow(groups[row.category], row.previous_title, row.earlier_rate, row.later_rate, row.volume,
+                      row.volume_period_end, row.volume_source, row.additional, row.missing,
+                      published.get(row.category))
+        for row in version.additional.all() if row.category in groups
+    ]

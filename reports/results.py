@@ -14,9 +14,9 @@ from typing import Any, cast
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from audits.models import AuditedCrime, RecordingError
+from audits.models import AuditedCase, AuditedCrime, RecordingError
 from audits.rules import LATE_AFTER_HOURS, ErrorKind
-from core.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
+from core.categories import REPORT_CATEGORY_MEMBERS, ReportCategory, SourceResult
 from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
 COUNTING_RULE = (
@@ -31,23 +31,34 @@ TIMELINESS_RULE = (
 )
 
 
+CANCELLATION_RULE = (
+    "Cancelled crime records: of the audited crimes the force recorded and then cancelled, those cancelled "
+    "correctly (not found wrongly cancelled)."
+)
+N100_RULE = "N100 records: crimes found in N100 records audited, counted as recorded by the all-crime rule."
+
+
 @dataclass(frozen=True)
 class Group:
-    """A row of results: a report category, or crimes in cases carrying a flag."""
+    """A row of results: a report category, crimes in cases carrying a flag, or crimes found in records of one
+    source (``source``, an AuditedCase.Source)."""
 
     key: str
     label: str
     is_flag: bool = False
+    source: str = ""
 
     def crimes_in(self, prefix: str = "") -> Q:
+        if self.source:
+            return Q(**{f"{prefix}case__source": self.source})
         if self.is_flag:
             return Q(**{f"{prefix}case__{self.key}": True})
         members = REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
         return Q() if members is None else Q(**{f"{prefix}expected_offence__category__in": members})
 
     def recorded_as(self) -> Q:
-        """Recorded under an offence of this category (no condition for all crime and flags)."""
-        members = None if self.is_flag else REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
+        """Recorded under an offence of this category (no condition for all crime, flags and sources)."""
+        members = None if self.is_flag or self.source else REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
         return Q() if members is None else Q(recorded_offence__category__in=members)
 
     def recorded_in(self) -> Q:
@@ -60,7 +71,12 @@ FLAGS = [
     Group("vulnerable_victim", "Vulnerable victim", is_flag=True),
     Group("modern_slavery", "Modern slavery", is_flag=True),
 ]
-GROUPS = CATEGORIES + FLAGS
+SOURCES = [Group(SourceResult.N100.value, "Crimes found in N100 records", source=AuditedCase.Source.N100_RECORD)]
+# Counted from the others, not by _crime_aggregates: see results_for.
+CANCELLATIONS = Group(SourceResult.CANCELLATIONS.value, SourceResult.CANCELLATIONS.label)
+TIMELINESS = Group(SourceResult.TIMELINESS.value, SourceResult.TIMELINESS.label)
+GROUPS = CATEGORIES + FLAGS + SOURCES
+RESULT_GROUPS = GROUPS + [CANCELLATIONS, TIMELINESS]
 
 
 @dataclass
@@ -106,6 +122,17 @@ class InspectionResults:
         return [self.groups[g.key] for g in FLAGS]
 
     @property
+    def by_source(self) -> list[GroupResult]:
+        """The results by source or flag (core.categories.SourceResult), "x of y" each: flags, crimes found in
+        N100 records, correct cancellations, and all crime recorded within 24 hours."""
+        return [self.groups[key] for key in SourceResult.values]
+
+    @property
+    def frozen_groups(self) -> list[GroupResult]:
+        """Every group publication freezes."""
+        return [self.groups[g.key] for g in RESULT_GROUPS]
+
+    @property
     def all_crime(self) -> GroupResult:
         return self.groups[ReportCategory.ALL_CRIME.value]
 
@@ -148,6 +175,7 @@ def results_for(inspection_ids: Iterable[int],
         .order_by()
     ))
     counts = {row["case__inspection_id"]: row for row in crime_rows}
+    cancellations = cancellation_counts(inspection_ids)
     errors: dict[tuple[int, str], dict[str, int]] = {}
     for row in error_rows:
         for group in GROUPS:
@@ -156,19 +184,34 @@ def results_for(inspection_ids: Iterable[int],
     results: dict[int, InspectionResults] = {}
     for inspection_id in inspection_ids:
         row = counts.get(inspection_id, {})
-        results[inspection_id] = InspectionResults(
-            inspection_id,
-            {
-                group.key: GroupResult(
-                    group,
-                    audited=row.get(f"{group.key}__audited", 0),
-                    recorded=row.get(f"{group.key}__recorded", 0),
-                    timed=row.get(f"{group.key}__timed", 0),
-                    timely=row.get(f"{group.key}__timely", 0),
-                    method=method,
-                    errors=errors.get((inspection_id, group.key), {}),
-                )
-                for group in GROUPS
-            },
-        )
+        groups = {
+            group.key: GroupResult(
+                group,
+                audited=row.get(f"{group.key}__audited", 0),
+                recorded=row.get(f"{group.key}__recorded", 0),
+                timed=row.get(f"{group.key}__timed", 0),
+                timely=row.get(f"{group.key}__timely", 0),
+                method=method,
+                errors=errors.get((inspection_id, group.key), {}),
+            )
+            for group in GROUPS
+        }
+        reviewed, correct = cancellations.get(inspection_id, (0, 0))
+        groups[CANCELLATIONS.key] = GroupResult(CANCELLATIONS, reviewed, correct, 0, 0, method)
+        all_crime = groups[ReportCategory.ALL_CRIME.value]
+        groups[TIMELINESS.key] = GroupResult(TIMELINESS, all_crime.timed, all_crime.timely, 0, 0, method)
+        results[inspection_id] = InspectionResults(inspection_id, groups)
     return results
+
+
+def cancellation_counts(inspection_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(cancelled crimes reviewed, of which cancelled correctly) per inspection, by CANCELLATION_RULE: the one
+    place the computed cancellation figure comes from, so that it can follow a cancellation review."""
+    rows = cast("QuerySet[AuditedCrime, dict[str, Any]]", (
+        AuditedCrime.objects.filter(case__inspection_id__in=list(inspection_ids)).exclude(cancellation_code="")
+        .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
+        .values("case__inspection_id")
+        .annotate(reviewed=Count("id"), correct=Count("id", filter=Q(wrongly_cancelled__isnull=True)))
+        .order_by()
+    ))
+    return {row["case__inspection_id"]: (row["reviewed"], row["correct"]) for row in rows}

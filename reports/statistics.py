@@ -218,3 +218,21 @@ def estimate_unrecorded(volume: int, estimate: RateEstimate,
         method.apply(volume, min(cast(float, estimate.high), 1.0)),  # a rate always comes with both bounds
         method.apply(volume, max(cast(float, estimate.low), 0.0)),
     )
+
+
+ADDITIONAL_FORMULA = "R × (1 − p₁ / p₂)"
+ADDITIONAL_EXPLANATION = (
+    "Additionally recorded crimes a year = R × (1 − p₁ / p₂), where R is police recorded crime excluding fraud "
+    "for the 12 months to the end of the later audit period, p₁ the earlier inspection's recording rate and p₂ "
+    "the later one's. Recording a share p₂ of crime, the force's R recorded crimes stand for R / p₂ crimes that "
+    "should have been recorded; at the earlier rate it would have recorded p₁ × R / p₂ of them, so it now records "
+    "R − p₁ × R / p₂ more a year. For example, R = 100,000, p₁ = 80% and p₂ = 90% give 100,000 × (1 − 0.8 / 0.9) "
+    "= 11,111 more crimes a year."
+)
+
+
+def additional_recorded_per_year(volume: int, earlier_rate: float, later_rate: float) -> float | None:
+    """ADDITIONAL_EXPLANATION's R × (1 − p₁ / p₂); negative when the rate fell. None without a later rate."""
+    if later_rate <= 0:
+        return None
+    return volume * (1 - earlier_rate / min(later_rate, 1.0))

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from audits.grading import QUESTION_SHORT, Question
 from audits.rules import ErrorKind
-from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
-from reports.statistics import P_VALUE_FLOOR, format_p_value
+from audits.scope import CARRIED_FORWARD
+from core.categories import RESULT_AREA_CHOICES, SourceResult
+from reports.results import CANCELLATION_RULE, CATEGORIES, COUNTING_RULE, N100_RULE, TIMELINESS_RULE
+from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value
 
 
 @dataclass
@@ -52,7 +54,28 @@ def p_value_cell(p: float | None) -> float | str | None:
 def figure_cells(figure):
     if figure is None:
         return [None, None, None, None, None]
-    return [figure.source, pct(figure.rate), points(figure.margin), pct(figure.low), pct(figure.high)]
+    return [figure.origin, pct(figure.rate), points(figure.margin), pct(figure.low), pct(figure.high)]
+
+
+def figure_summary(figure):
+    """A figure in words: "9 of 20 (45.0%)", or "80.4% ± 1.75" for a published rate without counts."""
+    if figure is None:
+        return None
+    if figure.audited:
+        return f"{figure.recorded} of {figure.audited} ({pct(figure.rate)}%)"
+    margin = f" ± {points(figure.margin)}" if figure.margin is not None else ""
+    return f"{pct(figure.rate)}%{margin}"
+
+
+def scope_cell(figures, area):
+    """What the inspection did with an area: audited, carried forward (with the figure carried), or not audited."""
+    label = figures.scope.label(area)
+    if figures.scope.treatment(area) != CARRIED_FORWARD:
+        return label
+    carried = figures.scope.carried_figure(area)
+    if carried is None:
+        return "Carried forward: the previous inspection published no figure for it"
+    return f"{label}: {figure_summary(carried)}"
 
 
 def month(day):
@@ -155,29 +178,47 @@ def force_grades_table(figures_list):
     )
 
 
+def scope_sentence(figures, area):
+    """An area the inspection did not audit, in words for a headline."""
+    if figures.scope.treatment(area) == CARRIED_FORWARD:
+        return f"{scope_cell(figures, area)}. Not audited in this inspection."
+    return "Not audited in this inspection: no figure of its own."
+
+
+SCOPE_NOTE = ("This inspection audited only some categories and results: it has no figure of its own for the "
+              "others, and a figure carried forward is the previous inspection's, as published.")
+
+
 def categories_table(figures):
     results = figures.results
+    scoped = figures.scope.recorded
     return Table(
         "categories",
         "Recording rates computed from audited cases",
         ["Category", "Should have been recorded", "Recorded", "Rate (%)", "± (points)", "Low (%)", "High (%)",
-         "Recorded within 24 hours (%)"],
+         "Recorded within 24 hours (%)", *(["Scope"] if scoped else [])],
         [
-            [r.group.label, r.audited, r.recorded, pct(r.estimate.rate), points(r.estimate.margin),
-             pct(r.estimate.low), pct(r.estimate.high), pct(r.timeliness)]
+            [r.group.label,
+             *([r.audited, r.recorded, pct(r.estimate.rate), points(r.estimate.margin), pct(r.estimate.low),
+                pct(r.estimate.high), pct(r.timeliness)] if figures.scope.audits(r.group.key) else [None] * 7),
+             *([scope_cell(figures, r.group.key)] if scoped else [])]
             for r in results.categories
         ],
-        note=f"{COUNTING_RULE} 95% intervals: {figures.method.description}. Timeliness: {TIMELINESS_RULE}",
+        note=f"{COUNTING_RULE} 95% intervals: {figures.method.description}. Timeliness: {TIMELINESS_RULE}"
+             + (f" {SCOPE_NOTE}" if scoped else ""),
+        numeric_until=8,
     )
 
 
 def errors_table(figures):
     results = figures.results
+    audited = [g for g in CATEGORIES if figures.scope.audits(g.key)]
     return Table(
         "errors",
         "Recording errors by kind and category (a crime can have more than one)",
         ["Error", *[group.label for group in CATEGORIES]],
-        [[kind.label, *[results.groups[g.key].errors.get(kind.value, 0) for g in CATEGORIES]] for kind in ErrorKind],
+        [[kind.label, *[results.groups[g.key].errors.get(kind.value, 0) if g in audited else None for g in CATEGORIES]]
+         for kind in ErrorKind],
     )
 
 
@@ -187,8 +228,81 @@ def flags_table(figures):
         "Crimes in cases with a flag",
         ["Flag", "Recorded of audited", "Rate (%)", "± (points)"],
         [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin)]
+         if figures.scope.audits(r.group.key) else [r.group.label, None, None, None]
          for r in figures.results.flags],
         note="All-crime counting rule.",
+    )
+
+
+def by_source_table(figures):
+    """Results by source and flag, computed beside published, as comparison_table does for the categories."""
+    rows = []
+    for area in SourceResult:
+        computed, published = figures.computed(area.value), figures.as_published(area.value)
+        difference = computed.rate - published.rate if computed and published else None
+        rows.append([
+            area.label,
+            x_of_y(computed.recorded, computed.audited) if computed else None,
+            pct(computed.rate) if computed else None, points(computed.margin) if computed else None,
+            x_of_y(published.recorded, published.audited) if published else None,
+            pct(published.rate) if published else None, points(published.margin) if published else None,
+            points(difference), scope_cell(figures, area.value), figures.described_as(area.value) or None,
+        ])
+    return Table(
+        "by_source",
+        "Results by source and flag, computed from cases and as published",
+        ["Result", "Computed: recorded of audited", "Computed rate (%)", "Computed ± (points)",
+         "Published: recorded of audited", "Published rate (%)", "Published ± (points)", "Difference (points)",
+         "Scope", "As the report put it"],
+        rows,
+        note=f"Vulnerable victims, domestic abuse and modern slavery: crimes in cases with that flag, by the all-crime "
+             f"counting rule. {N100_RULE} {CANCELLATION_RULE} Recorded within 24 hours: {TIMELINESS_RULE} Computed "
+             f"figures come from the audited cases entered here; published figures from the report. 95% intervals: "
+             f"{figures.method.description}.",
+        numeric_until=8,
+    )
+
+
+def additional_table(rows):
+    return Table(
+        "additional",
+        "Additionally recorded crimes a year, computed and as published",
+        ["Category", "Earlier inspection", "Earlier rate (%)", "Later rate (%)", "Recorded crimes (12 months to)",
+         "Volume (R)", "Computed a year", "Published a year", "Difference", "Why no computed figure"],
+        [
+            [row.group.label, row.previous_title or None, pct(row.earlier_rate), pct(row.later_rate),
+             row.volume_period_end.strftime("%d/%m/%Y") if row.volume_period_end else None, row.volume,
+             _whole(row.additional), row.published,
+             _whole(row.additional - row.published) if row.additional is not None and row.published is not None
+             else None,
+             row.missing or None]
+            for row in rows
+        ],
+        note=f"{ADDITIONAL_EXPLANATION} The later rate is this inspection's own figure (computed from its cases where "
+             "it has them, otherwise as published), the earlier one the previous inspection's in its published "
+             "record.",
+        numeric_from=2, numeric_until=9,
+    )
+
+
+def scope_table(figures):
+    """What the inspection audited and carried forward, with each figure carried forward."""
+    scope = figures.scope
+    rows = []
+    for area, label in RESULT_AREA_CHOICES:
+        carried = scope.carried_figure(area)
+        rows.append([label, scope.treatment_label(area),
+                     scope.previous_title if scope.treatment(area) == CARRIED_FORWARD else None,
+                     carried.source if carried else None, pct(carried.rate) if carried else None,
+                     points(carried.margin) if carried else None,
+                     x_of_y(carried.recorded, carried.audited) if carried else None])
+    return Table(
+        "scope",
+        "Scope of this inspection, what it audited and what it carried forward",
+        ["Category or result", "Scope", "Carried forward from", "Figure carried forward", "Rate (%)", "± (points)",
+         "Recorded of audited"],
+        rows,
+        note=SCOPE_NOTE, numeric_from=4,
     )
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audits.filters import InspectionFilter
 from audits.models import Inspection
+from audits.scope import area_list
 from audits.selectors import wants_provisional
 from forces.models import Force
 from forces.roles import can_edit_audits
@@ -157,13 +158,17 @@ def inspection_report(request, pk, fmt=None):
     options = _options(request)
     figures = _inspection_figures(request, pk, options["method"])
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
+    additional = selectors.additional_estimates(figures)
     report_tables = [tables.grades_table(figures), tables.categories_table(figures), tables.errors_table(figures),
-                     tables.flags_table(figures), tables.comparison_table(figures),
+                     tables.flags_table(figures), tables.comparison_table(figures), tables.by_source_table(figures),
+                     *([tables.additional_table(additional)] if additional else []),
                      tables.unrecorded_table(estimates, options["extrapolation"])]
     inspection = figures.inspection
     weighted = _weighted(figures)
     if weighted:
         report_tables.insert(2, tables.weighted_table(weighted, WEIGHTING_RULE))
+    if figures.scope.recorded:
+        report_tables.insert(0, tables.scope_table(figures))
     title = figures.title
     preamble = [title, f"Published: {tables.month(inspection.published_on) or 'not yet'}",
                 f"Interval: {options['method'].description}", *tables.labels_lines([figures])]
@@ -175,6 +180,11 @@ def inspection_report(request, pk, fmt=None):
     versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
-        "bars": [(r, interval_bar(r.headline)) for r in figures.results.categories], "weighted": weighted,
+        "bars": [(r, interval_bar(r.headline) if figures.scope.audits(r.group.key) else None,
+                  figures.scope.audits(r.group.key), figures.scope.treatment_label(r.group.key),
+                  tables.scope_sentence(figures, r.group.key))
+                 for r in figures.results.categories],
+        "scope_audited": area_list(figures.scope.audited), "scope_carried": area_list(figures.scope.carried_forward),
+        "weighted": weighted,
         "versions": versions, "latest_version": versions[0] if versions else None,
     })

@@ -151,3 +151,37 @@ def test_the_demo_shows_question_grades_and_staffordshires_revised_grade(demo, c
     first = client.get(reverse("reports:inspection", args=[inspection.pk]), {"version": 1})
     assert [row[1] for row in report_table(first, "grades").rows] == [
         "Requires improvement", "Not graded", "Not graded", "Not graded"]
+
+
+def test_the_thames_valley_re_inspection_carries_results_forward_and_computes_additional_crimes(demo, client):
+    client.login(username="tvp-staff", password="demo")
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    assert tvp.carried_forward_areas == ["vulnerable_victim", "modern_slavery", "n100", "cancellations"]
+    assert tvp.previous_inspection.kind == "cdi" and tvp.previous_inspection.published_on.year == 2018
+    response = client.get(reverse("reports:inspection", args=[tvp.pk]))
+    title = str(tvp.previous_inspection)
+    by_source = {row[0]: row for row in report_table(response, "by_source").rows}
+    assert by_source["Vulnerable victims"][1:8] == [None] * 7
+    assert by_source["Vulnerable victims"][8] == f"Carried forward from {title}: 9 of 20 (45.0%)"
+    assert by_source["Domestic abuse"][4:6] == ["289 of 379", 76.3] and by_source["Domestic abuse"][1] is not None
+    assert by_source["Cancelled crime records"][8] == (
+        "Carried forward: the previous inspection published no figure for it")
+    scope = {row[0]: row[1] for row in report_table(response, "scope").rows}
+    assert scope["All crime"] == "Audited" and scope["Modern slavery"] == "Carried forward"
+    from reports.models import FrozenAdditionalEstimate
+
+    additional = {row[0]: row for row in report_table(response, "additional").rows}["All crime"]
+    # The synthetic volume (144,000) with the 2017 published 80.4% and the synthetic sample's computed rate.
+    frozen = FrozenAdditionalEstimate.objects.get(version__inspection=tvp, category="all_crime")
+    assert (frozen.earlier_rate, frozen.volume) == (0.804, 144_000)
+    assert additional[1:3] == [title, 80.4] and additional[5] == 144_000
+    assert additional[6] == round(144_000 * (1 - 0.804 / frozen.later_rate)) > 0
+
+
+def test_gloucestershire_shows_its_published_vulnerable_victims_beside_the_computed_figure(demo, client):
+    client.login(username="glos-staff", password="demo")
+    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    response = client.get(reverse("reports:inspection", args=[glos.pk]))
+    vulnerable = {row[0]: row for row in report_table(response, "by_source").rows}["Vulnerable victims"]
+    assert vulnerable[4:6] == ["22 of 41", 53.7] and vulnerable[1] is not None and vulnerable[7] is not None
+    assert "safeguarding referrals" in vulnerable[9]

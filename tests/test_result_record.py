@@ -87,7 +87,8 @@ def test_loaded_reports_are_frozen_once_and_reloading_changes_nothing(db):
     frozen = thames_2017.result_versions.get().published.get(category="all_crime")
     assert (str(frozen.rate), str(frozen.interval)) == ("80.40", "1.75")
     load_published_results()
-    assert ResultVersion.objects.count() == 33 and PublishedResult.objects.filter(inspection=thames_2017).count() == 4
+    # Four categories, and vulnerable victims by source (published_cdi_results_by_source.csv).
+    assert ResultVersion.objects.count() == 33 and PublishedResult.objects.filter(inspection=thames_2017).count() == 5
 
 
 # Nothing moves a published figure ---------------------------------------------------------------------
@@ -182,7 +183,8 @@ def test_reopening_needs_a_reason_and_the_admin_asks_for_it(world, client_for):
 @pytest.mark.parametrize("field,value", [("force", "gloucestershire"), ("kind", "cdi_reinspection"),
                                          ("audit_period_start", "2023-12-01"), ("audit_period_end", "2024-07-31"),
                                          ("fieldwork_start", "2024-09-01"), ("published_on", "2030-01-01"),
-                                         ("grade", "outstanding"), ("sample_is_synthetic", True)])
+                                         ("grade", "outstanding"), ("sample_is_synthetic", True),
+                                         ("audited_areas", ["violence_against_the_person"])])
 def test_the_api_refuses_to_change_what_publication_froze(world, field, value):
     inspection = publish_world(world)
     before = Inspection.objects.filter(pk=inspection.pk).values().get()

@@ -40,6 +40,7 @@ class Mutant:
 G = "tests/test_guards.py::"
 MATRIX = "tests/test_api_matrix.py::test_permission_matrix"
 GR = "tests/test_grades.py::"
+RS = "tests/test_reinspection_scope.py::"
 
 MUTANTS = [
     # Administrators in every matrix.
@@ -158,6 +159,20 @@ MUTANTS = [
            "                include_provisional: bool = False, version_number",
            "                include_provisional: bool = True, version_number",
            ["tests/test_api.py::test_case_with_two_crimes_and_an_error_matches_the_report_page"]),
+    # Re-inspection scope, additional crimes a year.
+    Mutant("scope: no figure of its own for what was not audited", "audits/scope.py",
+           "if not (audited or carried_forward) or area in audited:", "if True:",
+           [f"{RS}test_a_reinspection_that_audited_only_violence_and_sexual_offences_shows_no_all_crime_figure_of_its_own"]),
+    Mutant("scope: not both audited and carried forward", "audits/scope.py",
+           "both = audited & carried_forward", "both: set[str] = set()",
+           [f"{RS}test_a_bad_scope_is_refused_by_the_service_and_nothing_is_written[audited0-carried0-True-"
+            "cannot be both audited and carried forward: all crime]"]),
+    Mutant("scope: frozen at publication", "reports/publication.py",
+           "    if figures.scope.recorded:\n        FrozenScope", "    if False:\n        FrozenScope",
+           [f"{RS}test_scope_and_the_figures_carried_forward_are_frozen_at_publication"]),
+    Mutant("additional crimes: R × (1 − p₁ / p₂)", "reports/statistics.py",
+           "return volume * (1 - earlier_rate / min(later_rate, 1.0))", "return volume * (later_rate - earlier_rate)",
+           [f"{RS}test_the_additional_crimes_formula_on_a_worked_example"]),
 ]
 
 

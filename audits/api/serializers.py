@@ -14,7 +14,9 @@ from audits.models import (
     PublishedResult,
 )
 from audits.rules import ErrorKind
+from audits.scope import normalised_areas
 from core.api_fields import SlugField
+from core.categories import RESULT_AREA_CHOICES
 from forces.models import Force
 
 
@@ -25,6 +27,15 @@ class GradeRevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AreaListField(serializers.ListField):
+    """Report categories and results by source or flag, each once, in report order."""
+
+    child = serializers.ChoiceField(choices=RESULT_AREA_CHOICES)
+
+    def to_internal_value(self, data):
+        return normalised_areas(super().to_internal_value(data))
+
+
 class InspectionSerializer(serializers.ModelSerializer):
     force = SlugField(slug_field="slug", queryset=Force.objects.all())
     title = serializers.CharField(read_only=True, help_text="As the report is titled: the force, the kind and the "
@@ -32,13 +43,19 @@ class InspectionSerializer(serializers.ModelSerializer):
     grade_revisions = GradeRevisionSerializer(
         many=True, read_only=True,
         help_text="Grades revised after publication, each with the grade it replaced, the date and the reason.")
+    audited_areas = AreaListField(
+        required=False, help_text="What this inspection audited itself; empty when it audited everything it "
+                                  "reports. Once given, reports show no figure of its own for anything else.")
+    carried_forward_areas = AreaListField(
+        required=False, help_text="Not audited again: the previous inspection's published figures stand for them "
+                                  "(needs previous_inspection; never also in audited_areas).")
 
     class Meta:
         model = Inspection
         fields = ["id", "title", "force", "kind", "previous_inspection", "year", "audit_period_start",
                   "audit_period_end", "fieldwork_start", "fieldwork_end", "published_on", "status", "grading_scheme",
                   "grade", "effectiveness_grade", "systems_grade", "leadership_grade", "grade_revisions",
-                  "report_reference", "notes", "sample_is_synthetic"]
+                  "report_reference", "notes", "sample_is_synthetic", "audited_areas", "carried_forward_areas"]
         read_only_fields = ["status"]
         extra_kwargs = {
             "grade": {"help_text": "The overall grade. “adequate” only under the peel_2021 scheme. Grades cannot "
@@ -144,7 +161,7 @@ class PublishedResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = PublishedResult
         fields = ["id", "inspection", "category", "rate", "interval", "recorded", "audited", "unrecorded_per_year",
-                  "additional_recorded_per_year", "provisional"]
+                  "additional_recorded_per_year", "described_as", "provisional"]
 
 
 class ChallengeSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audits.grading import GRADE_FIELDS, QUESTION_SHORT, Grade, Question, grade_label, grade_problem
 from audits.models import AuditedCase, Challenge, GradeRevision, Inspection, PublishedResult
+from audits.scope import AUDITED, CARRIED_FORWARD, area_list
 from audits.services.guards import ensure_can_edit
 from audits.services.locking import lock_inspection
 from audits.signals import grades_revised, inspection_published
@@ -63,10 +64,36 @@ def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
     return inspection
 
 
+def published_figure_problem(inspection: Inspection, area: str) -> str | None:
+    """Why the inspection cannot have a published figure of its own for ``area``, or None: it publishes figures
+    only for what it audited."""
+    how = inspection.area_treatment(area)
+    if how == AUDITED:
+        return None
+    if how == CARRIED_FORWARD:
+        return (f"This inspection carries {area_list([area])} forward from the previous inspection, so it has no "
+                "published figure of its own for it. Change the inspection's scope first if it audited it.")
+    return (f"This inspection did not audit {area_list([area])} (see its scope), so it has no published figure "
+            "for it. Change the inspection's scope first if it audited it.")
+
+
+def _ensure_scope_publishable(inspection: Inspection) -> None:
+    previous = inspection.previous_inspection
+    if inspection.carried_forward_areas and previous is not None and previous.status != Status.PUBLISHED:
+        raise ValidationError(f"Publish the previous inspection ({previous}) first: the figures this inspection "
+                              "carries forward come from its published record.")
+    unaudited = [area for area in inspection.published_results.values_list("category", flat=True)
+                 if inspection.area_treatment(area) != AUDITED]
+    if unaudited:
+        raise ValidationError(f"This inspection has published figures for {area_list(unaudited)}, which it did not "
+                              "audit (see its scope): remove them, or change the scope, before publishing.")
+
+
 def _ensure_publishable(inspection: Inspection) -> None:
     if inspection.year is None:
         raise ValidationError({"year": "Give the inspection's year, or its audit period or fieldwork dates, before it "
                                        "is published: its report is titled by that year."})
+    _ensure_scope_publishable(inspection)
     challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
     if challenged:
         raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
@@ -114,8 +141,11 @@ def published_result_save(*, result: PublishedResult, by: User) -> PublishedResu
     if result.pk is not None:
         inspection_ids.add(PublishedResult.objects.values_list("inspection_id", flat=True).get(pk=result.pk))
     for inspection_id in sorted(inspection_ids):
-        if lock_inspection(inspection_id).is_locked:
+        locked = lock_inspection(inspection_id)
+        if locked.is_locked:
             raise ValidationError(PUBLISHED_RESULTS_FROZEN)
+        if inspection_id == result.inspection_id and (problem := published_figure_problem(locked, result.category)):
+            raise ValidationError({"category": problem})
     result.full_clean()
     result.save()
     return result

@@ -1,6 +1,8 @@
 """Headline figures published in real inspection reports (audits/data/published_cdi_results.csv),
-loaded as published inspections with their PublishedResult rows. Idempotent: an inspection already
-loaded is left as it is, since its published figures are frozen."""
+loaded as published inspections with their PublishedResult rows, and the results by source or flag the
+same reports give as "x of y" (audits/data/published_cdi_results_by_source.csv, one row a figure, each with
+the report's wording and its source). Idempotent: an inspection already loaded is left as it is, since its
+published figures are frozen."""
 
 import csv
 from datetime import date
@@ -12,10 +14,11 @@ from django.db import transaction
 from audits.grading import grade_problem, scheme_for, year_in_report_address
 from audits.models import Inspection, PublishedResult
 from audits.signals import published_figures_loaded
-from core.categories import ReportCategory
+from core.categories import ReportCategory, SourceResult
 from forces.models import Force
 
 PUBLISHED_CSV = Path(__file__).resolve().parent.parent / "data" / "published_cdi_results.csv"
+BY_SOURCE_CSV = PUBLISHED_CSV.with_name("published_cdi_results_by_source.csv")
 
 
 def _decimal(value):
@@ -49,14 +52,37 @@ def _results(row):
     }
 
 
+def _inspection_key(row):
+    return row["force"], row["kind"], row["published"]
+
+
+def _by_source_results(path, inspection_keys):
+    """The by-source file's PublishedResult fields per inspection (force, kind, published month). Every row
+    must name an inspection of the headline file and a result by source or flag."""
+    results = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            if _inspection_key(row) not in inspection_keys:
+                raise ValueError(f"{path.name} line {line}: no inspection {', '.join(_inspection_key(row))} in "
+                                 "the headline figures.")
+            if row["result"] not in SourceResult.values:
+                raise ValueError(f"{path.name} line {line}: “{row['result']}” is not a result by source or flag.")
+            results.setdefault(_inspection_key(row), {})[row["result"]] = {
+                "recorded": _int(row["recorded"]), "audited": _int(row["audited"]), "rate": _decimal(row["rate"]),
+                "described_as": row["described_as"],
+            }
+    return results
+
+
 @transaction.atomic
-def load_published_results(path=PUBLISHED_CSV, *, freeze=True):
+def load_published_results(path=PUBLISHED_CSV, *, freeze=True, by_source_path=BY_SOURCE_CSV):
     """Load the file's inspections; with ``freeze`` their figures are frozen at once (the demo adds
     synthetic samples first, then calls ``freeze_loaded``)."""
     forces = {force.slug: force for force in Force.objects.all()}
     inspections = []
     with open(path, newline="", encoding="utf-8") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda row: (row["force"], row["published"]))
+    by_source = _by_source_results(by_source_path, {_inspection_key(row) for row in rows}) if by_source_path else {}
     for row in rows:
         force = forces[row["force"]]
         published_on = _month(row["published"])
@@ -89,8 +115,8 @@ def load_published_results(path=PUBLISHED_CSV, *, freeze=True):
         if created:
             PublishedResult.objects.bulk_create([
                 PublishedResult(inspection=inspection, category=category, **known)
-                for category, figures in _results(row).items()
-                if (known := {name: value for name, value in figures.items() if value is not None})
+                for category, figures in [*_results(row).items(), *by_source.get(_inspection_key(row), {}).items()]
+                if (known := {name: value for name, value in figures.items() if value not in (None, "")})
             ])
         inspections.append(inspection)
     if freeze:

@@ -8,6 +8,7 @@ from audits.filters import AuditedCaseFilter
 from audits.forms import CaseQueryForm
 from audits.models import AuditedCase, Inspection
 from audits.rules import ErrorKind
+from audits.scope import area_list
 from core.categories import OffenceCategory
 from core.downloads import csv_response
 from core.spreadsheets import format_moment
@@ -52,6 +53,8 @@ def inspection_detail(request, pk):
             "summary": selectors.inspection_summary(inspection),
             "grades": selectors.inspection_grades(inspection),
             "published": selectors.published_results(inspection),
+            "scope_audited": area_list(inspection.audited_areas),
+            "scope_carried": area_list(inspection.carried_forward_areas),
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
