@@ -30,8 +30,8 @@ from audits.forms import (
 from audits.grading import GradeLine, Question
 from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
 from audits.rules import ErrorKind
-from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from audits.scope import area_list
+from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from core.categories import CASE_FILTER_CATEGORIES
 from core.spreadsheets import format_moment
 from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
