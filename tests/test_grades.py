@@ -394,7 +394,7 @@ def test_the_loader_refuses_a_grade_its_scheme_does_not_have_and_writes_nothing(
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([header, lines[2], first]) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="avon-and-somerset published 2017-02: “Adequate” is not a grade of the CDI 2017 scheme"):
-        load_published_results(bad)
+        load_published_results(bad, by_source_path=None)
     assert not Inspection.objects.exists()
 
 
