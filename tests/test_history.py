@@ -9,7 +9,15 @@ from django.urls import reverse
 from simple_history.models import registered_models
 
 from audits.admin import history_table
-from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw, SamplingFrame
+from audits.models import (
+    AuditedCase,
+    CountingRule,
+    Inspection,
+    PublishedResult,
+    RecordingError,
+    SampleDraw,
+    SamplingFrame,
+)
 from tests.factories import (
     CaseFactory,
     ChallengeFactory,
@@ -32,6 +40,8 @@ MAKERS = {
     "audits.auditedcrime": lambda: CrimeFactory(),
     "audits.recordingerror": lambda: ErrorFactory(),
     "audits.publishedresult": lambda: PublishedResultFactory(),
+    "audits.countingrule": lambda: CountingRule.objects.create(code="TEST-RULE", title="A rule for testing",
+                                                               source="Test"),
     "audits.challenge": lambda: ChallengeFactory(),
     "audits.samplingframe": lambda: SamplingFrame.objects.create(
         inspection=InspectionFactory(), filename="f.csv", record_count=1, uploaded_by=make_user("u", None)),
