@@ -13,6 +13,13 @@ from reports.selectors import figures_for, live_figures_for, version_number
 from reports.statistics import IntervalMethod
 
 
+class RuleCountSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    source = serializers.CharField(help_text="Where the rule is set out (NCRS, or a part of the HOCR).")
+    errors = serializers.IntegerField(help_text="Recording errors citing it in this category or flag.")
+
+
 class ResultSerializer(serializers.Serializer):
     category = serializers.CharField()
     label = serializers.CharField()
@@ -25,6 +32,11 @@ class ResultSerializer(serializers.Serializer):
     interval_method = serializers.CharField()
     recorded_within_24_hours = serializers.FloatField(allow_null=True)
     errors = serializers.DictField(child=serializers.IntegerField())
+    rules = RuleCountSerializer(
+        many=True, allow_null=True,
+        help_text="Recording errors by the counting rule they cite: every rule the inspection's errors cite, in the "
+                  "rule list's order, titled as when the figures were frozen. Null for a version published before "
+                  "errors cited rules.")
     version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
     provisional = serializers.BooleanField(help_text="True for an unpublished inspection's figures (asked for with "
                                                      "?include=provisional).")
@@ -73,6 +85,9 @@ class InspectionResultsView(generics.GenericAPIView):
             {"category": r.group.key, "label": r.group.label, "audited": r.audited, "recorded": r.recorded,
              "rate": r.estimate.rate, "low": r.estimate.low, "high": r.estimate.high, "margin": r.estimate.margin,
              "interval_method": method.key, "recorded_within_24_hours": r.timeliness, "errors": r.errors,
+             "rules": None if results.rules is None else [
+                 {"code": rule.code, "title": rule.title, "source": rule.source, "errors": r.rules.get(rule.code, 0)}
+                 for rule in results.rules],
              "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
              "synthetic": figures.synthetic}
             for r in results.categories + results.flags

@@ -60,12 +60,14 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         inspection=inspection, number=number, published_on=cast(date, inspection.published_on), frozen_by=by,
         reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
         is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
+        rules_cited=[dataclasses.asdict(rule) for rule in figures.results.rules or []],
     )
     if figures.has_cases:
         FrozenComputedResult.objects.bulk_create([
             FrozenComputedResult(version=version, group=result.group.key, audited=result.audited,
                                  recorded=result.recorded, timed=result.timed, timely=result.timely,
-                                 errors=result.errors, bounds=_bounds(result.recorded, result.audited))
+                                 errors=result.errors, rules=result.rules,
+                                 bounds=_bounds(result.recorded, result.audited))
             for result in figures.results.categories + figures.results.flags
         ])
     FrozenPublishedResult.objects.bulk_create([

@@ -154,7 +154,8 @@ def inspection_report(request, pk, fmt=None):
     options = _options(request)
     figures = _inspection_figures(request, pk, options["method"])
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
-    report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
+    report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.rules_table(figures),
+                     tables.flags_table(figures),
                      tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
     inspection = figures.inspection
     weighted = _weighted(figures)
