@@ -135,3 +135,14 @@ def test_demo_cases_reproduce_the_published_rape_audits(demo, client, slug, expe
     assert f"{expected['recorded']} of {expected['audited']}</strong> recorded" in page
     published = next(r for r in report_table(response, "computed_vs_published").rows if r[0] == "Rape")
     assert published[1] == published[3] == expected["rate"] and published[5] == 0.0
+
+
+def test_some_demo_errors_cite_a_rule_other_than_their_kinds_usual_one(demo, client):
+    client.login(username="manager", password="demo")
+    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    rules = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "rules").rows
+    cited = {row[0].split(":")[0]: row[2] for row in rules}  # the all-crime column
+    assert {"HOCR-PCR", "HOCR-FIR", "NCRS-THIRD-PARTY", "CANCEL-DDM"} <= {code for code, n in cited.items() if n}
+    # The errors by kind still add up: every error cites exactly one rule.
+    errors = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "errors").rows
+    assert sum(cited.values()) == sum(row[1] for row in errors)
