@@ -580,8 +580,13 @@ def test_the_database_refuses_to_delete_a_cited_rule(world):
     assert RecordingError.objects.filter(rule__code="NCRS-DECISION").exists()
 
 
-def test_every_error_kind_has_a_usual_rule():
+def test_every_error_kind_has_a_usual_rule_and_the_migration_backfilled_the_same_ones():
+    import importlib
+
     assert set(DEFAULT_RULE_CODES) == set(ErrorKind)
+    migration = importlib.import_module("audits.migrations.0010_counting_rules_starter_list")
+    assert migration.DEFAULTS == {kind.value: code for kind, code in DEFAULT_RULE_CODES.items() if code}
+    assert set(migration.CANCELLATION_GROUNDS) == {"C1", "C2", "C3", "C4"}
 
 
 def test_published_inspections_errors_cannot_be_re_cited(world):

@@ -48,7 +48,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 @extend_schema_field({"oneOf": [
     {"type": "string", "enum": ErrorKind.values, "description": "An error citing the usual rule for its kind."},
-    {"type": "object", "description": "An error citing the counting rule ``rule`` (its code); without a rule, or "
+    {"type": "object", "description": "An error citing the counting rule named by “rule” (its code); without a rule, or "
                                       "with null, the usual rule for its kind.",
      "properties": {"kind": {"type": "string", "enum": ErrorKind.values},
                     "rule": {"type": "string", "nullable": True, "example": "HOCR-PCR"}},
