@@ -9,17 +9,21 @@ from urllib.parse import urlsplit, urlunsplit
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
 from audits import selectors, services
 from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
     AuditedCrimeFormSet,
+    CountingRuleAdminForm,
+    ErrorsEntered,
     GradeRevisionForm,
     InspectionAdminForm,
     PublishedResultAdminForm,
@@ -28,8 +32,16 @@ from audits.forms import (
     ReopenReasonForm,
 )
 from audits.grading import GradeLine, Question
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceGroup, OffenceSubgroup, PublishedResult
-from audits.rules import ErrorKind
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    CountingRule,
+    Inspection,
+    OffenceGroup,
+    OffenceSubgroup,
+    PublishedResult,
+)
+from audits.rules import ErrorKind, built_in_rule_use
 from audits.scope import area_list
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from core.categories import CASE_FILTER_CATEGORIES
@@ -133,6 +145,45 @@ class OffenceSubgroupAdmin(admin.ModelAdmin):
     list_filter = ["category", "group"]
     search_fields = ["name", "group__name"]
     list_select_related = ["group"]
+
+
+@admin.register(CountingRule)
+class CountingRuleAdmin(SimpleHistoryAdmin):
+    """The NCRS and HOCR provisions recording errors cite. Administrators keep the list (inspectors read it).
+    A rule's code never changes once saved; a rule that errors cite, or that is an error kind's usual rule,
+    cannot be deleted: make it inactive instead (the usual rules stay active)."""
+
+    form = CountingRuleAdminForm
+    list_display = ["code", "title", "source", "is_active", "display_order", "citations"]
+    list_filter = ["is_active", "source"]
+    search_fields = ["code", "title", "description"]
+    fields = ["code", "title", "source", "description", "is_active", "display_order"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citation_count=Count("errors"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    @admin.display(description="Errors citing it", ordering="citation_count")
+    def citations(self, rule):
+        return rule.citation_count
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [refusal for rule in objs if (refusal := rule_deletion_refusal(rule))]
+        # One sentence per rule rather than Django's list of every error that cites it.
+        return deleted, model_count, perms_needed, refusals or protected
+
+
+def rule_deletion_refusal(rule):
+    if use := built_in_rule_use(rule.code):
+        return f"{rule.code} cannot be deleted: it is {use}."
+    cited = rule.errors.count()
+    if cited:
+        return (f"{rule.code} cannot be deleted: {cited} recording error{'s' if cited != 1 else ''} cite it. "
+                "Make it inactive instead: it will no longer be offered, and the errors keep citing it.")
+    return None
 
 
 # Inspections -------------------------------------------------------------------------------------
@@ -472,9 +523,11 @@ class AuditedCaseAdmin(ScopedAdmin):
         for crime_form in formset.forms:
             if crime_form in formset.deleted_forms or not crime_form.instance.expected_offence_id:
                 continue
+            entered = crime_form.cleaned_data.get("error_kinds") or ErrorsEntered()
             services.crime_save(
                 crime=crime_form.instance,
-                kinds=crime_form.cleaned_data.get("error_kinds", []),
+                kinds=entered.kinds,
+                rules=entered.rules,
                 by=request.user,
                 save_crime=crime_form.has_changed() or crime_form.instance.pk is None,
             )

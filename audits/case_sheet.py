@@ -7,7 +7,7 @@ import io
 from openpyxl import Workbook
 
 from audits.models import AuditedCase
-from audits.rules import ErrorKind
+from audits.rules import ErrorKind, default_rule_code
 from core.spreadsheets import SpreadsheetError, format_moment, read_table, spreadsheet_safe, spreadsheet_unsafe
 
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
@@ -25,7 +25,9 @@ GUIDE = {
     "recorded_at": "When the force recorded it, dd/mm/yyyy hh:mm; empty if not recorded.",
     "cancellation_code": "C1, C2, C3 or C4 if the crime was cancelled; otherwise empty.",
     "errors": "Recording errors separated by “;”, from: " + ", ".join(ErrorKind.values)
-              + ". recorded_late is worked out from the times when both are given.",
+              + ". Each cites the usual counting rule for its kind unless you name another after a colon, e.g. "
+                "misclassified:HOCR-PCR (codes as in the counting rules list). recorded_late is worked out from "
+                "the times when both are given.",
 }
 YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 
@@ -53,7 +55,13 @@ def template_rows(crimes, errors):
          expected, _category, crime_reference, recorded, recorded_at, cancellation, notes) in crimes:
         yield [reference, source, format_moment(reported_at, seconds=True), _yes(domestic_abuse), _yes(vulnerable_victim),
                _yes(modern_slavery), notes, expected, crime_reference, recorded or "", format_moment(recorded_at, seconds=True),
-               cancellation, ";".join(sorted(errors.get(crime_id, [])))]
+               cancellation, ";".join(error_cells(errors.get(crime_id, []), cancellation))]
+
+
+def error_cells(errors, cancellation):
+    """Each (kind, rule code) as the template writes it: the kind alone when it cites its usual rule."""
+    return [kind if code == default_rule_code(kind, cancellation) else f"{kind}:{code}"
+            for kind, code in sorted(errors)]
 
 
 def _yes(value):

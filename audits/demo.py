@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.grading import Grade, GradingScheme, Question
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
+from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import ErrorKind
 from audits.services.inspections import inspection_revise_grades
 from audits.services.published_data import freeze_loaded, load_published_results
@@ -218,6 +218,7 @@ class _SampleBuilder:
         self.moderator = moderator
         self.rng = random.Random(sample.seed)
         self.offences = {o.name: o for o in OffenceSubgroup.objects.all()}
+        self.rules = {rule.code: rule for rule in CountingRule.objects.all()}
         self.serial = 0
 
     def build(self):
@@ -266,7 +267,8 @@ class _SampleBuilder:
             notes="Synthetic demonstration case.",
         )
 
-    def _crime(self, case, expected, recorded=None, errors=(), late=False, cancellation=""):
+    def _crime(self, case, expected, recorded=None, errors=(), late=False, cancellation="", rules=None):
+        """``rules``: error kind -> code of a rule cited instead of the kind's usual one."""
         recorded_at = None
         if recorded:
             hours = self.rng.uniform(26, 120) if late else self.rng.uniform(0.5, 20)
@@ -281,8 +283,26 @@ class _SampleBuilder:
         )
         kinds = set(errors) | ({ErrorKind.RECORDED_LATE} if late else set())
         for kind in kinds:
-            RecordingError.objects.create(crime=crime, kind=kind)
+            code = (rules or {}).get(kind)
+            RecordingError.objects.create(crime=crime, kind=kind, rule=self.rules[code] if code else None)
         return crime
+
+    def _cited_instead(self, case, expected, kind):
+        """Some errors cite a rule other than their kind's usual one, so that the breakdown by rule shows
+        more than the kinds do. Chosen from the case, not the random stream, so the sample stays as it was."""
+        if kind == ErrorKind.NOT_RECORDED and case.source in ("third_party_report", "safeguarding_referral"):
+            return "NCRS-THIRD-PARTY"
+        if kind == ErrorKind.MISCLASSIFIED and expected == "Stalking and harassment":
+            return "HOCR-PCR"
+        if kind == ErrorKind.ADDITIONAL_CRIME_MISSED and self.serial % 3 == 0:
+            return "HOCR-FIR"
+        if kind == ErrorKind.WRONGLY_CANCELLED and self.serial % 2 == 0:
+            return "CANCEL-DDM"
+        return None
+
+    def _crime_with_errors(self, case, expected, errors, **fields):
+        rules = {kind: code for kind in errors if (code := self._cited_instead(case, expected, kind))}
+        return self._crime(case, expected, errors=errors, rules=rules, **fields)
 
     def _rape_case(self, outcome):
         source = "n100_record" if outcome == "n100" else self.rng.choices(
@@ -296,20 +316,20 @@ class _SampleBuilder:
         elif outcome == "misclassified":
             self._crime(case, "Rape", recorded="Other sexual offences", errors=[ErrorKind.MISCLASSIFIED])
         elif outcome == "not_recorded":
-            self._crime(case, "Rape", errors=[ErrorKind.NOT_RECORDED])
+            self._crime_with_errors(case, "Rape", [ErrorKind.NOT_RECORDED])
         else:
             self._crime(case, "Rape", errors=[ErrorKind.N100_MISUSED])
 
     def _other_crime(self, case, expected, instead, additional):
         roll = self.rng.random()
         if additional and roll < 0.45:
-            self._crime(case, expected, errors=[ErrorKind.ADDITIONAL_CRIME_MISSED])
+            self._crime_with_errors(case, expected, [ErrorKind.ADDITIONAL_CRIME_MISSED])
         elif roll < 0.10:
-            self._crime(case, expected, errors=[ErrorKind.NOT_RECORDED])
+            self._crime_with_errors(case, expected, [ErrorKind.NOT_RECORDED])
         elif roll < 0.15:
-            self._crime(case, expected, recorded=instead, errors=[ErrorKind.MISCLASSIFIED])
+            self._crime_with_errors(case, expected, [ErrorKind.MISCLASSIFIED], recorded=instead)
         elif roll < 0.17:
-            self._crime(case, expected, recorded=expected, cancellation="C2",
-                        errors=[ErrorKind.WRONGLY_CANCELLED, ErrorKind.VICTIM_NOT_TOLD])
+            self._crime_with_errors(case, expected, [ErrorKind.WRONGLY_CANCELLED, ErrorKind.VICTIM_NOT_TOLD],
+                                    recorded=expected, cancellation="C2")
         else:
             self._crime(case, expected, recorded=expected, late=self.rng.random() < 0.08)

@@ -1,11 +1,22 @@
 """Forms for entering audited cases and crimes, used by the admin screens."""
 
+from dataclasses import dataclass, field
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 
 from audits.grading import GRADE_FIELDS, Grade, Question
-from audits.models import AuditedCase, AuditedCrime, Inspection, PublishedResult
-from audits.rules import ErrorKind, error_kinds_problems, recording_time_problem, report_date_problem
+from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, PublishedResult
+from audits.rules import (
+    ErrorKind,
+    built_in_rule_use,
+    default_rule_code,
+    default_rule_description,
+    error_kinds_problems,
+    recording_time_problem,
+    report_date_problem,
+)
 from audits.scope import normalised_areas
 from audits.services.case_versions import case_conflict
 from audits.services.inspections import PUBLISHED_RESULTS_FROZEN, published_figure_problem
@@ -60,14 +71,115 @@ class AuditedCaseForm(forms.ModelForm):
             self.add_error(None, conflict.message)
 
 
+@dataclass
+class ErrorsEntered:
+    """A crime's recording errors as entered: the kinds ticked and the rules chosen for some of them (the
+    others cite their usual rule)."""
+
+    kinds: list[str] = field(default_factory=list)
+    rules: dict[str, CountingRule] = field(default_factory=dict)
+
+
+class RecordingErrorsWidget(forms.Widget):
+    """Each error kind as a checkbox with, beside it, the rule it cites: blank for the usual rule of its
+    kind, or another rule chosen from the list. Plain checkboxes and selects, so it works from the keyboard
+    and without JavaScript; posts ``name`` (the kinds ticked, as a checkbox list does) and
+    ``name_rule_<kind>`` (a rule code, or blank)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.rules = []  # (code, label) of the rules that can be chosen
+        self.usual = {kind: default_rule_description(kind) for kind in ErrorKind.values}  # kind -> usual rule
+
+    def value_from_datadict(self, data, files, name):
+        kinds = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+        return {"kinds": list(kinds),
+                "rules": {kind: data.get(f"{name}_rule_{kind}") or "" for kind in ErrorKind.values}}
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # an unticked checkbox list posts nothing
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = value or {"kinds": [], "rules": {}}
+        base_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        lines = []
+        for index, (kind, label) in enumerate(ErrorKind.choices):
+            chosen = value["rules"].get(kind, "")
+            options = format_html_join("", '<option value="{}"{}>{}</option>', (
+                (code, " selected" if code == chosen else "", rule_label) for code, rule_label in self.rules))
+            lines.append(format_html(
+                '<label for="{id}" style="white-space: nowrap">'
+                '<input type="checkbox" name="{name}" value="{kind}" id="{id}"{checked}> {label}</label>'
+                '<select name="{name}_rule_{kind}" id="{id}_rule" aria-label="Rule cited for “{label}”" '
+                'title="Rule cited for “{label}”" style="width: 14em">'
+                '<option value="">usual: {usual}</option>{options}</select>',
+                id=f"{base_id}_{index}", name=name, kind=kind, label=label, usual=self.usual[kind],
+                checked=" checked" if kind in value["kinds"] else "", options=options))
+        return format_html('<div id="{}" class="recording-errors" style="display: grid; grid-template-columns: '
+                           'max-content 14em; align-items: center; gap: 0.15em 0.5em">{}</div>', base_id,
+                           format_html_join("", "{}", ((line,) for line in lines)))
+
+
+class RecordingErrorsField(forms.Field):
+    widget = RecordingErrorsWidget
+    default_error_messages = {
+        "unknown_kind": "“%(kind)s” is not a recording error.",
+        "unknown_rule": "%(code)s is not a rule you can cite for “%(label)s”: choose one from the list.",
+        "rule_without_error": "You chose a rule for “%(label)s” but did not tick it.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rules_by_code = {}
+
+    def set_rules(self, rules):
+        """The rules that can be chosen (the active ones, and any the crime already cites)."""
+        self.rules_by_code = {rule.code: rule for rule in rules}
+        self.widget.rules = [(rule.code, str(rule)) for rule in rules]
+
+    def to_python(self, value):
+        value = value or {}
+        return {"kinds": [str(kind) for kind in value.get("kinds", [])],
+                "rules": {kind: str(code).strip().upper() for kind, code in value.get("rules", {}).items() if code}}
+
+    def clean(self, value):
+        value = self.to_python(value)
+        problems = [ValidationError(self.error_messages["unknown_kind"], "unknown_kind", {"kind": kind})
+                    for kind in value["kinds"] if kind not in ErrorKind.values]
+        rules = {}
+        for kind, code in value["rules"].items():
+            if kind not in ErrorKind.values:
+                continue
+            label = ErrorKind(kind).label
+            if code not in self.rules_by_code:
+                problems.append(ValidationError(self.error_messages["unknown_rule"], "unknown_rule",
+                                                {"code": code, "label": label}))
+            elif kind not in value["kinds"]:
+                problems.append(ValidationError(self.error_messages["rule_without_error"], "rule_without_error",
+                                                {"label": label}))
+            else:
+                rules[kind] = self.rules_by_code[code]
+        if problems:
+            raise ValidationError(problems)
+        return ErrorsEntered(value["kinds"], rules)
+
+    def has_changed(self, initial, data):
+        initial, data = self.to_python(initial), self.to_python(data)
+        return (set(initial["kinds"]), initial["rules"]) != (set(data["kinds"]), data["rules"])
+
+
+def citable_rules(rules, cited_ids=()):
+    """Rules a crime's errors can cite: the active ones and any inactive ones it already cites."""
+    return [rule for rule in rules if rule.is_active or rule.pk in cited_ids]
+
+
 class AuditedCrimeForm(forms.ModelForm):
     recorded_at = MomentField(label="Recorded at", required=False)
-    error_kinds = forms.MultipleChoiceField(
-        label="Recording errors",
-        choices=ErrorKind.choices,
+    error_kinds = RecordingErrorsField(
+        label="Recording errors, and the rule each breaks",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="“Recorded late” is worked out from the times when both are given.",
+        help_text="Tick each error. Each cites the usual rule for its kind unless you choose another beside it. "
+                  "“Recorded late” is worked out from the times when both are given.",
     )
 
     class Meta:
@@ -75,15 +187,29 @@ class AuditedCrimeForm(forms.ModelForm):
         fields = ["expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
                   "cancellation_code", "error_kinds"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["error_kinds"].initial = [error.kind for error in self.instance.errors.all()]
+        errors = list(self.instance.errors.all()) if self.instance.pk else []
+        if rules is None:
+            rules = list(CountingRule.objects.all())
+        self.fields["error_kinds"].set_rules(citable_rules(rules, {error.rule_id for error in errors}))
+        if self.instance.cancellation_code:  # a new dict: widgets share their attributes with the class's field
+            self.fields["error_kinds"].widget.usual = {
+                kind: default_rule_code(kind, self.instance.cancellation_code) for kind in ErrorKind.values}
+        codes = {rule.pk: rule.code for rule in rules}
+        # A rule is shown as chosen only where it is not the usual one, so that changing the crime (its
+        # cancellation ground, say) moves the usual rule with it.
+        self.initial["error_kinds"] = {
+            "kinds": [error.kind for error in errors],
+            "rules": {error.kind: codes[error.rule_id] for error in errors
+                      if codes.get(error.rule_id) != default_rule_code(error.kind, self.instance.cancellation_code)},
+        }
 
     def clean(self):
         cleaned = super().clean()
+        entered = cleaned.get("error_kinds") or ErrorsEntered()
         problems = error_kinds_problems(
-            cleaned.get("error_kinds", []),
+            entered.kinds,
             recorded=cleaned.get("recorded_offence") is not None,
             cancelled=bool(cleaned.get("cancellation_code")),
         )
@@ -93,7 +219,15 @@ class AuditedCrimeForm(forms.ModelForm):
 
 
 class AuditedCrimeFormSet(forms.BaseInlineFormSet):
-    """Checks each crime against its case: a crime cannot be recorded before it was reported."""
+    """Checks each crime against its case: a crime cannot be recorded before it was reported. Reads the
+    counting rules once for all its forms."""
+
+    def __init__(self, *args, **kwargs):
+        self.rules = list(CountingRule.objects.all())
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "rules": self.rules}
 
     def clean(self):
         super().clean()
@@ -103,6 +237,24 @@ class AuditedCrimeFormSet(forms.BaseInlineFormSet):
                 continue
             if problem := recording_time_problem(reported_at, form.cleaned_data.get("recorded_at")):
                 form.add_error("recorded_at", problem)
+
+
+class CountingRuleAdminForm(forms.ModelForm):
+    """Codes are written in capitals; the usual rules of the error kinds stay active."""
+
+    class Meta:
+        model = CountingRule
+        fields = ["code", "title", "source", "description", "is_active", "display_order"]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        code = self.instance.code if self.instance.pk else cleaned.get("code", "")
+        if cleaned.get("is_active") is False and (use := built_in_rule_use(code)):
+            self.add_error("is_active", f"{code} is {use}, so it must stay active.")
+        return cleaned
 
 
 class QueryReasonForm(forms.Form):

@@ -3,14 +3,14 @@ produced and the recording errors found. References and codes only: no victim na
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
-from audits.rules import ErrorKind
+from audits.rules import RULE_CODE_PATTERN, ErrorKind, default_rule_code
 from audits.scope import normalised_areas, scope_problems, treatment
 from core.categories import REPORT_CATEGORY_MEMBERS, RESULT_AREA_CHOICES, OffenceCategory
 from forces.scoping import ScopedQuerySet, scoped_queryset
@@ -67,6 +67,34 @@ class OffenceSubgroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CountingRule(models.Model):
+    """A provision of the National Crime Recording Standard or the Home Office Counting Rules that a
+    recording error can break. Reference data: administrators keep the list; errors cite one each."""
+
+    code = models.CharField(
+        max_length=30, unique=True,
+        validators=[RegexValidator(RULE_CODE_PATTERN, "Use capital letters, digits and hyphens only, e.g. HOCR-PCR.")],
+        help_text="Short and stable: spreadsheets and the API cite rules by it. It cannot change once saved.")
+    title = models.CharField(max_length=120)
+    source = models.CharField(max_length=120, help_text="Where the rule is set out, e.g. NCRS, or a part of the "
+                                                        "HOCR general rules.")
+    description = models.TextField(max_length=2000, blank=True)
+    is_active = models.BooleanField(
+        "active", default=True,
+        help_text="Only active rules can be newly cited; errors already citing an inactive rule keep it.")
+    display_order = models.PositiveSmallIntegerField(default=100, help_text="Lower numbers are listed first.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="counting_rule_code_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
 
 
 class Inspection(models.Model):
@@ -394,12 +422,20 @@ class AuditedCrime(models.Model):
     def error_kinds(self):
         return [error.kind for error in self.errors.all()]
 
+    @property
+    def cited_errors(self):
+        """The crime's errors, each with the rule it cites (the API writes them out by this name)."""
+        return self.errors.all()
+
 
 class RecordingError(models.Model):
     """Something the force got wrong with an audited crime. A crime may have several, one of each kind."""
 
     crime = models.ForeignKey(AuditedCrime, on_delete=models.CASCADE, related_name="errors")
     kind = models.CharField(max_length=30, choices=ErrorKind.choices)
+    rule = models.ForeignKey(CountingRule, on_delete=models.PROTECT, related_name="errors",
+                             help_text="The NCRS or HOCR provision the error breaks; the usual one for its kind "
+                                       "unless another is chosen.")
     history = HistoricalRecords()
 
     objects = scoped_queryset("crime__case__inspection__force_id").as_manager()
@@ -412,6 +448,20 @@ class RecordingError(models.Model):
 
     def __str__(self):
         return self.get_kind_display()
+
+    def save(self, *args, **kwargs):
+        # The services always choose the rule; anything else creating an error gets the usual one.
+        if self.rule_id is None:
+            self.rule = CountingRule.objects.get(code=self.default_rule_code)
+        super().save(*args, **kwargs)
+
+    @property
+    def default_rule_code(self):
+        return default_rule_code(self.kind, self.crime.cancellation_code)
+
+    @property
+    def cites_default_rule(self):
+        return self.rule.code == self.default_rule_code
 
 
 class PublishedResult(models.Model):

@@ -44,6 +44,56 @@ ERROR_NEEDS = {
 
 LATE_AFTER_HOURS = 24
 
+# The rule an error of each kind cites unless another is chosen (codes of audits.CountingRule, loaded by
+# migration 0010). A wrongly cancelled crime breaks the conditions of the ground it was cancelled on.
+DEFAULT_RULE_CODES: dict[ErrorKind, str | None] = {
+    ErrorKind.NOT_RECORDED: "NCRS-DECISION",
+    ErrorKind.MISCLASSIFIED: "HOCR-CLASS",
+    ErrorKind.N100_MISUSED: "N100",
+    ErrorKind.RECORDED_LATE: "HOCR-24H",
+    ErrorKind.WRONGLY_CANCELLED: None,
+    ErrorKind.ADDITIONAL_CRIME_MISSED: "HOCR-OCPV",
+    ErrorKind.VICTIM_NOT_TOLD: "CANCEL-VICTIM",
+}
+CANCELLATION_GROUND_CODES = ("C1", "C2", "C3", "C4")
+# Rules the app relies on as defaults: they cannot be deleted, made inactive or recoded.
+BUILT_IN_RULE_CODES = frozenset({code for code in DEFAULT_RULE_CODES.values() if code} | set(CANCELLATION_GROUND_CODES))
+# A rule code: capitals, digits and hyphens, so that it can sit in a spreadsheet cell as "kind:CODE; kind".
+RULE_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,29}\Z"
+
+
+def default_rule_code(kind: str, cancellation_code: str = "") -> str:
+    """The code of the rule an error of ``kind`` cites unless another is chosen."""
+    code = DEFAULT_RULE_CODES[ErrorKind(kind)]
+    if code is None:
+        # A crime cancelled wrongly breaks its ground's conditions; without a ground (never stored: the
+        # database refuses it) the crime should simply have stayed recorded.
+        return cancellation_code if cancellation_code in CANCELLATION_GROUND_CODES else "NCRS-DECISION"
+    return code
+
+
+def rule_citation_problem(kind: str, code: str, *, active: bool, already_cited: bool) -> str | None:
+    """Why an error of ``kind`` cannot newly cite the rule ``code``, or None. An inactive rule stays on the
+    errors that already cite it, but is not cited afresh."""
+    if active or already_cited:
+        return None
+    return f"“{ErrorKind(kind).label}” cannot cite {code}: that rule is no longer in use (inactive)."
+
+
+def built_in_rule_use(code: str) -> str | None:
+    """What the app uses a built-in rule for ("the usual rule for “Misclassified”"), or None."""
+    kinds = [ErrorKind(kind).label for kind, usual in DEFAULT_RULE_CODES.items() if usual == code]
+    if kinds:
+        return "the usual rule for " + " and ".join(f"“{label}”" for label in kinds)
+    if code in CANCELLATION_GROUND_CODES:
+        return f"the usual rule for “{ErrorKind.WRONGLY_CANCELLED.label}” on cancellation ground {code}"
+    return None
+
+
+def default_rule_description(kind: str) -> str:
+    """How a form names the usual rule of ``kind`` before the crime's cancellation ground is known."""
+    return DEFAULT_RULE_CODES[ErrorKind(kind)] or "its ground"
+
 
 def error_contradiction(kind: str, *, recorded: bool, cancelled: bool) -> str | None:
     """A sentence saying why ``kind`` cannot apply to such a crime, or None when it can."""

@@ -11,6 +11,7 @@ from audits.grading import GRADE_FIELDS, GradeLine, Grades, grades_from
 from audits.models import (
     AuditedCase,
     AuditedCrime,
+    CountingRule,
     GradeRevision,
     Inspection,
     PublishedResult,
@@ -72,9 +73,9 @@ def cases_for(user: AnyUser) -> QuerySet[AuditedCase]:
 
 def case_export_rows(
     user: AnyUser, cases: QuerySet[AuditedCase]
-) -> tuple[QuerySet[AuditedCrime, ExportRow], dict[int, list[str]]]:
-    """One row of plain values per audited crime of ``cases``, and each crime's error kinds: two
-    queries, no model instances (exports run to thousands of rows)."""
+) -> tuple[QuerySet[AuditedCrime, ExportRow], dict[int, list[tuple[str, str]]]]:
+    """One row of plain values per audited crime of ``cases``, and each crime's errors as (kind, code of
+    the rule cited), by kind: two queries, no model instances (exports run to thousands of rows)."""
     crimes = (
         AuditedCrime.objects.for_user(user).filter(case__in=cases.values("pk"))
         .order_by("case__reference", "id")
@@ -83,15 +84,21 @@ def case_export_rows(
                      "expected_offence__name", "expected_offence__category", "force_crime_reference",
                      "recorded_offence__name", "recorded_at", "cancellation_code", "case__notes")
     )
-    errors: dict[int, list[str]] = {}
-    for crime_id, kind in RecordingError.objects.filter(crime__case__in=cases.values("pk")).values_list(
-            "crime_id", "kind"):
-        errors.setdefault(crime_id, []).append(kind)
+    errors: dict[int, list[tuple[str, str]]] = {}
+    for crime_id, kind, code in RecordingError.objects.filter(crime__case__in=cases.values("pk")).order_by(
+            "crime_id", "kind").values_list("crime_id", "kind", "rule__code"):
+        errors.setdefault(crime_id, []).append((kind, code))
     return crimes, errors
 
 
+def counting_rules(active_only: bool = False) -> QuerySet[CountingRule]:
+    """The counting rules errors cite (reference data, the same for every force), in display order."""
+    rules = CountingRule.objects.all()
+    return rules.filter(is_active=True) if active_only else rules
+
+
 def case_crimes(case: AuditedCase) -> QuerySet[AuditedCrime]:
-    return case.crimes.select_related("expected_offence", "recorded_offence").prefetch_related("errors")
+    return case.crimes.select_related("expected_offence", "recorded_offence").prefetch_related("errors__rule")
 
 
 def inspection_summary(inspection: Inspection) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audits.grading import scheme_for
-from audits.models import AuditedCase, Inspection, OffenceSubgroup, PublishedResult
+from audits.models import AuditedCase, CountingRule, Inspection, OffenceSubgroup, PublishedResult
+from audits.rules import default_rule_code
 from forces.models import Force, RecordedCrimeVolume
 from reports.publication import freeze_results
 
@@ -27,7 +28,7 @@ CASE_COLUMNS = ["id", "inspection_id", "reference", "source", "reported_at", "do
                 "modern_slavery", "moderation_state", "query_reason", "notes", "stratum", "version"]
 CRIME_COLUMNS = ["id", "case_id", "expected_offence_id", "force_crime_reference", "recorded_offence_id",
                  "recorded_at", "cancellation_code"]
-ERROR_COLUMNS = ["crime_id", "kind"]
+ERROR_COLUMNS = ["crime_id", "kind", "rule_id"]
 
 
 def generated_scale():
@@ -143,4 +144,6 @@ def _cases_for(cursor, inspection, rng, offences, names, weights, count):
     for crime in crimes:
         crime[0] += first_crime
     _copy(cursor, "audits_auditedcrime", CRIME_COLUMNS, crimes)
-    _copy(cursor, "audits_recordingerror", ERROR_COLUMNS, ((first_crime + offset, kind) for offset, kind in errors))
+    rules = dict(CountingRule.objects.values_list("code", "pk"))
+    _copy(cursor, "audits_recordingerror", ERROR_COLUMNS,
+          ((first_crime + offset, kind, rules[default_rule_code(kind)]) for offset, kind in errors))

@@ -42,6 +42,13 @@ class AdditionalSerializer(serializers.Serializer):
     missing = serializers.CharField(allow_blank=True, help_text="Why there is no computed figure.")
 
 
+class RuleCountSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    source = serializers.CharField(help_text="Where the rule is set out (NCRS, or a part of the HOCR).")
+    errors = serializers.IntegerField(help_text="Recording errors citing it in this category or flag.")
+
+
 class ResultSerializer(serializers.Serializer):
     category = serializers.CharField(help_text="A report category, or a result by source or flag.")
     label = serializers.CharField()
@@ -57,6 +64,11 @@ class ResultSerializer(serializers.Serializer):
     interval_method = serializers.CharField()
     recorded_within_24_hours = serializers.FloatField(allow_null=True)
     errors = serializers.DictField(child=serializers.IntegerField())
+    rules = RuleCountSerializer(
+        many=True, allow_null=True,
+        help_text="Recording errors by the counting rule they cite: every rule the inspection's errors cite, in the "
+                  "rule list's order, titled as when the figures were frozen. Null for a version published before "
+                  "errors cited rules.")
     version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
     provisional = serializers.BooleanField(help_text="True for an unpublished inspection's figures (asked for with "
                                                      "?include=provisional).")
@@ -96,9 +108,12 @@ def result_rows(figures, method):
         key, audited = r.group.key, scope.audits(r.group.key)
         own = {"audited": r.audited, "recorded": r.recorded, "rate": r.estimate.rate, "low": r.estimate.low,
                "high": r.estimate.high, "margin": r.estimate.margin, "recorded_within_24_hours": r.timeliness,
-               "errors": r.errors}
+               "errors": r.errors,
+               "rules": None if results.rules is None else [
+                   {"code": rule.code, "title": rule.title, "source": rule.source, "errors": r.rules.get(rule.code, 0)}
+                   for rule in results.rules]}
         if not audited:
-            own = {**dict.fromkeys(own), "errors": {}}
+            own = {**dict.fromkeys(own), "errors": {}, "rules": None}
         carried = scope.carried_figure(key)
         rows.append({
             "category": key, "label": r.group.label, "scope": scope.treatment(key), **own,

@@ -2,7 +2,8 @@
 
 Publishing freezes every figure the app reports for the inspection as a numbered version: rates and
 their intervals under each method, timeliness, errors by kind, the headline figures as the report
-published them and each unrecorded-crime estimate with its base. Pages, exports and the API read
+published them, each unrecorded-crime estimate with its base and the recording errors by the rule they
+cite (with the rules' titles as they then read). Pages, exports and the API read
 published figures from here, never from a live aggregate, so changing audit data or reference data
 (an offence subgroup's category, a recorded-crime volume) cannot move a published figure. Reopening
 and republishing writes a new version with a reason; earlier versions stay readable.
@@ -29,6 +30,10 @@ class ResultVersion(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True,
                                             help_text="The inspection's year, which the report is titled by.")
     grading_scheme = models.CharField(max_length=20, blank=True, help_text="The scheme its grades were given under.")
+    rules_cited = models.JSONField(
+        null=True, blank=True,
+        help_text="The counting rules the recording errors cited, as they read when frozen: [{code, title, source}] "
+                  "in display order. Empty for versions frozen before errors cited rules.")
 
     objects = scoped_queryset("inspection__force_id").as_manager()
 
@@ -59,6 +64,9 @@ class FrozenComputedResult(models.Model):
     timed = models.PositiveIntegerField(help_text="Recorded crimes with both times known.")
     timely = models.PositiveIntegerField(help_text="Of those, recorded within 24 hours.")
     errors = models.JSONField(default=dict, help_text="Recording errors by kind.")
+    rules = models.JSONField(null=True, blank=True, help_text="Recording errors by the rule they cite (code → "
+                                                              "errors). Empty for versions frozen before errors "
+                                                              "cited rules.")
     bounds = models.JSONField(default=dict, help_text="Interval method → [rate, low, high, margin].")
 
     class Meta:

@@ -85,13 +85,15 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
         is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
         year=inspection.year, grading_scheme=inspection.grading_scheme,
+        rules_cited=[dataclasses.asdict(rule) for rule in figures.results.rules or []],
     )
     _freeze_grades(inspection, version)
     if figures.has_cases:
         FrozenComputedResult.objects.bulk_create([
             FrozenComputedResult(version=version, group=result.group.key, audited=result.audited,
                                  recorded=result.recorded, timed=result.timed, timely=result.timely,
-                                 errors=result.errors, bounds=_bounds(result.recorded, result.audited))
+                                 errors=result.errors, rules=result.rules,
+                                 bounds=_bounds(result.recorded, result.audited))
             for result in figures.results.frozen_groups
         ])
     FrozenPublishedResult.objects.bulk_create([

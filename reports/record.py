@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from audits.grading import GradeLine, Grades, Question, grades_from
 from reports.models import ResultVersion
-from reports.results import CATEGORIES, GROUPS, RESULT_GROUPS, Group, GroupResult, InspectionResults
+from reports.results import CATEGORIES, GROUPS, RESULT_GROUPS, CitedRule, Group, GroupResult, InspectionResults
 from reports.scope import AdditionalRow
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
@@ -46,8 +46,9 @@ def frozen_results(version: ResultVersion, method: IntervalMethod) -> Inspection
             groups[group.key] = GroupResult(group, 0, 0, 0, 0, method)
         else:
             groups[group.key] = FrozenGroupResult(group, row.audited, row.recorded, row.timed, row.timely, method,
-                                                  dict(row.errors), bounds=row.bounds)
-    return InspectionResults(version.inspection_id, groups)
+                                                  dict(row.errors), dict(row.rules or {}), bounds=row.bounds)
+    rules = None if version.rules_cited is None else [CitedRule(**rule) for rule in version.rules_cited]
+    return InspectionResults(version.inspection_id, groups, rules)
 
 
 def frozen_weighted(version: ResultVersion) -> WeightedEstimate | None:

@@ -1,5 +1,5 @@
 """Results computed from audited cases, as database aggregates: one grouped query for the crime counts
-of any number of inspections, one for their recording errors by kind.
+of any number of inspections, one for their recording errors by kind, one for them by the rule they cite.
 
 The counting rule (stated on every page that shows a rate, see COUNTING_RULE): a crime counts as
 recorded for the all-crime rate if the force recorded it at all (late, or under another
@@ -88,6 +88,7 @@ class GroupResult:
     timely: int
     method: IntervalMethod
     errors: dict[str, int] = field(default_factory=dict)  # error kind -> crimes with it
+    rules: dict[str, int] = field(default_factory=dict)  # counting rule code -> errors citing it
 
     @property
     def estimate(self) -> RateEstimate:
@@ -108,10 +109,21 @@ class GroupResult:
         return [(kind, self.errors.get(kind.value, 0)) for kind in ErrorKind]
 
 
+@dataclass(frozen=True)
+class CitedRule:
+    """A counting rule cited by an inspection's errors, as it read when the figures were computed or frozen."""
+
+    code: str
+    title: str
+    source: str
+
+
 @dataclass
 class InspectionResults:
     inspection_id: int
     groups: dict[str, GroupResult]  # key -> GroupResult
+    # The rules its errors cite, in the list's display order; None for a version frozen before errors cited rules.
+    rules: list[CitedRule] | None = field(default_factory=list)
 
     @property
     def categories(self) -> list[GroupResult]:
@@ -174,12 +186,25 @@ def results_for(inspection_ids: Iterable[int],
         .annotate(**{group.key: Count("id", filter=group.crimes_in("crime__")) for group in GROUPS})
         .order_by()
     ))
+    rule_rows = cast("QuerySet[RecordingError, dict[str, Any]]", (
+        RecordingError.objects.filter(crime__case__inspection_id__in=inspection_ids)
+        .values("crime__case__inspection_id", "rule__code", "rule__title", "rule__source", "rule__display_order")
+        .annotate(**{group.key: Count("id", filter=group.crimes_in("crime__")) for group in GROUPS})
+        .order_by("crime__case__inspection_id", "rule__display_order", "rule__code")
+    ))
     counts = {row["case__inspection_id"]: row for row in crime_rows}
     cancellations = cancellation_counts(inspection_ids)
     errors: dict[tuple[int, str], dict[str, int]] = {}
     for row in error_rows:
         for group in GROUPS:
             errors.setdefault((row["crime__case__inspection_id"], group.key), {})[row["kind"]] = row[group.key]
+    rules: dict[tuple[int, str], dict[str, int]] = {}
+    cited: dict[int, list[CitedRule]] = {}
+    for row in rule_rows:
+        inspection_id = row["crime__case__inspection_id"]
+        cited.setdefault(inspection_id, []).append(CitedRule(row["rule__code"], row["rule__title"], row["rule__source"]))
+        for group in GROUPS:
+            rules.setdefault((inspection_id, group.key), {})[row["rule__code"]] = row[group.key]
 
     results: dict[int, InspectionResults] = {}
     for inspection_id in inspection_ids:
@@ -193,6 +218,7 @@ def results_for(inspection_ids: Iterable[int],
                 timely=row.get(f"{group.key}__timely", 0),
                 method=method,
                 errors=errors.get((inspection_id, group.key), {}),
+                rules=rules.get((inspection_id, group.key), {}),
             )
             for group in GROUPS
         }
@@ -200,7 +226,7 @@ def results_for(inspection_ids: Iterable[int],
         groups[CANCELLATIONS.key] = GroupResult(CANCELLATIONS, reviewed, correct, 0, 0, method)
         all_crime = groups[ReportCategory.ALL_CRIME.value]
         groups[TIMELINESS.key] = GroupResult(TIMELINESS, all_crime.timed, all_crime.timely, 0, 0, method)
-        results[inspection_id] = InspectionResults(inspection_id, groups)
+        results[inspection_id] = InspectionResults(inspection_id, groups, cited.get(inspection_id, []))
     return results
 
 

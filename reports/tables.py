@@ -222,6 +222,27 @@ def errors_table(figures):
     )
 
 
+RULES_NOT_FROZEN = ("This version was published before recording errors cited the rule they break, so it has no "
+                    "breakdown by rule.")
+
+
+def rules_table(figures):
+    """Recording errors by the NCRS or HOCR rule they cite, per category, in the rule list's order; only the
+    rules this inspection's errors cite."""
+    results = figures.results
+    return Table(
+        "rules",
+        "Recording errors by rule and category (a crime can have more than one)",
+        ["Rule", "Set out in", *[group.label for group in CATEGORIES]],
+        [[f"{rule.code}: {rule.title}", rule.source, *[results.groups[g.key].rules.get(rule.code, 0) for g in CATEGORIES]]
+         for rule in results.rules or []],
+        note=RULES_NOT_FROZEN if results.rules is None else
+        "Each error cites the usual rule for its kind unless the inspector chose another. Rules no error cites "
+        "are left out.",
+        numeric_from=2,
+    )
+
+
 def flags_table(figures):
     return Table(
         "flags",

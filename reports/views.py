@@ -160,6 +160,7 @@ def inspection_report(request, pk, fmt=None):
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     additional = selectors.additional_estimates(figures)
     report_tables = [tables.grades_table(figures), tables.categories_table(figures), tables.errors_table(figures),
+                     tables.rules_table(figures),
                      tables.flags_table(figures), tables.comparison_table(figures), tables.by_source_table(figures),
                      *([tables.additional_table(additional)] if additional else []),
                      tables.unrecorded_table(estimates, options["extrapolation"])]

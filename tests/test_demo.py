@@ -185,3 +185,14 @@ def test_gloucestershire_shows_its_published_vulnerable_victims_beside_the_compu
     vulnerable = {row[0]: row for row in report_table(response, "by_source").rows}["Vulnerable victims"]
     assert vulnerable[4:6] == ["22 of 41", 53.7] and vulnerable[1] is not None and vulnerable[7] is not None
     assert "safeguarding referrals" in vulnerable[9]
+
+
+def test_some_demo_errors_cite_a_rule_other_than_their_kinds_usual_one(demo, client):
+    client.login(username="manager", password="demo")
+    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    rules = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "rules").rows
+    cited = {row[0].split(":")[0]: row[2] for row in rules}  # the all-crime column
+    assert {"HOCR-PCR", "HOCR-FIR", "NCRS-THIRD-PARTY", "CANCEL-DDM"} <= {code for code, n in cited.items() if n}
+    # The errors by kind still add up: every error cites exactly one rule.
+    errors = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "errors").rows
+    assert sum(cited.values()) == sum(row[1] for row in errors)

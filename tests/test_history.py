@@ -11,6 +11,7 @@ from simple_history.models import registered_models
 from audits.admin import history_table
 from audits.models import (
     AuditedCase,
+    CountingRule,
     GradeRevision,
     Inspection,
     PublishedResult,
@@ -40,6 +41,8 @@ MAKERS = {
     "audits.auditedcrime": lambda: CrimeFactory(),
     "audits.recordingerror": lambda: ErrorFactory(),
     "audits.publishedresult": lambda: PublishedResultFactory(),
+    "audits.countingrule": lambda: CountingRule.objects.create(code="TEST-RULE", title="A rule for testing",
+                                                               source="Test"),
     "audits.challenge": lambda: ChallengeFactory(),
     "audits.samplingframe": lambda: SamplingFrame.objects.create(
         inspection=InspectionFactory(), filename="f.csv", record_count=1, uploaded_by=make_user("u", None)),

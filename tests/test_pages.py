@@ -137,7 +137,9 @@ def test_csv_export_has_a_row_per_crime_uses_the_filters_and_escapes_formulas(wo
     assert rows[0][:2] == ["case reference", "source"]
     assert len(rows) == 4
     assert all(row[0] == "'=HYPERLINK(\"http://x\")" for row in rows[1:])
-    assert sorted(row[-1] for row in rows[1:]) == ["", "Misclassified", "Not recorded"]
+    errors, rules = rows[0].index("recording errors"), rows[0].index("rules cited")
+    assert sorted(row[errors] for row in rows[1:]) == ["", "Misclassified", "Not recorded"]
+    assert sorted(row[rules] for row in rows[1:]) == ["", "HOCR-CLASS", "NCRS-DECISION"]
     filtered = csv_rows(client.get(url, {"error": "misclassified"}))
     assert len(filtered) == 4  # the case matches, all of its crimes come with it
     none = csv_rows(client.get(url, {"source": "crime_bureau"}))

@@ -1,6 +1,9 @@
 """Serializers of the audits API: what an inspection, case (with its crimes and errors), published result
 and challenge look like on the wire, and the writes they hand to the services."""
 
+import re
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits import services
@@ -8,12 +11,13 @@ from audits.models import (
     AuditedCase,
     AuditedCrime,
     Challenge,
+    CountingRule,
     GradeRevision,
     Inspection,
     OffenceSubgroup,
     PublishedResult,
 )
-from audits.rules import ErrorKind
+from audits.rules import RULE_CODE_PATTERN, ErrorKind
 from audits.scope import normalised_areas
 from core.api_fields import SlugField
 from core.categories import RESULT_AREA_CHOICES
@@ -77,19 +81,78 @@ class StatusChangeSerializer(serializers.Serializer):
                                    help_text="Why a published inspection is reopened (required to reopen).")
 
 
+@extend_schema_field({"oneOf": [
+    {"type": "string", "enum": ErrorKind.values, "description": "An error citing the usual rule for its kind."},
+    {"type": "object", "description": "An error citing the counting rule named by “rule” (its code); without a rule, or "
+                                      "with null, the usual rule for its kind.",
+     "properties": {"kind": {"type": "string", "enum": ErrorKind.values},
+                    "rule": {"type": "string", "nullable": True, "example": "HOCR-PCR"}},
+     "required": ["kind"], "additionalProperties": False},
+]})
+class ErrorCitationField(serializers.Field):
+    """A recording error: its kind alone (citing the usual rule for the kind), or {"kind", "rule"} naming the
+    counting rule it breaks by code. Answers are written the same way, so a case read and sent back keeps
+    every rule cited."""
+
+    default_error_messages = {
+        "invalid": "Give an error kind, or an object with “kind” and “rule”.",
+        "unknown_kind": "“{kind}” is not a recording error kind.",
+        "unknown_rule": "“{rule}” is not a counting rule code (give the code of one, e.g. HOCR-PCR).",
+        "unexpected": "Only “kind” and “rule” can be given; not {names}.",
+    }
+
+    def to_representation(self, error):
+        return error.kind if error.cites_default_rule else {"kind": error.kind, "rule": error.rule.code}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            kind, code = data, None
+        elif isinstance(data, dict):
+            if unexpected := sorted(str(name) for name in data if name not in ("kind", "rule")):
+                self.fail("unexpected", names=", ".join(unexpected))
+            kind, code = data.get("kind"), data.get("rule")
+        else:
+            self.fail("invalid")
+        if not isinstance(kind, str) or kind not in ErrorKind.values:
+            self.fail("unknown_kind", kind=kind)
+        if code is None or code == "":
+            return kind, None
+        if not isinstance(code, str):
+            self.fail("unknown_rule", rule=code)
+        code = code.strip().upper()
+        rule = CountingRule.objects.filter(code=code).first() if re.match(RULE_CODE_PATTERN, code) else None
+        if rule is None:
+            self.fail("unknown_rule", rule=code[:40])
+        return kind, rule
+
+
 class CrimeSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Give it to keep an existing crime; leave it out to add one.")
     expected_offence = SlugField(slug_field="name", queryset=OffenceSubgroup.objects.all())
     recorded_offence = SlugField(slug_field="name", queryset=OffenceSubgroup.objects.all(),
                                                     allow_null=True, required=False)
-    errors = serializers.ListField(child=serializers.ChoiceField(choices=ErrorKind.choices), required=False,
-                                   source="error_kinds",
-                                   help_text="Recording errors; “recorded_late” is derived when both times are given.")
+    errors = serializers.ListField(
+        child=ErrorCitationField(), required=False, source="cited_errors",
+        help_text="Recording errors: each a kind (citing the usual rule for its kind) or {“kind”, “rule”} citing "
+                  "a counting rule by its code. “recorded_late” is derived when both times are given.")
+    rules_cited = serializers.SerializerMethodField(help_text="The code of the rule each error cites, by kind.")
 
     class Meta:
         model = AuditedCrime
         fields = ["id", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
-                  "cancellation_code", "errors"]
+                  "cancellation_code", "errors", "rules_cited"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_rules_cited(self, crime):
+        return {error.kind: error.rule.code for error in crime.errors.all()}
+
+    def validate_errors(self, citations):
+        rules = {}
+        for kind, rule in citations:
+            if kind in rules and rules[kind] != rule:
+                raise serializers.ValidationError(f"“{kind}” is given twice with different rules.")
+            rules[kind] = rule
+        return list(rules.items())
 
 
 
@@ -128,7 +191,7 @@ class CaseSerializer(serializers.ModelSerializer):
         crimes = []
         for item in crimes_data:
             item = dict(item)
-            kinds = item.pop("error_kinds", [])
+            citations = item.pop("cited_errors", [])
             crime_id = item.pop("id", None)
             if crime_id is not None and crime_id not in existing:
                 raise serializers.ValidationError({"crimes": [f"Crime {crime_id} is not one of this case's crimes."]})
@@ -137,7 +200,8 @@ class CaseSerializer(serializers.ModelSerializer):
                 setattr(crime, name, item.get(name, "" if name in ("force_crime_reference", "cancellation_code")
                                               else None))
             crime.expected_offence = item["expected_offence"]
-            crimes.append((crime, kinds))
+            crimes.append((crime, [kind for kind, _ in citations],
+                           {kind: rule for kind, rule in citations if rule is not None}))
         return services.case_write(case=case, crimes=crimes, by=self.context["request"].user,
                                    expected_version=expected_version)
 

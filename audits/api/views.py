@@ -30,7 +30,7 @@ from forces.api_auth import AuditEditorsWrite
 
 def cases_queryset(user):
     return (AuditedCase.objects.for_user(user).select_related("inspection", "auditor")
-            .prefetch_related("crimes__errors", "crimes__expected_offence", "crimes__recorded_offence"))
+            .prefetch_related("crimes__errors__rule", "crimes__expected_offence", "crimes__recorded_offence"))
 
 
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -2,7 +2,8 @@
 
 Every row is checked first (a dry run lists each row's problems); a confirmed import then writes all
 rows or none, in bulk, with history. Existing case references are refused when adding, or updated
-(their crimes replaced) when updating; a case whose rows match what is stored is left alone.
+(their crimes replaced) when updating; a case whose rows match what is stored (rules cited included) is
+left alone. An error is written ``kind`` (citing its usual rule) or ``kind:CODE`` (citing that rule).
 """
 
 from collections import OrderedDict
@@ -12,13 +13,15 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from audits.case_sheet import NO, YES
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
+from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import (
     ErrorKind,
     crime_error_kinds,
+    default_rule_code,
     error_kinds_problems,
     recording_time_problem,
     report_date_problem,
+    rule_citation_problem,
 )
 from audits.services.guards import ensure_can_edit
 from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
@@ -33,7 +36,7 @@ MODES = {"add": "Add new cases only", "update": "Add new cases and update existi
 class CasePlan:
     reference: str
     values: dict
-    crimes: list = field(default_factory=list)  # (crime field values, error kinds)
+    crimes: list = field(default_factory=list)  # (crime field values, error kinds, rules chosen by kind)
     rows: list = field(default_factory=list)
     existing: AuditedCase | None = None
     action: str = "add"
@@ -46,6 +49,7 @@ class ImportPlan:
     cases: "OrderedDict[str, CasePlan]"
     problems: list  # (row number or None, message)
     rows: int
+    rules: dict = field(default_factory=dict)  # every counting rule by code
 
     @property
     def ok(self):
@@ -71,12 +75,35 @@ def _flag(value):
     raise ValueError(text)
 
 
+def _errors(cell, rules):
+    """The errors of a cell such as "misclassified:HOCR-PCR; not_recorded": (kinds, rules chosen by kind,
+    problems)."""
+    given, chosen, problems = {}, {}, []  # given: kind -> the rule code written after it ("" for none)
+    for entry in _text(cell).replace(",", ";").split(";"):
+        kind, colon, code = (part.strip() for part in entry.partition(":"))
+        code = code.upper()
+        if not kind:
+            continue
+        if colon and not code:
+            problems.append(f"errors: “{entry.strip()}” names no rule after the colon.")
+        elif kind in given and given[kind] != code:
+            problems.append(f"errors: {kind} is given twice with different rules.")
+        elif code and code not in rules:
+            problems.append(f"errors: rule “{code}” (for {kind}) is not a counting rule code.")
+        elif code:
+            chosen[kind] = rules[code]
+        given.setdefault(kind, code)
+    return list(given), chosen, problems
+
+
 # Checking ------------------------------------------------------------------------------------------
 
 
 def plan_import(inspection, rows, mode="add"):
     """Check every row; nothing is written. Returns an ImportPlan listing each row's problems."""
     offences = {o.name.lower(): o for o in OffenceSubgroup.objects.all()}
+    rules = {rule.code: rule for rule in CountingRule.objects.all()}
+    inactive = []  # (row, case reference, kind, rule): allowed only where the stored case already cites it
     sources = {value: value for value in AuditedCase.Source.values}
     sources.update({label.lower(): value for value, label in AuditedCase.Source.choices})
     problems, cases = [], OrderedDict()
@@ -119,10 +146,14 @@ def plan_import(inspection, rows, mode="add"):
         cancellation = _text(row["cancellation_code"]).upper()
         if cancellation and cancellation not in AuditedCrime.Cancellation.values:
             problem(f"cancellation_code “{cancellation}” is not C1, C2, C3 or C4.")
-        kinds = [kind.strip() for kind in _text(row["errors"]).replace(",", ";").split(";") if kind.strip()]
+        kinds, chosen, error_problems = _errors(row["errors"], rules)
+        for message in error_problems:
+            problem(message)
         unknown = [kind for kind in kinds if kind not in ErrorKind.values]
         if unknown:
             problem(f"errors: {', '.join(unknown)} not known (use {', '.join(ErrorKind.values)}).")
+        inactive += [(number, reference, kind, rule) for kind, rule in chosen.items()
+                     if not rule.is_active and kind not in unknown]
         if moments["recorded_at"] and not recorded_name:
             problem("recorded_at is given but recorded_offence is empty.")
         if cancellation and not recorded_name:
@@ -148,11 +179,18 @@ def plan_import(inspection, rows, mode="add"):
             plan.crimes.append(({"expected_offence": expected, "recorded_offence": recorded,
                                  "recorded_at": moments["recorded_at"], "force_crime_reference":
                                      _text(row["force_crime_reference"])[:64], "cancellation_code": cancellation},
-                                set(kinds)))
+                                set(kinds), chosen))
         problems += row_problems
 
     existing = {case.reference: case for case in AuditedCase.objects.filter(
-        inspection=inspection, reference__in=list(cases)).prefetch_related("crimes__errors")}
+        inspection=inspection, reference__in=list(cases)).prefetch_related(
+            "crimes__errors__rule", "crimes__expected_offence", "crimes__recorded_offence")}
+    for number, reference, kind, rule in inactive:
+        stored = existing.get(reference) if mode == "update" else None
+        already_cited = stored is not None and any(
+            error.kind == kind and error.rule_id == rule.pk for crime in stored.crimes.all() for error in crime.errors.all())
+        if message := rule_citation_problem(kind, rule.code, active=False, already_cited=already_cited):
+            problems.append((number, message))
     for reference, plan in cases.items():
         plan.existing = existing.get(reference)
         if plan.existing is None:
@@ -161,31 +199,36 @@ def plan_import(inspection, rows, mode="add"):
             problems.append((plan.rows[0], f"case {reference} is already in this inspection "
                                            "(choose “update existing” to replace its crimes)."))
         else:
-            plan.action = "unchanged" if _same(plan, plan.existing) else "update"
-    return ImportPlan(inspection, mode, cases, sorted(problems, key=lambda p: (p[0] or 0)), len(rows))
+            plan.action = "update" if problems or not _same(plan, plan.existing, rules) else "unchanged"
+    return ImportPlan(inspection, mode, cases, sorted(problems, key=lambda p: (p[0] or 0)), len(rows), rules)
 
 
-def _crime_key(values, kinds):
+def _crime_key(values, citations):
     return (values["expected_offence"].pk if values["expected_offence"] else None,
             values["recorded_offence"].pk if values["recorded_offence"] else None,
-            values["recorded_at"], values["force_crime_reference"], values["cancellation_code"], frozenset(kinds))
+            values["recorded_at"], values["force_crime_reference"], values["cancellation_code"], frozenset(citations))
 
 
-def _same(plan, case):
+def _same(plan, case, rules):
     if any(getattr(case, name) != value for name, value in plan.values.items()):
         return False
     stored = sorted((_crime_key({"expected_offence": c.expected_offence, "recorded_offence": c.recorded_offence,
                                  "recorded_at": c.recorded_at, "force_crime_reference": c.force_crime_reference,
-                                 "cancellation_code": c.cancellation_code}, c.error_kinds)
-                     for c in case.crimes.select_related("expected_offence", "recorded_offence")), key=repr)
-    planned = sorted((_crime_key(values, _derived(values, kinds, plan.values["reported_at"]))
-                      for values, kinds in plan.crimes), key=repr)
+                                 "cancellation_code": c.cancellation_code},
+                                {(error.kind, error.rule.code) for error in c.errors.all()})
+                     for c in case.crimes.all()), key=repr)
+    planned = sorted((_crime_key(values, {(kind, rule.code) for kind, rule in
+                                          _citations(values, kinds, chosen, plan.values["reported_at"], rules)})
+                      for values, kinds, chosen in plan.crimes), key=repr)
     return stored == planned
 
 
-def _derived(values, kinds, reported_at):
+def _citations(values, kinds, chosen, reported_at, rules):
+    """The errors a planned crime gets, as (kind, rule): its kinds with lateness derived from the times,
+    each citing the rule chosen for it or its usual rule."""
     probe = AuditedCrime(recorded_at=values["recorded_at"], case=AuditedCase(reported_at=reported_at))
-    return crime_error_kinds(probe, kinds)
+    return [(kind, chosen.get(kind) or rules[default_rule_code(kind, values["cancellation_code"])])
+            for kind in sorted(crime_error_kinds(probe, kinds))]
 
 
 # Writing -------------------------------------------------------------------------------------------
@@ -214,13 +257,14 @@ def import_cases(plan, by):
         [AuditedCase(inspection=plan.inspection, reference=case.reference, auditor=by, **case.values) for case in new],
         AuditedCase, batch_size=2000, default_user=by)
     cases = {case.reference: case for case in created} | {case.reference: case.existing for case in changed}
-    crimes, kinds_of = [], []
+    crimes, citations_of = [], []
     for case_plan in new + changed:
         case = cases[case_plan.reference]
-        for values, kinds in case_plan.crimes:
+        for values, kinds, chosen in case_plan.crimes:
             crimes.append(AuditedCrime(case=case, **values))
-            kinds_of.append(_derived(values, kinds, case.reported_at))
+            citations_of.append(_citations(values, kinds, chosen, case.reported_at, plan.rules))
     crimes = bulk_create_with_history(crimes, AuditedCrime, batch_size=2000, default_user=by)
-    bulk_create_with_history([RecordingError(crime=crime, kind=kind) for crime, kinds in zip(crimes, kinds_of)
-                              for kind in sorted(kinds)], RecordingError, batch_size=2000, default_user=by)
+    bulk_create_with_history([RecordingError(crime=crime, kind=kind, rule=rule)
+                              for crime, citations in zip(crimes, citations_of) for kind, rule in citations],
+                             RecordingError, batch_size=2000, default_user=by)
     return {"added": len(new), "updated": len(changed), "unchanged": plan.count("unchanged")}

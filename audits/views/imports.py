@@ -67,6 +67,7 @@ def import_page(request, pk):
     return render(request, "audits/case_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem, "counts": counts,
         "columns": [(column, case_sheet.GUIDE[column]) for column in case_sheet.COLUMNS],
+        "rules": selectors.counting_rules(active_only=True),
     })
 
 

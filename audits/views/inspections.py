@@ -67,7 +67,7 @@ def inspection_detail(request, pk):
 
 CASE_EXPORT_HEADER = ["case reference", "source", "reported at", "domestic abuse", "vulnerable victim",
                       "modern slavery", "moderation", "expected offence", "category", "force crime reference",
-                      "recorded offence", "recorded at", "cancellation code", "recording errors"]
+                      "recorded offence", "recorded at", "cancellation code", "recording errors", "rules cited"]
 
 
 def inspection_cases_csv(request, pk):
@@ -82,7 +82,9 @@ def inspection_cases_csv(request, pk):
              expected, category, crime_reference, recorded, recorded_at, cancellation, _notes) in crimes:
             yield [reference, sources[source], format_moment(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
                    states[state], expected, categories[category], crime_reference, recorded or "",
-                   format_moment(recorded_at), cancellation, "; ".join(kinds[kind] for kind in errors.get(crime_id, []))]
+                   format_moment(recorded_at), cancellation,
+                   "; ".join(kinds[kind] for kind, _ in errors.get(crime_id, [])),
+                   "; ".join(code for _, code in errors.get(crime_id, []))]
 
     synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
     return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv",
