@@ -110,8 +110,7 @@ def crime_rows(case):
         data.update({f"crimes-{i}-id": crime.pk, f"crimes-{i}-case": case.pk,
                      f"crimes-{i}-expected_offence": crime.expected_offence_id,
                      f"crimes-{i}-recorded_offence": crime.recorded_offence_id or "",
-                     f"crimes-{i}-recorded_at_0": crime.recorded_at.strftime("%d/%m/%Y") if crime.recorded_at else "",
-                     f"crimes-{i}-recorded_at_1": crime.recorded_at.strftime("%H:%M") if crime.recorded_at else "",
+                     f"crimes-{i}-recorded_at": crime.recorded_at.strftime("%d/%m/%Y %H:%M") if crime.recorded_at else "",
                      f"crimes-{i}-cancellation_code": crime.cancellation_code,
                      f"crimes-{i}-error_kinds": list(crime.errors.values_list("kind", flat=True))})
     data.update({"crimes-TOTAL_FORMS": str(len(crimes)), "crimes-INITIAL_FORMS": str(len(crimes)),
@@ -123,7 +122,7 @@ def case_admin_form(client, case):
     url = reverse("admin:audits_auditedcase_change", args=[case.pk])
     form = client.get(url).context["adminform"].form
     data = {"inspection": case.inspection_id, "reference": case.reference, "source": case.source,
-            "reported_at_0": "01/03/2024", "reported_at_1": "09:00", "notes": case.notes,
+            "reported_at": "01/03/2024 09:00", "notes": case.notes,
             "version": form.initial["version"], **crime_rows(case)}
     return url, data
 
