@@ -4,7 +4,8 @@ of any number of inspections, one for their recording errors by kind.
 The counting rule (stated on every page that shows a rate, see COUNTING_RULE): a crime counts as
 recorded for the all-crime rate if the force recorded it at all (late, or under another
 classification) and did not wrongly cancel it; for a category rate only if it was recorded in that
-category, so a rape recorded as another sexual offence is an unrecorded rape.
+category, so a rape recorded as another sexual offence is an unrecorded rape. A crime the force
+recorded and then correctly cancelled is not in the crime-recording sample at all (IN_RECORDING_SAMPLE).
 """
 
 from collections.abc import Iterable
@@ -22,13 +23,35 @@ from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, head
 COUNTING_RULE = (
     "For the all-crime rate a crime counts as recorded if the force recorded it at all, even late or under "
     "another classification, unless it was wrongly cancelled. For a category rate it counts only if it was "
-    "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape."
+    "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape. A crime the force "
+    "recorded and then correctly cancelled (C1 transferred to another force, C2 additional verifiable information "
+    "shows no crime, C3 duplicate, C4 recorded in error) is left out of every rate: the cancellation showed it is "
+    "not a crime for this force's books. Cancellations are judged in the cancellation review, reported on its own."
 )
 TIMELINESS_RULE = (
     f"Share of recorded crimes with both times known that were recorded within {LATE_AFTER_HOURS} hours of the "
     "report. For all crime any recorded crime counts; for a category only crimes recorded in that category, so a "
     "rape recorded as another sexual offence does not count towards rape timeliness."
 )
+
+
+# Which audited crimes the recording rates are computed over. The crime-recording sample asks whether a crime
+# that should be on the force's books is on them. A crime recorded and then correctly cancelled was recorded,
+# but the cancellation showed it should not stay on the books (no crime after all, a duplicate, recorded in
+# error, or another force's crime), and police recorded crime, the base R of the unrecorded estimate
+# R × (1 − p) / p, leaves cancelled crimes out; counting it as recorded inflated p with crimes outside R (a
+# correct C2 rape turned "1 of 2" into "2 of 3"). So it is in neither the numerator nor the denominator of any
+# rate or timeliness figure, and its cancellation is judged in the cancellation review instead. A wrongly
+# cancelled crime should be on the books and is not: it stays in the sample, as not recorded. Needs the
+# ``wrongly_cancelled`` annotation of ``with_wrongly_cancelled``.
+IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)
+
+
+def with_wrongly_cancelled(crimes: QuerySet[AuditedCrime]) -> QuerySet[AuditedCrime]:
+    """Crimes with their "wrongly cancelled" error as ``wrongly_cancelled``: one LEFT JOIN (a crime has at most
+    one error of a kind) rather than a subquery per count."""
+    return crimes.annotate(
+        wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
 
 
 @dataclass(frozen=True)
@@ -119,7 +142,7 @@ def _crime_aggregates() -> dict[str, Count]:
     timed = Q(recorded_offence__isnull=False, recorded_at__isnull=False)
     aggregates: dict[str, Count] = {}
     for group in GROUPS:
-        crimes = group.crimes_in()
+        crimes = group.crimes_in() & IN_RECORDING_SAMPLE
         aggregates[f"{group.key}__audited"] = Count("id", filter=crimes)
         aggregates[f"{group.key}__recorded"] = Count("id", filter=crimes & group.recorded_in())
         timed_here = crimes & timed & group.recorded_as()
@@ -134,9 +157,7 @@ def results_for(inspection_ids: Iterable[int],
     inspection_ids = list(inspection_ids)
     # Rows as plain dicts: the stubs cannot see the counts that annotate(**...) adds.
     crime_rows = cast("QuerySet[AuditedCrime, dict[str, Any]]", (
-        AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids)
-        # One LEFT JOIN (a crime has at most one error of a kind) rather than a subquery per count.
-        .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
+        with_wrongly_cancelled(AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids))
         .values("case__inspection_id")
         .annotate(**_crime_aggregates())
         .order_by()

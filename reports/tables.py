@@ -141,6 +141,8 @@ def errors_table(figures):
         "Recording errors by kind and category (a crime can have more than one)",
         ["Error", *[group.label for group in CATEGORIES]],
         [[kind.label, *[results.groups[g.key].errors.get(kind.value, 0) for g in CATEGORIES]] for kind in ErrorKind],
+        note="Errors found on every audited crime, including crimes correctly cancelled and so left out of the "
+             "rates (a victim not told of a correct cancellation is still an error).",
     )
 
 
