@@ -233,5 +233,8 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "recommendations.models.Finding.Status",
         "InspectionStatusEnum": "audits.models.Inspection.Status",
         "ErrorKindEnum": "audits.rules.ErrorKind",
+        "CancellationGroundEnum": "audits.rules.CancellationGround",
+        "CancellationCategoryEnum": "core.categories.CancellationCategory",
+        "ReportCategoryEnum": "core.categories.ReportCategory",
     },
 }

@@ -33,3 +33,14 @@ REPORT_CATEGORY_MEMBERS = {
     ReportCategory.SEXUAL: {OffenceCategory.RAPE, OffenceCategory.OTHER_SEXUAL},
     ReportCategory.RAPE: {OffenceCategory.RAPE},
 }
+
+
+class CancellationCategory(models.TextChoices):
+    """The crime types whose cancelled records a cancellation review samples (HMICFRS reviews cancelled rapes,
+    other sexual offences, violence and robbery). Values are OffenceCategory's where the category is the same;
+    robbery has no audit category of its own (it counts under other crime)."""
+
+    RAPE = OffenceCategory.RAPE.value, OffenceCategory.RAPE.label
+    OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL.value, OffenceCategory.OTHER_SEXUAL.label
+    VIOLENCE = OffenceCategory.VIOLENCE.value, OffenceCategory.VIOLENCE.label
+    ROBBERY = "robbery", "Robbery"

@@ -9,7 +9,15 @@ from datetime import date
 from typing import Any, cast
 
 from reports.models import ResultVersion
-from reports.results import GROUPS, Group, GroupResult, InspectionResults
+from reports.results import (
+    GROUPS,
+    CancellationResults,
+    Group,
+    GroupResult,
+    IncorrectCancellation,
+    InspectionResults,
+    cancellation_results,
+)
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
 
@@ -79,3 +87,12 @@ def frozen_unrecorded(
         for row in version.unrecorded.all()
         if row.interval_method == method.key and row.extrapolation_method == extrapolation.key
     ]
+
+
+def frozen_cancellations(version: ResultVersion) -> CancellationResults:
+    """The cancellation review as the version froze it (empty for a version frozen without one)."""
+    return cancellation_results(
+        {row.category: (row.reviewed, row.correct, row.victims_told) for row in version.cancellations.all()},
+        [IncorrectCancellation(row.reference, row.category, row.ground, row.reason)
+         for row in version.incorrect_cancellations.all()],
+    )

@@ -15,9 +15,9 @@ from typing import Any, cast
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from audits.models import AuditedCrime, RecordingError
-from audits.rules import LATE_AFTER_HOURS, ErrorKind
-from core.categories import REPORT_CATEGORY_MEMBERS, ReportCategory
+from audits.models import AuditedCrime, CancellationReview, RecordingError
+from audits.rules import LATE_AFTER_HOURS, CancellationGround, ErrorKind, Verdict
+from core.categories import REPORT_CATEGORY_MEMBERS, CancellationCategory, ReportCategory
 from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
 COUNTING_RULE = (
@@ -193,3 +193,85 @@ def results_for(inspection_ids: Iterable[int],
             },
         )
     return results
+
+
+# Cancellation review -------------------------------------------------------------------------------------
+# Its own sample, "x of y correct" per category: never part of a recording rate.
+
+CANCELLATION_RULE = (
+    "Each cancelled or transferred crime record reviewed is judged against the Home Office Counting Rules: the "
+    "ground claimed (C1 transferred to another force, C2 additional verifiable information shows no crime, C3 "
+    "duplicate, C4 recorded in error) must be met, and a C2 cancellation is correct only with the additional "
+    "verifiable information evidenced and a designated decision maker's authority. Whether the victim was told is "
+    "shown beside the verdict. The review is a sample of its own and never part of any recording rate."
+)
+ALL_REVIEWED = "all"
+
+
+@dataclass(frozen=True)
+class CancellationRow:
+    category: str  # a CancellationCategory value, or ALL_REVIEWED
+    label: str
+    reviewed: int
+    correct: int
+    victims_told: int
+
+    @property
+    def incorrect(self) -> int:
+        return self.reviewed - self.correct
+
+
+@dataclass(frozen=True)
+class IncorrectCancellation:
+    reference: str
+    category: str
+    ground: str
+    reason: str
+
+    @property
+    def category_label(self) -> str:
+        return CancellationCategory(self.category).label
+
+    @property
+    def ground_label(self) -> str:
+        return CancellationGround(self.ground).label
+
+
+@dataclass(frozen=True)
+class CancellationResults:
+    categories: list[CancellationRow]  # every category, in CancellationCategory's order
+    incorrect: list[IncorrectCancellation]  # by category, then reference
+
+    @property
+    def overall(self) -> CancellationRow:
+        return CancellationRow(ALL_REVIEWED, "All reviewed", sum(r.reviewed for r in self.categories),
+                               sum(r.correct for r in self.categories), sum(r.victims_told for r in self.categories))
+
+    @property
+    def has_reviews(self) -> bool:
+        return self.overall.reviewed > 0
+
+
+def cancellation_results(counts: dict[str, tuple[int, int, int]],
+                         incorrect: Iterable[IncorrectCancellation]) -> CancellationResults:
+    """From (reviewed, correct, victims told) per category, live or as frozen."""
+    order = {category: index for index, category in enumerate(CancellationCategory.values)}
+    return CancellationResults(
+        [CancellationRow(category.value, category.label, *counts.get(category.value, (0, 0, 0)))
+         for category in CancellationCategory],
+        sorted(incorrect, key=lambda row: (order.get(row.category, len(order)), row.reference)),
+    )
+
+
+def cancellation_results_for(inspection_id: int) -> CancellationResults:
+    """The inspection's cancellation review as it stands now: one grouped query, one for the incorrect ones."""
+    rows = cast("QuerySet[CancellationReview, dict[str, Any]]", (
+        CancellationReview.objects.filter(inspection_id=inspection_id).values("category")
+        .annotate(reviewed=Count("id"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT)),
+                  victims_told=Count("id", filter=Q(victim_told=True)))
+        .order_by()
+    ))
+    incorrect = CancellationReview.objects.filter(inspection_id=inspection_id, verdict=Verdict.INCORRECT).values_list(
+        "reference", "category", "ground", "reason")
+    return cancellation_results({row["category"]: (row["reviewed"], row["correct"], row["victims_told"])
+                                 for row in rows}, [IncorrectCancellation(*row) for row in incorrect])

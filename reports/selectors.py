@@ -22,7 +22,14 @@ from reports import record
 from reports.figures import Figure, computed_figure, published_figure
 from reports.models import FrozenComputedResult, FrozenPublishedResult, ResultVersion
 from reports.record import FrozenRate, FrozenVolume
-from reports.results import CATEGORIES, Group, InspectionResults, results_for
+from reports.results import (
+    CATEGORIES,
+    CancellationResults,
+    Group,
+    InspectionResults,
+    cancellation_results_for,
+    results_for,
+)
 from reports.statistics import (
     Change,
     ExtrapolationMethod,
@@ -287,3 +294,11 @@ def live_unrecorded_estimates(
         if figure and figure.estimate and volume:
             estimates.append((group, figure, volume, estimate_unrecorded(volume.count, figure.estimate, method)))
     return estimates
+
+
+def cancellation_review(figures: InspectionFigures) -> CancellationResults:
+    """The inspection's cancellation review: as frozen in the record for published figures, live for provisional
+    ones."""
+    if figures.version is not None:
+        return record.frozen_cancellations(figures.version)
+    return cancellation_results_for(figures.inspection.pk)

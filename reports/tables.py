@@ -7,7 +7,7 @@ Cells hold plain values (text, whole numbers, percentages to 1 decimal place, ma
 from dataclasses import dataclass, field
 
 from audits.rules import ErrorKind
-from reports.results import CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
+from reports.results import CANCELLATION_RULE, CATEGORIES, COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import P_VALUE_FLOOR, format_p_value
 
 
@@ -154,6 +154,30 @@ def flags_table(figures):
         [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin)]
          for r in figures.results.flags],
         note="All-crime counting rule.",
+    )
+
+
+def cancellations_table(review):
+    return Table(
+        "cancellations",
+        "Cancellation review by category",
+        ["Category", "Reviewed", "Correct", "Incorrect", "Correct of reviewed", "Correct (%)", "Victim told"],
+        [
+            [row.label, row.reviewed, row.correct, row.incorrect, x_of_y(row.correct, row.reviewed),
+             pct(row.correct / row.reviewed) if row.reviewed else None, x_of_y(row.victims_told, row.reviewed)]
+            for row in [*review.categories, review.overall]
+        ],
+        note=CANCELLATION_RULE,
+    )
+
+
+def incorrect_cancellations_table(review):
+    return Table(
+        "incorrect_cancellations",
+        "Incorrect cancellations and why",
+        ["Crime reference", "Category", "Ground claimed", "Why incorrect"],
+        [[row.reference, row.category_label, row.ground_label, row.reason] for row in review.incorrect],
+        numeric_from=4,
     )
 
 

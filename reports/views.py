@@ -156,6 +156,9 @@ def inspection_report(request, pk, fmt=None):
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     report_tables = [tables.categories_table(figures), tables.errors_table(figures), tables.flags_table(figures),
                      tables.comparison_table(figures), tables.unrecorded_table(estimates, options["extrapolation"])]
+    cancellations = selectors.cancellation_review(figures)
+    if cancellations.has_reviews:
+        report_tables += [tables.cancellations_table(cancellations), tables.incorrect_cancellations_table(cancellations)]
     inspection = figures.inspection
     weighted = _weighted(figures)
     if weighted:
@@ -172,5 +175,5 @@ def inspection_report(request, pk, fmt=None):
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
         "bars": [(r, interval_bar(r.headline)) for r in figures.results.categories], "weighted": weighted,
-        "versions": versions, "latest_version": versions[0] if versions else None,
+        "versions": versions, "latest_version": versions[0] if versions else None, "cancellations": cancellations,
     })

@@ -9,7 +9,15 @@ from django.urls import reverse
 from simple_history.models import registered_models
 
 from audits.admin import history_table
-from audits.models import AuditedCase, Inspection, PublishedResult, RecordingError, SampleDraw, SamplingFrame
+from audits.models import (
+    AuditedCase,
+    CancellationReview,
+    Inspection,
+    PublishedResult,
+    RecordingError,
+    SampleDraw,
+    SamplingFrame,
+)
 from tests.factories import (
     CaseFactory,
     ChallengeFactory,
@@ -33,6 +41,9 @@ MAKERS = {
     "audits.recordingerror": lambda: ErrorFactory(),
     "audits.publishedresult": lambda: PublishedResultFactory(),
     "audits.challenge": lambda: ChallengeFactory(),
+    "audits.cancellationreview": lambda: CancellationReview.objects.create(
+        inspection=InspectionFactory(), reference="CX-1", category="robbery", ground="C3", ddm_authorised=True,
+        victim_told=True, verdict="correct"),
     "audits.samplingframe": lambda: SamplingFrame.objects.create(
         inspection=InspectionFactory(), filename="f.csv", record_count=1, uploaded_by=make_user("u", None)),
     "audits.sampledraw": lambda: SampleDraw.objects.create(

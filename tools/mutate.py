@@ -40,6 +40,8 @@ class Mutant:
 G = "tests/test_guards.py::"
 MATRIX = "tests/test_api_matrix.py::test_permission_matrix"
 
+C = "tests/test_cancellation_reviews.py::"
+
 MUTANTS = [
     # Administrators in every matrix.
     Mutant("scoping: administrators see every force", "forces/scoping.py",
@@ -126,6 +128,26 @@ MUTANTS = [
            "                include_provisional: bool = False, version_number",
            "                include_provisional: bool = True, version_number",
            ["tests/test_api.py::test_case_with_two_crimes_and_an_error_matches_the_report_page"]),
+    # Cancellation review: its own sample, locked and frozen like the rest.
+    Mutant("rates: a correctly cancelled crime is left out", "reports/results.py",
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)',
+           "IN_RECORDING_SAMPLE = Q()",
+           [f"{C}test_a_correct_c2_cancellation_does_not_change_any_recording_rate_and_counts_in_the_cancellation_review"]),
+    Mutant("rates: a wrongly cancelled crime stays in", "reports/results.py",
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)',
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="")',
+           [f"{C}test_a_wrongly_cancelled_crime_stays_in_the_sample_as_not_recorded"]),
+    Mutant("cancellation review: an incorrect verdict needs a reason", "audits/rules.py",
+           "    if verdict == Verdict.INCORRECT and not reason.strip():",
+           "    if False:",
+           [f"{C}test_inconsistent_reviews_are_refused_naming_the_field_and_nothing_is_written"]),
+    Mutant("cancellation review: the locking backstop", "audits/services/locking.py",
+           "@receiver(pre_save, sender=CancellationReview)\n", "",
+           [f"{C}test_services_and_the_backstop_refuse_changes_while_published"]),
+    Mutant("cancellation review: frozen at publication", "reports/selectors.py",
+           "    if figures.version is not None:\n        return record.frozen_cancellations(figures.version)",
+           "    if False:\n        return record.frozen_cancellations(figures.version)",
+           [f"{C}test_the_published_review_is_frozen_and_editing_after_a_reopen_leaves_version_1_alone"]),
 ]
 
 

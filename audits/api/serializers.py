@@ -4,7 +4,15 @@ and challenge look like on the wire, and the writes they hand to the services.""
 from rest_framework import serializers
 
 from audits import services
-from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, OffenceSubgroup, PublishedResult
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    CancellationReview,
+    Challenge,
+    Inspection,
+    OffenceSubgroup,
+    PublishedResult,
+)
 from audits.rules import ErrorKind
 from core.api_fields import SlugField
 from forces.models import Force
@@ -141,3 +149,16 @@ class ChallengeRaiseSerializer(serializers.Serializer):
 class ChallengeResolveSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[("upheld", "Upheld"), ("withdrawn", "Withdrawn")])
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class CancellationReviewSerializer(serializers.ModelSerializer):
+    """A reviewed cancelled or transferred crime record. The rules (C2 needs ``avi_evidenced`` yes or no, other
+    grounds ``not_applicable``; ``incorrect`` needs a ``reason``, ``correct`` has none; a correct C2 needs the
+    AVI evidenced and ``ddm_authorised``) answer 400 naming the field."""
+
+    class Meta:
+        model = CancellationReview
+        fields = ["id", "inspection", "reference", "category", "ground", "avi_evidenced", "ddm_authorised",
+                  "victim_told", "verdict", "reason", "notes"]
+        read_only_fields = ["inspection"]
+        validators = []  # the model's own validation runs in the service

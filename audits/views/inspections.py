@@ -53,6 +53,7 @@ def inspection_detail(request, pk):
         {
             "inspection": inspection,
             "summary": selectors.inspection_summary(inspection),
+            "cancellations": selectors.cancellation_review_counts(inspection),
             "published": selectors.published_results(inspection),
             "filter": case_filter,
             "page": page,
