@@ -22,6 +22,8 @@ from audits.forms import (
     AuditedCaseForm,
     AuditedCrimeForm,
     AuditedCrimeFormSet,
+    CancellationReviewAdminForm,
+    CancellationReviewForm,
     CountingRuleAdminForm,
     ErrorsEntered,
     GradeRevisionForm,
@@ -35,6 +37,7 @@ from audits.grading import GradeLine, Question
 from audits.models import (
     AuditedCase,
     AuditedCrime,
+    CancellationReview,
     CountingRule,
     Inspection,
     OffenceGroup,
@@ -43,6 +46,7 @@ from audits.models import (
 )
 from audits.rules import ErrorKind, built_in_rule_use
 from audits.scope import area_list
+from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from core.categories import CASE_FILTER_CATEGORIES
 from core.spreadsheets import format_moment
@@ -200,6 +204,23 @@ class PublishedResultInline(InlineEditableUntilPublished, NamedColumnsTabularInl
         return inspection
 
 
+class CancellationReviewInline(InlineEditableUntilPublished, admin.TabularInline):
+    """The inspection's cancellation review, a row per reviewed record: the quickest way to enter a sample of
+    80 or more by hand (or import them from a spreadsheet on the inspection's cancellation review page)."""
+
+    model = CancellationReview
+    form = CancellationReviewForm
+    extra = 5
+    verbose_name = "reviewed cancellation"
+    verbose_name_plural = "Cancellation review: a sample of its own, never part of a recording rate"
+
+    def inspection_of(self, inspection):
+        return inspection
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("reference")
+
+
 def _status_action(status, description):
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
@@ -232,7 +253,7 @@ class InspectionAdmin(ScopedAdmin):
     autocomplete_fields = ["force", "previous_inspection"]
     list_select_related = ["force"]
     readonly_fields = ["status", "cases_link", "grade_revisions_summary", "change_history"]
-    inlines = [PublishedResultInline]
+    inlines = [PublishedResultInline, CancellationReviewInline]
     actions = [
         _status_action(Inspection.Status.FIELDWORK, "Move to fieldwork"),
         _status_action(Inspection.Status.MODERATION, "Move to moderation"),
@@ -279,6 +300,14 @@ class InspectionAdmin(ScopedAdmin):
         services.inspection_save(inspection=obj, by=request.user)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is CancellationReview:
+            formset.save(commit=False)
+            for review in formset.deleted_objects:
+                cancellation_review_delete(review=review, by=request.user)
+            for review in formset.new_objects + [changed for changed, _ in formset.changed_objects]:
+                review.inspection = form.instance
+                cancellation_review_save(review=review, by=request.user)
+            return None
         if formset.model is not PublishedResult:
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
@@ -584,6 +613,37 @@ class PublishedResultAdmin(EditableUntilPublished, ScopedAdmin):
 
     def get_actions(self, request):
         # Bulk delete would bypass the published-results lock (one by one, each delete is checked).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(CancellationReview)
+class CancellationReviewAdmin(EditableUntilPublished, ScopedAdmin):
+    """Every reviewed cancellation, filtered by inspection (entered on the inspection's own screen)."""
+
+    form = CancellationReviewAdminForm
+    list_display = ["reference", "inspection", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told",
+                    "verdict", "reason"]
+    list_filter = [("inspection", admin.RelatedOnlyFieldListFilter), "category", "ground", "verdict", "victim_told"]
+    list_select_related = ["inspection__force"]
+    search_fields = ["reference", "reason"]
+    autocomplete_fields = ["inspection"]
+    list_per_page = 100
+    fields = ["inspection", "reference", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told",
+              "verdict", "reason", "notes"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["inspection"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        cancellation_review_save(review=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        cancellation_review_delete(review=obj, by=request.user)
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the publication lock (one by one, each delete is checked).
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions

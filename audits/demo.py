@@ -15,7 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.grading import Grade, GradingScheme, Question
-from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, OffenceSubgroup, RecordingError
+from audits.models import (
+    AuditedCase,
+    AuditedCrime,
+    CancellationReview,
+    CountingRule,
+    Inspection,
+    OffenceSubgroup,
+    RecordingError,
+)
 from audits.rules import ErrorKind
 from audits.services.inspections import inspection_revise_grades
 from audits.services.published_data import freeze_loaded, load_published_results
@@ -50,6 +58,38 @@ class RapeAudit:
         return self.recorded + self.misclassified + self.not_recorded + self.n100_misused
 
 
+# A synthetic cancellation review: (category, ground, AVI evidenced, DDM authorised, victim told, reason if
+# incorrect). 14 of 20 correct, in the range published reviews found; the incorrect ones fail for the usual
+# reasons (a withdrawal of support taken for AVI, no designated decision maker, a transfer never accepted).
+GLOUCESTERSHIRE_CANCELLATIONS = [
+    ("rape", "C2", "yes", True, True, ""),
+    ("rape", "C2", "no", True, False, "No additional verifiable information: cancelled when the victim withdrew "
+                                      "support."),
+    ("rape", "C2", "yes", True, True, ""),
+    ("rape", "C3", "not_applicable", True, True, ""),
+    ("rape", "C2", "yes", False, True, "Not authorised by a designated decision maker."),
+    ("other_sexual_offences", "C2", "yes", True, True, ""),
+    ("other_sexual_offences", "C4", "not_applicable", True, True, ""),
+    ("other_sexual_offences", "C2", "no", True, False, "A retraction treated as AVI; the offence had been disclosed "
+                                                       "to a teacher."),
+    ("other_sexual_offences", "C1", "not_applicable", True, True, ""),
+    ("other_sexual_offences", "C2", "yes", True, False, ""),
+    ("violence_against_the_person", "C2", "yes", True, True, ""),
+    ("violence_against_the_person", "C3", "not_applicable", True, True, ""),
+    ("violence_against_the_person", "C2", "no", True, False, "The victim declined to support a prosecution: that "
+                                                             "is not AVI."),
+    ("violence_against_the_person", "C1", "not_applicable", False, True, "Transferred before the other force "
+                                                                         "accepted the crime."),
+    ("violence_against_the_person", "C4", "not_applicable", True, True, ""),
+    ("robbery", "C2", "yes", True, True, ""),
+    ("robbery", "C3", "not_applicable", True, True, ""),
+    ("robbery", "C4", "not_applicable", True, False, "Not recorded in error: property was taken by force, a "
+                                                     "robbery."),
+    ("robbery", "C2", "yes", True, True, ""),
+    ("robbery", "C1", "not_applicable", True, True, ""),
+]
+
+
 @dataclass(frozen=True)
 class SyntheticSample:
     force_slug: str
@@ -64,6 +104,7 @@ class SyntheticSample:
     # What the inspection audited and carried forward (audits/scope.py); empty: everything audited.
     audited: tuple[str, ...] = ()
     carried_forward: tuple[str, ...] = ()
+    cancellations: tuple = ()
 
 
 SAMPLES = [
@@ -78,7 +119,8 @@ SAMPLES = [
                                      SourceResult.CANCELLATIONS)),
     # Gloucestershire 2019: 87 of 117; of the 30 others 6 misclassified, 13 not recorded, 11 N100 used wrongly.
     SyntheticSample("gloucestershire", Inspection.Kind.CDI, date(2019, 7, 1), "SYN-GLO",
-                    date(2018, 7, 1), date(2018, 12, 31), RapeAudit(87, 6, 13, 11), other_cases=280, seed=1907),
+                    date(2018, 7, 1), date(2018, 12, 31), RapeAudit(87, 6, 13, 11), other_cases=280, seed=1907,
+                    cancellations=tuple(GLOUCESTERSHIRE_CANCELLATIONS)),
 ]
 
 # Other offences audited around the rapes: (subgroup, weight, what a misclassification records instead).
@@ -246,6 +288,18 @@ class _SampleBuilder:
             if self.rng.random() < 0.2:
                 second = self.rng.choices(names, weights)[0]
                 self._other_crime(case, second, instead[second], additional=True)
+        self._cancellation_review()
+
+    def _cancellation_review(self):
+        """The reviewed cancelled and transferred records: a sample of their own, never in a recording rate."""
+        for number, (category, ground, avi, ddm, told, reason) in enumerate(self.sample.cancellations, start=1):
+            review = CancellationReview(
+                inspection=self.inspection, reference=f"{self.sample.prefix}-CX{number:03d}", category=category,
+                ground=ground, avi_evidenced=avi, ddm_authorised=ddm, victim_told=told,
+                verdict="incorrect" if reason else "correct", reason=reason,
+                notes="Synthetic demonstration review.")
+            review.full_clean()
+            review.save()
 
     def _case(self, source):
         self.serial += 1

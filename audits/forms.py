@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
 from audits.grading import GRADE_FIELDS, Grade, Question
-from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, PublishedResult
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, CountingRule, Inspection, PublishedResult
 from audits.rules import (
     ErrorKind,
     built_in_rule_use,
@@ -435,3 +435,66 @@ class GradeRevisionForm(forms.Form):
         """The questions whose grade the form changes, with the new grade."""
         return {question.value: self.cleaned_data[question.value] for question in Question
                 if self.cleaned_data[question.value] != getattr(self.inspection, GRADE_FIELDS[question])}
+
+
+class CancellationReviewImportForm(forms.Form):
+    file = SpreadsheetUploadField(label="Spreadsheet of reviewed cancellations", extensions=[".csv", ".xlsx"],
+                                  max_mb=5, help_text="CSV or XLSX in the cancellation review layout, one row per "
+                                                      "reviewed record, up to 5 MB.")
+    mode = forms.ChoiceField(label="References already reviewed in this inspection", widget=forms.RadioSelect,
+                             initial="add", choices=[("add", "Refuse them: add new reviews only"),
+                                                     ("update", "Update them with the file's answers")])
+
+
+# Short labels, so that a row of the inline fits a 1,280 px screen; the full ones are in the help texts.
+SHORT_LABELS = {
+    "category": [("", "---------"), ("rape", "Rape"), ("other_sexual_offences", "Other sexual"),
+                 ("violence_against_the_person", "Violence"), ("robbery", "Robbery")],
+    "ground": [("", "---------"), ("C1", "C1"), ("C2", "C2"), ("C3", "C3"), ("C4", "C4")],
+    "avi_evidenced": [("yes", "Yes"), ("no", "No"), ("not_applicable", "n/a")],
+    "verdict": [("", "---------"), ("correct", "Correct"), ("incorrect", "Incorrect")],
+}
+
+
+class CancellationReviewForm(forms.ModelForm):
+    """One reviewed cancellation, as a compact row of the inspection's admin (the model's rules give the
+    messages: C2 needs the AVI answer, an incorrect verdict a reason). Notes are edited on the review's own
+    admin screen, so that a row fits a 1,280 px screen."""
+
+    class Meta:
+        model = CancellationReview
+        fields = ["reference", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told", "verdict",
+                  "reason"]
+        widgets = {
+            "reference": forms.TextInput(attrs={"size": 10}),
+            "reason": forms.TextInput(attrs={"size": 20}),
+        }
+        labels = {"avi_evidenced": "AVI", "ddm_authorised": "DDM", "victim_told": "Told"}
+        help_texts = {
+            "avi_evidenced": "Additional verifiable information evidenced: yes or no for C2, n/a otherwise.",
+            "ddm_authorised": "Authorised by a designated decision maker.",
+            "victim_told": "The victim was told of the cancellation.",
+            "category": "Rape, other sexual offences, violence against the person or robbery.",
+            "ground": "C1 transferred to another force; C2 additional verifiable information shows no crime; "
+                      "C3 duplicate; C4 recorded in error.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, choices in SHORT_LABELS.items():
+            self.fields[name].choices = choices
+
+
+class CancellationReviewAdminForm(forms.ModelForm):
+    """A reviewed cancellation on its own admin screen: never added to a published inspection."""
+
+    class Meta:
+        model = CancellationReview
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        inspection = cleaned.get("inspection") or (self.instance.inspection if self.instance.pk else None)
+        if inspection is not None and inspection.is_locked:
+            raise ValidationError(LOCKED_MESSAGE)
+        return cleaned

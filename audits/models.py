@@ -10,9 +10,22 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
-from audits.rules import RULE_CODE_PATTERN, ErrorKind, default_rule_code
+from audits.rules import (
+    RULE_CODE_PATTERN,
+    AviEvidenced,
+    CancellationGround,
+    ErrorKind,
+    Verdict,
+    cancellation_review_problems,
+    default_rule_code,
+)
 from audits.scope import normalised_areas, scope_problems, treatment
-from core.categories import REPORT_CATEGORY_MEMBERS, RESULT_AREA_CHOICES, OffenceCategory
+from core.categories import (
+    REPORT_CATEGORY_MEMBERS,
+    RESULT_AREA_CHOICES,
+    CancellationCategory,
+    OffenceCategory,
+)
 from forces.scoping import ScopedQuerySet, scoped_queryset
 
 
@@ -367,11 +380,7 @@ class AuditedCase(models.Model):
 class AuditedCrime(models.Model):
     """A crime the case should have produced under the Home Office Counting Rules, and what the force did."""
 
-    class Cancellation(models.TextChoices):
-        C1 = "C1", "C1 — transferred to another force"
-        C2 = "C2", "C2 — additional verifiable information shows no crime"
-        C3 = "C3", "C3 — duplicate"
-        C4 = "C4", "C4 — recorded in error"
+    Cancellation = CancellationGround
 
     case = models.ForeignKey(AuditedCase, on_delete=models.CASCADE, related_name="crimes")
     expected_offence = models.ForeignKey(
@@ -462,6 +471,76 @@ class RecordingError(models.Model):
     @property
     def cites_default_rule(self):
         return self.rule.code == self.default_rule_code
+
+
+class CancellationReview(models.Model):
+    """A cancelled or transferred crime record reviewed in an inspection: was the cancellation correct? The
+    reviews are a sample of their own ("x of y correct"), never part of a recording rate."""
+
+    Ground = CancellationGround
+    Avi = AviEvidenced
+    Verdict = Verdict
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="cancellation_reviews")
+    reference = models.CharField(max_length=64, help_text="The force's crime reference of the cancelled record.")
+    category = models.CharField(max_length=40, choices=CancellationCategory.choices)
+    ground = models.CharField("ground claimed", max_length=2, choices=CancellationGround.choices)
+    avi_evidenced = models.CharField(
+        "AVI evidenced", max_length=20, choices=AviEvidenced.choices, default=AviEvidenced.NOT_APPLICABLE,
+        help_text="Was the additional verifiable information evidenced? Yes or no for C2; not applicable otherwise.")
+    ddm_authorised = models.BooleanField("DDM authorised", help_text="Authorised by a designated decision maker.")
+    victim_told = models.BooleanField("victim told", help_text="The victim was told of the cancellation.")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the cancellation was incorrect "
+                                                                    "(required when it was; empty when correct).")
+    notes = models.CharField(
+        max_length=500, blank=True, help_text="Short notes. No victim names or narrative: references and codes only.")
+    history = HistoricalRecords()
+
+    objects = scoped_queryset("inspection__force_id").as_manager()
+
+    class Meta:
+        ordering = ["inspection_id", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "reference"], name="cancellation_review_reference_unique_in_inspection",
+                violation_error_message="This inspection already has a cancellation review of that reference.",
+            ),
+            models.CheckConstraint(condition=~Q(reference=""), name="cancellation_review_reference_not_blank"),
+            models.CheckConstraint(
+                condition=Q(category__in=CancellationCategory.values, ground__in=CancellationGround.values,
+                            avi_evidenced__in=AviEvidenced.values, verdict__in=Verdict.values),
+                name="cancellation_review_codes_known",
+                violation_error_message="Category, ground, AVI answer and verdict must be among their choices.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ground=CancellationGround.C2, avi_evidenced__in=[AviEvidenced.YES, AviEvidenced.NO])
+                | (~Q(ground=CancellationGround.C2) & Q(avi_evidenced=AviEvidenced.NOT_APPLICABLE)),
+                name="cancellation_review_avi_answered_for_c2_only",
+                violation_error_message="C2 needs the AVI answer (yes or no); other grounds take “not applicable”.",
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict=Verdict.CORRECT, reason="") | (Q(verdict=Verdict.INCORRECT) & ~Q(reason="")),
+                name="cancellation_review_reason_when_incorrect",
+                violation_error_message="An incorrect cancellation needs a reason; a correct one has none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(ground=CancellationGround.C2, verdict=Verdict.CORRECT)
+                | Q(avi_evidenced=AviEvidenced.YES, ddm_authorised=True),
+                name="cancellation_review_correct_c2_evidenced_and_authorised",
+                violation_error_message="A correct C2 cancellation needs the AVI evidenced and a DDM's authority.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cancellation review {self.reference}"
+
+    def clean(self):
+        problems = cancellation_review_problems(ground=self.ground, avi_evidenced=self.avi_evidenced,
+                                                ddm_authorised=self.ddm_authorised, verdict=self.verdict,
+                                                reason=self.reason)
+        if problems:
+            raise ValidationError(problems)
 
 
 class PublishedResult(models.Model):

@@ -1,7 +1,9 @@
-"""Which recording errors make sense for which audited crimes.
+"""Which recording errors make sense for which audited crimes, and what a cancellation review's verdict
+must agree with.
 
-The same table drives the form validation (clear messages) and the database triggers in
-migration 0002 (the backstop); keep them in step.
+The error table drives the form validation (clear messages) and the database triggers in
+migration 0002 (the backstop); keep them in step. The cancellation review rules have their backstop
+in CancellationReview's check constraints.
 """
 
 from __future__ import annotations
@@ -24,6 +26,28 @@ class ErrorKind(models.TextChoices):
     WRONGLY_CANCELLED = "wrongly_cancelled", "Wrongly cancelled"
     ADDITIONAL_CRIME_MISSED = "additional_crime_missed", "Additional crime missed"
     VICTIM_NOT_TOLD = "victim_not_told", "Victim not told of cancellation"
+
+
+class CancellationGround(models.TextChoices):
+    """The grounds on which the Home Office Counting Rules let a recorded crime be cancelled."""
+
+    C1 = "C1", "C1 — transferred to another force"
+    C2 = "C2", "C2 — additional verifiable information shows no crime"
+    C3 = "C3", "C3 — duplicate"
+    C4 = "C4", "C4 — recorded in error"
+
+
+class AviEvidenced(models.TextChoices):
+    """Was the additional verifiable information evidenced? Only asked of a C2 cancellation."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_APPLICABLE = "not_applicable", "Not applicable (not C2)"
+
+
+class Verdict(models.TextChoices):
+    CORRECT = "correct", "Correct"
+    INCORRECT = "incorrect", "Incorrect"
 
 
 class Needs(models.TextChoices):
@@ -151,3 +175,31 @@ def crime_error_kinds(crime: AuditedCrime, requested_kinds: Iterable[str]) -> se
     elif late is False:
         kinds.discard(ErrorKind.RECORDED_LATE)
     return kinds
+
+
+def cancellation_review_problems(*, ground: str, avi_evidenced: str, ddm_authorised: bool, verdict: str,
+                                 reason: str) -> dict[str, str]:
+    """What is inconsistent in a cancellation review, by field ({} when nothing is). A C2 cancellation is
+    correct only with the additional verifiable information evidenced and a designated decision maker's
+    authority (HOCR section C); whether the victim was told is reported beside the verdict, not part of it."""
+    problems: dict[str, str] = {}
+    if ground == CancellationGround.C2 and avi_evidenced not in (AviEvidenced.YES, AviEvidenced.NO):
+        problems["avi_evidenced"] = ("A C2 cancellation needs an answer: was the additional verifiable information "
+                                     "evidenced, yes or no?")
+    elif ground in CancellationGround.values and ground != CancellationGround.C2 \
+            and avi_evidenced != AviEvidenced.NOT_APPLICABLE:
+        problems["avi_evidenced"] = (f"Additional verifiable information is assessed only for C2 cancellations: "
+                                     f"for {ground} choose “not applicable”.")
+    if verdict == Verdict.INCORRECT and not reason.strip():
+        problems["reason"] = "Say why the cancellation was incorrect."
+    elif verdict == Verdict.CORRECT and reason.strip():
+        problems["reason"] = ("A reason is given only for an incorrect cancellation: clear it, or put the remark "
+                              "in the notes.")
+    if verdict == Verdict.CORRECT and ground == CancellationGround.C2:
+        if avi_evidenced == AviEvidenced.NO:
+            problems["verdict"] = ("A C2 cancellation without the additional verifiable information evidenced "
+                                   "cannot be correct.")
+        elif not ddm_authorised:
+            problems["verdict"] = ("A C2 cancellation not authorised by a designated decision maker cannot be "
+                                   "correct.")
+    return problems

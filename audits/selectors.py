@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
@@ -11,6 +11,7 @@ from audits.grading import GRADE_FIELDS, GradeLine, Grades, grades_from
 from audits.models import (
     AuditedCase,
     AuditedCrime,
+    CancellationReview,
     CountingRule,
     GradeRevision,
     Inspection,
@@ -18,7 +19,7 @@ from audits.models import (
     RecordingError,
     SamplingFrame,
 )
-from audits.rules import ErrorKind
+from audits.rules import ErrorKind, Verdict
 from core.categories import RESULT_AREA_ORDER
 from forces.roles import can_edit_audits
 
@@ -150,7 +151,22 @@ def inspection_change_history(inspection: Inspection) -> list[tuple[Any, str]]:
     return change_history(
         (Inspection.history.filter(id=inspection.pk), "Inspection"),
         (PublishedResult.history.filter(inspection_id=inspection.pk), "Published result"),
+        (CancellationReview.history.filter(inspection_id=inspection.pk), "Cancellation review"),
     )
+
+
+def cancellation_reviews_for(user: AnyUser, inspection: Inspection) -> QuerySet[CancellationReview]:
+    """The inspection's reviewed cancellations, by reference."""
+    # The scoped manager's queryset class is built at runtime (scoped_queryset), so its type is not known.
+    return cast("QuerySet[CancellationReview]",
+                CancellationReview.objects.for_user(user).filter(inspection=inspection).order_by("reference"))
+
+
+def cancellation_review_counts(inspection: Inspection) -> dict[str, int]:
+    """Records reviewed and cancelled correctly, as they stand now (the report reads published ones from
+    the published record)."""
+    return CancellationReview.objects.filter(inspection=inspection).aggregate(
+        reviewed=Count("id"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT)))
 
 
 def frame_populations(frame: SamplingFrame) -> dict[str, int]:

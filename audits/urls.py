@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits.views import challenges, imports, inspections, moderation, sampling
+from audits.views import cancellations, challenges, imports, inspections, moderation, sampling
 
 app_name = "audits"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("inspections/<int:pk>/import/", imports.import_page, name="case_import"),
     path("inspections/<int:pk>/audited-crimes.<str:fmt>", imports.template_export, name="case_export"),
     path("audited-cases-template.<str:fmt>", imports.template_download, name="case_template"),
+    path("inspections/<int:pk>/cancellation-reviews/", cancellations.review_list, name="cancellation_reviews"),
+    path("inspections/<int:pk>/cancellation-reviews/import/", cancellations.review_import,
+         name="cancellation_review_import"),
+    path("inspections/<int:pk>/cancellation-reviews.<str:fmt>", cancellations.review_export,
+         name="cancellation_review_export"),
+    path("cancellation-reviews-template.<str:fmt>", cancellations.review_template, name="cancellation_review_template"),
     path("cases/<int:pk>/", inspections.case_detail, name="case"),
     path("cases/<int:pk>/moderate/", moderation.moderate_case, name="moderate_case"),
     path("moderation/", moderation.moderation_queue, name="moderation"),

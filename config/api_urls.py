@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from audits.api.views import (
     CaseViewSet,
     ChallengeViewSet,
+    InspectionCancellationReviewViewSet,
     InspectionCaseViewSet,
     InspectionViewSet,
     PublishedResultViewSet,
@@ -13,7 +14,7 @@ from audits.api.views import (
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet
-from reports.api import InspectionResultsView
+from reports.api import CancellationResultsView, InspectionResultsView
 
 app_name = "api"
 
@@ -28,6 +29,8 @@ router.register("forces", ForceViewSet, basename="force")
 router.register("recorded-crime-volumes", RecordedCrimeVolumeViewSet, basename="volume")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register(r"inspections/(?P<inspection_pk>\d+)/cases", InspectionCaseViewSet, basename="inspection-case")
+router.register(r"inspections/(?P<inspection_pk>\d+)/cancellation-reviews", InspectionCancellationReviewViewSet,
+                basename="inspection-cancellation-review")
 router.register("cases", CaseViewSet, basename="case")
 router.register("published-results", PublishedResultViewSet, basename="published-result")
 router.register("challenges", ChallengeViewSet, basename="challenge")
@@ -37,6 +40,8 @@ router.register(r"findings/(?P<finding_pk>\d+)/follow-ups", FollowUpViewSet, bas
 urlpatterns = [
     path("inspections/<int:pk>/results/", login_not_required(InspectionResultsView.as_view()),
          name="inspection-results"),
+    path("inspections/<int:pk>/results/cancellations/", login_not_required(CancellationResultsView.as_view()),
+         name="inspection-cancellation-results"),
 ] + api_urls(router) + [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),

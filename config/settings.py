@@ -241,5 +241,8 @@ SPECTACULAR_SETTINGS = {
         "QuestionEnum": "audits.grading.Question",
         "ResultAreaEnum": "core.categories.RESULT_AREA_CHOICES",
         "FigureSourceEnum": "reports.figures.FIGURE_SOURCE_CHOICES",
+        "CancellationGroundEnum": "audits.rules.CancellationGround",
+        "CancellationCategoryEnum": "core.categories.CancellationCategory",
+        "ReportCategoryEnum": "core.categories.ReportCategory",
     },
 }

@@ -52,3 +52,14 @@ class SourceResult(models.TextChoices):
 RESULT_AREA_CHOICES = [*ReportCategory.choices, *SourceResult.choices]
 RESULT_AREA_LABELS = dict(RESULT_AREA_CHOICES)
 RESULT_AREA_ORDER = [value for value, _ in RESULT_AREA_CHOICES]
+
+
+class CancellationCategory(models.TextChoices):
+    """The crime types whose cancelled records a cancellation review samples (HMICFRS reviews cancelled rapes,
+    other sexual offences, violence and robbery). Values are OffenceCategory's where the category is the same;
+    robbery has no audit category of its own (it counts under other crime)."""
+
+    RAPE = OffenceCategory.RAPE.value, OffenceCategory.RAPE.label
+    OTHER_SEXUAL = OffenceCategory.OTHER_SEXUAL.value, OffenceCategory.OTHER_SEXUAL.label
+    VIOLENCE = OffenceCategory.VIOLENCE.value, OffenceCategory.VIOLENCE.label
+    ROBBERY = "robbery", "Robbery"

@@ -31,7 +31,7 @@ class Role(models.TextChoices):
 _PRECEDENCE = [Role.ADMINISTRATOR, Role.INSPECTOR, Role.MANAGER, Role.FORCE_STAFF]
 
 # Models whose rows each role may view or edit through the admin. Pages check roles themselves.
-_AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror", "publishedresult"]
+_AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror", "publishedresult", "cancellationreview"]
 _REFERENCE_MODELS = [("forces", "force"), ("forces", "recordedcrimevolume"), ("audits", "offencegroup"),
                      ("audits", "offencesubgroup"), ("audits", "countingrule")]
 

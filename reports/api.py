@@ -12,7 +12,13 @@ from audits.scope import AUDITED, CARRIED_FORWARD, NOT_AUDITED
 from audits.selectors import wants_provisional
 from reports.figures import FIGURE_SOURCE_CHOICES
 from reports.results import CANCELLATIONS, FLAGS, SOURCES, TIMELINESS
-from reports.selectors import additional_estimates, figures_for, live_figures_for, version_number
+from reports.selectors import (
+    additional_estimates,
+    cancellation_review,
+    figures_for,
+    live_figures_for,
+    version_number,
+)
 from reports.statistics import ADDITIONAL_EXPLANATION, IntervalMethod
 
 
@@ -164,3 +170,63 @@ class InspectionResultsView(generics.GenericAPIView):
             raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
                            "figures with ?include=provisional.")
         return Response(ResultSerializer(result_rows(figures, method), many=True).data)
+
+
+class CancellationRowSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="A cancellation review category, or “all” for every record reviewed.")
+    label = serializers.CharField()
+    reviewed = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    incorrect = serializers.IntegerField()
+    victims_told = serializers.IntegerField()
+
+
+class IncorrectCancellationSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The force's crime reference.")
+    category = serializers.CharField()
+    ground = serializers.CharField(help_text="The ground claimed, C1 to C4.")
+    reason = serializers.CharField(help_text="Why the cancellation was incorrect.")
+
+
+class CancellationResultsSerializer(serializers.Serializer):
+    categories = CancellationRowSerializer(many=True)
+    overall = CancellationRowSerializer()
+    incorrect = IncorrectCancellationSerializer(many=True)
+    version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
+    provisional = serializers.BooleanField()
+    synthetic = serializers.BooleanField()
+
+
+def _cancellation_row(row):
+    return {"category": row.category, "label": row.label, "reviewed": row.reviewed, "correct": row.correct,
+            "incorrect": row.incorrect, "victims_told": row.victims_told}
+
+
+class CancellationResultsView(InspectionResultsView):
+    serializer_class = CancellationResultsSerializer
+
+    @extend_schema(responses=CancellationResultsSerializer,
+                   parameters=[OpenApiParameter("include", str, enum=["provisional"],
+                                                description="Inspectors: the provisional review of an unpublished "
+                                                            "(or reopened) inspection, as it stands now."),
+                               OpenApiParameter("version", int, description="A version of the published record; "
+                                                                            "the latest by default.")])
+    def get(self, request, pk):
+        """The cancellation review, "x of y correct" per category and overall, with the reason for each incorrect
+        one, as published (read only). A sample of its own: never part of the recording rates of ``results/``."""
+        inspection = get_object_or_404(self.get_queryset(), pk=pk)
+        figures = result_figures(request, inspection, IntervalMethod.NORMAL)
+        if figures is None:
+            raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
+                           "figures with ?include=provisional.")
+        review = cancellation_review(figures)
+        synthetic = (figures.version.is_synthetic if figures.version
+                     else inspection.sample_is_synthetic and review.has_reviews)
+        return Response(CancellationResultsSerializer({
+            "categories": [_cancellation_row(row) for row in review.categories],
+            "overall": _cancellation_row(review.overall),
+            "incorrect": [{"reference": row.reference, "category": row.category, "ground": row.ground,
+                           "reason": row.reason} for row in review.incorrect],
+            "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
+            "synthetic": synthetic,
+        }).data)

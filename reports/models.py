@@ -2,8 +2,8 @@
 
 Publishing freezes every figure the app reports for the inspection as a numbered version: rates and
 their intervals under each method, timeliness, errors by kind, the headline figures as the report
-published them, each unrecorded-crime estimate with its base and the recording errors by the rule they
-cite (with the rules' titles as they then read). Pages, exports and the API read
+published them, each unrecorded-crime estimate with its base, the recording errors by the rule they
+cite (with the rules' titles as they then read) and the cancellation review. Pages, exports and the API read
 published figures from here, never from a live aggregate, so changing audit data or reference data
 (an offence subgroup's category, a recorded-crime volume) cannot move a published figure. Reopening
 and republishing writes a new version with a reason; earlier versions stay readable.
@@ -172,3 +172,34 @@ class FrozenAdditionalEstimate(models.Model):
     class Meta:
         ordering = ["version_id", "id"]
         constraints = [models.UniqueConstraint(fields=["version", "category"], name="frozen_additional_once")]
+
+
+class FrozenCancellationResult(models.Model):
+    """A category's cancellation review as published: records reviewed, correct, and victims told."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="cancellations")
+    category = models.CharField(max_length=40, help_text="Cancellation review category.")
+    reviewed = models.PositiveIntegerField()
+    correct = models.PositiveIntegerField()
+    victims_told = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["version_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "category"], name="frozen_cancellation_once_per_category"),
+            models.CheckConstraint(condition=Q(correct__lte=models.F("reviewed"), victims_told__lte=models.F("reviewed")),
+                                   name="frozen_cancellation_counts_within_reviewed"),
+        ]
+
+
+class FrozenIncorrectCancellation(models.Model):
+    """A cancellation the review found incorrect, with its reason, as published."""
+
+    version = models.ForeignKey(ResultVersion, on_delete=models.CASCADE, related_name="incorrect_cancellations")
+    reference = models.CharField(max_length=64)
+    category = models.CharField(max_length=40)
+    ground = models.CharField(max_length=2)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["version_id", "id"]

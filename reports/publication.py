@@ -19,13 +19,16 @@ from audits.selectors import inspection_grades
 from reports import selectors
 from reports.models import (
     FrozenAdditionalEstimate,
+    FrozenCancellationResult,
     FrozenComputedResult,
     FrozenGrade,
+    FrozenIncorrectCancellation,
     FrozenPublishedResult,
     FrozenScope,
     FrozenUnrecordedEstimate,
     ResultVersion,
 )
+from reports.results import cancellation_results_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 from reports.weighted import stratum_counts, weighted_estimate
 
@@ -79,11 +82,13 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
     live = {method: selectors.live_figures_for(Inspection.objects.filter(pk=inspection.pk), method)[0]
             for method in IntervalMethod}
     figures = live[IntervalMethod.NORMAL]
+    cancellations = cancellation_results_for(inspection.pk)
     version = ResultVersion.objects.create(
         # An inspection whose figures are frozen has been published, so it has a publication date.
         inspection=inspection, number=number, published_on=cast(date, inspection.published_on), frozen_by=by,
         reason=reason.strip() if number > 1 else "", has_cases=figures.has_cases,
-        is_synthetic=inspection.sample_is_synthetic and figures.has_cases, weighted=_weighted(inspection),
+        is_synthetic=inspection.sample_is_synthetic and (figures.has_cases or cancellations.has_reviews),
+        weighted=_weighted(inspection),
         year=inspection.year, grading_scheme=inspection.grading_scheme,
         rules_cited=[dataclasses.asdict(rule) for rule in figures.results.rules or []],
     )
@@ -96,6 +101,16 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
                                  bounds=_bounds(result.recorded, result.audited))
             for result in figures.results.frozen_groups
         ])
+    FrozenCancellationResult.objects.bulk_create([
+        FrozenCancellationResult(version=version, category=row.category, reviewed=row.reviewed, correct=row.correct,
+                                 victims_told=row.victims_told)
+        for row in cancellations.categories if row.reviewed
+    ])
+    FrozenIncorrectCancellation.objects.bulk_create([
+        FrozenIncorrectCancellation(version=version, reference=row.reference, category=row.category, ground=row.ground,
+                                    reason=row.reason)
+        for row in cancellations.incorrect
+    ])
     FrozenPublishedResult.objects.bulk_create([
         FrozenPublishedResult(version=version, **{name: getattr(result, name) for name in PUBLISHED_FIELDS})
         for result in inspection.published_results.all()

@@ -10,7 +10,18 @@ from typing import Any, cast
 
 from audits.grading import GradeLine, Grades, Question, grades_from
 from reports.models import ResultVersion
-from reports.results import CATEGORIES, GROUPS, RESULT_GROUPS, CitedRule, Group, GroupResult, InspectionResults
+from reports.results import (
+    CATEGORIES,
+    GROUPS,
+    RESULT_GROUPS,
+    CancellationResults,
+    CitedRule,
+    Group,
+    GroupResult,
+    IncorrectCancellation,
+    InspectionResults,
+    cancellation_results,
+)
 from reports.scope import AdditionalRow
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, UnrecordedEstimate
 from reports.weighted import WeightedEstimate
@@ -103,3 +114,12 @@ def frozen_additional(version: ResultVersion, published: dict[str, int]) -> list
                       published.get(row.category))
         for row in version.additional.all() if row.category in groups
     ]
+
+
+def frozen_cancellations(version: ResultVersion) -> CancellationResults:
+    """The cancellation review as the version froze it (empty for a version frozen without one)."""
+    return cancellation_results(
+        {row.category: (row.reviewed, row.correct, row.victims_told) for row in version.cancellations.all()},
+        [IncorrectCancellation(row.reference, row.category, row.ground, row.reason)
+         for row in version.incorrect_cancellations.all()],
+    )

@@ -4,7 +4,8 @@ of any number of inspections, one for their recording errors by kind, one for th
 The counting rule (stated on every page that shows a rate, see COUNTING_RULE): a crime counts as
 recorded for the all-crime rate if the force recorded it at all (late, or under another
 classification) and did not wrongly cancel it; for a category rate only if it was recorded in that
-category, so a rape recorded as another sexual offence is an unrecorded rape.
+category, so a rape recorded as another sexual offence is an unrecorded rape. A crime the force
+recorded and then correctly cancelled is not in the crime-recording sample at all (IN_RECORDING_SAMPLE).
 """
 
 from collections.abc import Iterable
@@ -14,15 +15,18 @@ from typing import Any, cast
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from audits.models import AuditedCase, AuditedCrime, RecordingError
-from audits.rules import LATE_AFTER_HOURS, ErrorKind
-from core.categories import REPORT_CATEGORY_MEMBERS, ReportCategory, SourceResult
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, RecordingError
+from audits.rules import LATE_AFTER_HOURS, CancellationGround, ErrorKind, Verdict
+from core.categories import REPORT_CATEGORY_MEMBERS, CancellationCategory, ReportCategory, SourceResult
 from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
 COUNTING_RULE = (
     "For the all-crime rate a crime counts as recorded if the force recorded it at all, even late or under "
     "another classification, unless it was wrongly cancelled. For a category rate it counts only if it was "
-    "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape."
+    "recorded in that category: a rape recorded as another sexual offence is an unrecorded rape. A crime the force "
+    "recorded and then correctly cancelled (C1 transferred to another force, C2 additional verifiable information "
+    "shows no crime, C3 duplicate, C4 recorded in error) is left out of every rate: the cancellation showed it is "
+    "not a crime for this force's books. Cancellations are judged in the cancellation review, reported on its own."
 )
 TIMELINESS_RULE = (
     f"Share of recorded crimes with both times known that were recorded within {LATE_AFTER_HOURS} hours of the "
@@ -36,6 +40,24 @@ CANCELLATION_RULE = (
     "correctly (not found wrongly cancelled)."
 )
 N100_RULE = "N100 records: crimes found in N100 records audited, counted as recorded by the all-crime rule."
+
+# Which audited crimes the recording rates are computed over. The crime-recording sample asks whether a crime
+# that should be on the force's books is on them. A crime recorded and then correctly cancelled was recorded,
+# but the cancellation showed it should not stay on the books (no crime after all, a duplicate, recorded in
+# error, or another force's crime), and police recorded crime, the base R of the unrecorded estimate
+# R × (1 − p) / p, leaves cancelled crimes out; counting it as recorded inflated p with crimes outside R (a
+# correct C2 rape turned "1 of 2" into "2 of 3"). So it is in neither the numerator nor the denominator of any
+# rate or timeliness figure, and its cancellation is judged in the cancellation review instead. A wrongly
+# cancelled crime should be on the books and is not: it stays in the sample, as not recorded. Needs the
+# ``wrongly_cancelled`` annotation of ``with_wrongly_cancelled``.
+IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)
+
+
+def with_wrongly_cancelled(crimes: QuerySet[AuditedCrime]) -> QuerySet[AuditedCrime]:
+    """Crimes with their "wrongly cancelled" error as ``wrongly_cancelled``: one LEFT JOIN (a crime has at most
+    one error of a kind) rather than a subquery per count."""
+    return crimes.annotate(
+        wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
 
 
 @dataclass(frozen=True)
@@ -158,7 +180,7 @@ def _crime_aggregates() -> dict[str, Count]:
     timed = Q(recorded_offence__isnull=False, recorded_at__isnull=False)
     aggregates: dict[str, Count] = {}
     for group in GROUPS:
-        crimes = group.crimes_in()
+        crimes = group.crimes_in() & IN_RECORDING_SAMPLE
         aggregates[f"{group.key}__audited"] = Count("id", filter=crimes)
         aggregates[f"{group.key}__recorded"] = Count("id", filter=crimes & group.recorded_in())
         timed_here = crimes & timed & group.recorded_as()
@@ -173,9 +195,7 @@ def results_for(inspection_ids: Iterable[int],
     inspection_ids = list(inspection_ids)
     # Rows as plain dicts: the stubs cannot see the counts that annotate(**...) adds.
     crime_rows = cast("QuerySet[AuditedCrime, dict[str, Any]]", (
-        AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids)
-        # One LEFT JOIN (a crime has at most one error of a kind) rather than a subquery per count.
-        .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
+        with_wrongly_cancelled(AuditedCrime.objects.filter(case__inspection_id__in=inspection_ids))
         .values("case__inspection_id")
         .annotate(**_crime_aggregates())
         .order_by()
@@ -241,3 +261,85 @@ def cancellation_counts(inspection_ids: Iterable[int]) -> dict[int, tuple[int, i
         .order_by()
     ))
     return {row["case__inspection_id"]: (row["reviewed"], row["correct"]) for row in rows}
+
+
+# Cancellation review -------------------------------------------------------------------------------------
+# Its own sample, "x of y correct" per category: never part of a recording rate.
+
+CANCELLATION_REVIEW_RULE = (
+    "Each cancelled or transferred crime record reviewed is judged against the Home Office Counting Rules: the "
+    "ground claimed (C1 transferred to another force, C2 additional verifiable information shows no crime, C3 "
+    "duplicate, C4 recorded in error) must be met, and a C2 cancellation is correct only with the additional "
+    "verifiable information evidenced and a designated decision maker's authority. Whether the victim was told is "
+    "shown beside the verdict. The review is a sample of its own and never part of any recording rate."
+)
+ALL_REVIEWED = "all"
+
+
+@dataclass(frozen=True)
+class CancellationRow:
+    category: str  # a CancellationCategory value, or ALL_REVIEWED
+    label: str
+    reviewed: int
+    correct: int
+    victims_told: int
+
+    @property
+    def incorrect(self) -> int:
+        return self.reviewed - self.correct
+
+
+@dataclass(frozen=True)
+class IncorrectCancellation:
+    reference: str
+    category: str
+    ground: str
+    reason: str
+
+    @property
+    def category_label(self) -> str:
+        return CancellationCategory(self.category).label
+
+    @property
+    def ground_label(self) -> str:
+        return CancellationGround(self.ground).label
+
+
+@dataclass(frozen=True)
+class CancellationResults:
+    categories: list[CancellationRow]  # every category, in CancellationCategory's order
+    incorrect: list[IncorrectCancellation]  # by category, then reference
+
+    @property
+    def overall(self) -> CancellationRow:
+        return CancellationRow(ALL_REVIEWED, "All reviewed", sum(r.reviewed for r in self.categories),
+                               sum(r.correct for r in self.categories), sum(r.victims_told for r in self.categories))
+
+    @property
+    def has_reviews(self) -> bool:
+        return self.overall.reviewed > 0
+
+
+def cancellation_results(counts: dict[str, tuple[int, int, int]],
+                         incorrect: Iterable[IncorrectCancellation]) -> CancellationResults:
+    """From (reviewed, correct, victims told) per category, live or as frozen."""
+    order = {category: index for index, category in enumerate(CancellationCategory.values)}
+    return CancellationResults(
+        [CancellationRow(category.value, category.label, *counts.get(category.value, (0, 0, 0)))
+         for category in CancellationCategory],
+        sorted(incorrect, key=lambda row: (order.get(row.category, len(order)), row.reference)),
+    )
+
+
+def cancellation_results_for(inspection_id: int) -> CancellationResults:
+    """The inspection's cancellation review as it stands now: one grouped query, one for the incorrect ones."""
+    rows = cast("QuerySet[CancellationReview, dict[str, Any]]", (
+        CancellationReview.objects.filter(inspection_id=inspection_id).values("category")
+        .annotate(reviewed=Count("id"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT)),
+                  victims_told=Count("id", filter=Q(victim_told=True)))
+        .order_by()
+    ))
+    incorrect = CancellationReview.objects.filter(inspection_id=inspection_id, verdict=Verdict.INCORRECT).values_list(
+        "reference", "category", "ground", "reason")
+    return cancellation_results({row["category"]: (row["reviewed"], row["correct"], row["victims_told"])
+                                 for row in rows}, [IncorrectCancellation(*row) for row in incorrect])

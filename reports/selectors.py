@@ -24,7 +24,14 @@ from reports import record
 from reports.figures import Figure, computed_figure, published_figure
 from reports.models import FrozenComputedResult, FrozenPublishedResult, FrozenScope, ResultVersion
 from reports.record import FrozenRate, FrozenVolume
-from reports.results import CATEGORIES, Group, InspectionResults, results_for
+from reports.results import (
+    CATEGORIES,
+    CancellationResults,
+    Group,
+    InspectionResults,
+    cancellation_results_for,
+    results_for,
+)
 from reports.scope import NOT_IN_OLD_RECORD, AdditionalRow, Scope, carried_from_title
 from reports.statistics import (
     Change,
@@ -472,3 +479,11 @@ def live_additional_estimates(figures: InspectionFigures) -> list[AdditionalRow]
             volume.count if volume else None, volume.period_end if volume else None, volume.source if volume else "",
             additional, missing, published))
     return rows
+
+
+def cancellation_review(figures: InspectionFigures) -> CancellationResults:
+    """The inspection's cancellation review: as frozen in the record for published figures, live for provisional
+    ones."""
+    if figures.version is not None:
+        return record.frozen_cancellations(figures.version)
+    return cancellation_results_for(figures.inspection.pk)

@@ -10,7 +10,14 @@ from audits.grading import QUESTION_SHORT, Question
 from audits.rules import ErrorKind
 from audits.scope import CARRIED_FORWARD
 from core.categories import RESULT_AREA_CHOICES, SourceResult
-from reports.results import CANCELLATION_RULE, CATEGORIES, COUNTING_RULE, N100_RULE, TIMELINESS_RULE
+from reports.results import (
+    CANCELLATION_REVIEW_RULE,
+    CANCELLATION_RULE,
+    CATEGORIES,
+    COUNTING_RULE,
+    N100_RULE,
+    TIMELINESS_RULE,
+)
 from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value
 
 
@@ -219,6 +226,8 @@ def errors_table(figures):
         ["Error", *[group.label for group in CATEGORIES]],
         [[kind.label, *[results.groups[g.key].errors.get(kind.value, 0) if g in audited else None for g in CATEGORIES]]
          for kind in ErrorKind],
+        note="Errors found on every audited crime, including crimes correctly cancelled and so left out of the "
+             "rates (a victim not told of a correct cancellation is still an error).",
     )
 
 
@@ -324,6 +333,30 @@ def scope_table(figures):
          "Recorded of audited"],
         rows,
         note=SCOPE_NOTE, numeric_from=4,
+    )
+
+
+def cancellations_table(review):
+    return Table(
+        "cancellations",
+        "Cancellation review by category",
+        ["Category", "Reviewed", "Correct", "Incorrect", "Correct of reviewed", "Correct (%)", "Victim told"],
+        [
+            [row.label, row.reviewed, row.correct, row.incorrect, x_of_y(row.correct, row.reviewed),
+             pct(row.correct / row.reviewed) if row.reviewed else None, x_of_y(row.victims_told, row.reviewed)]
+            for row in [*review.categories, review.overall]
+        ],
+        note=CANCELLATION_REVIEW_RULE,
+    )
+
+
+def incorrect_cancellations_table(review):
+    return Table(
+        "incorrect_cancellations",
+        "Incorrect cancellations and why",
+        ["Crime reference", "Category", "Ground claimed", "Why incorrect"],
+        [[row.reference, row.category_label, row.ground_label, row.reason] for row in review.incorrect],
+        numeric_from=4,
     )
 
 

@@ -164,6 +164,9 @@ def inspection_report(request, pk, fmt=None):
                      tables.flags_table(figures), tables.comparison_table(figures), tables.by_source_table(figures),
                      *([tables.additional_table(additional)] if additional else []),
                      tables.unrecorded_table(estimates, options["extrapolation"])]
+    cancellations = selectors.cancellation_review(figures)
+    if cancellations.has_reviews:
+        report_tables += [tables.cancellations_table(cancellations), tables.incorrect_cancellations_table(cancellations)]
     inspection = figures.inspection
     weighted = _weighted(figures)
     if weighted:
@@ -187,5 +190,5 @@ def inspection_report(request, pk, fmt=None):
                  for r in figures.results.categories],
         "scope_audited": area_list(figures.scope.audited), "scope_carried": area_list(figures.scope.carried_forward),
         "weighted": weighted,
-        "versions": versions, "latest_version": versions[0] if versions else None,
+        "versions": versions, "latest_version": versions[0] if versions else None, "cancellations": cancellations,
     })

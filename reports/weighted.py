@@ -5,19 +5,19 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from audits.models import AuditedCase, AuditedCrime, SampleDraw
-from audits.rules import ErrorKind
-from reports.results import CATEGORIES
+from reports.results import CATEGORIES, IN_RECORDING_SAMPLE, with_wrongly_cancelled
 from reports.statistics import Z_95
 
 ALL_CRIME = CATEGORIES[0]
 RULE = ("Combined ratio estimate with the drawn cases as the units: R = Σ N_h ȳ_h / Σ N_h x̄_h, where x is the "
-        "number of crimes audited in a case, y the number recorded (all-crime rule), ȳ_h and x̄_h their means over "
-        "the n_h cases drawn from stratum h (a case with no crimes counts as 0 of 0) and N_h the stratum's records "
-        f"in the frame. 95% interval R ± {Z_95:.2f}·√V, V = Σ N_h² (1 − n_h/N_h) s²_h / n_h ÷ (Σ N_h x̄_h)², where s²_h is "
+        "number of crimes audited in a case (correctly cancelled ones left out), y the number recorded (all-crime "
+        "rule), ȳ_h and x̄_h their means over the n_h cases drawn from stratum h (a case with no crimes counts as "
+        "0 of 0) and N_h the stratum's records in the frame. "
+        f"95% interval R ± {Z_95:.2f}·√V, V = Σ N_h² (1 − n_h/N_h) s²_h / n_h ÷ (Σ N_h x̄_h)², where s²_h is "
         "the variance within stratum h of y − R x (linearisation, with the finite population correction). Strata "
         "with no audited cases yet are left out of the estimate.")
 
@@ -42,11 +42,9 @@ class WeightedEstimate:
 
 
 def _crimes_per_case(recorded_only: bool) -> Coalesce:
-    crimes = AuditedCrime.objects.filter(case=OuterRef("pk"))
+    crimes = with_wrongly_cancelled(AuditedCrime.objects.filter(case=OuterRef("pk"))).filter(IN_RECORDING_SAMPLE)
     if recorded_only:
-        crimes = crimes.annotate(
-            wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED))
-        ).filter(ALL_CRIME.recorded_in())
+        crimes = crimes.filter(ALL_CRIME.recorded_in())
     return Coalesce(Subquery(crimes.order_by().values("case").annotate(n=Count("id")).values("n")), 0)
 
 

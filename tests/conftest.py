@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from audits.models import Challenge
+from audits.models import CancellationReview, Challenge
 from forces.models import Force
 from forces.roles import Role
 from tests.factories import (
@@ -54,7 +54,7 @@ def media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def world(forces, people):
     """Force A's inspection with one case holding a correctly recorded crime, a misclassified one and an
-    unrecorded one; a published result; and force B's own inspection."""
+    unrecorded one; a published result; an incorrect C2 cancellation reviewed; and force B's own inspection."""
     inspection = InspectionFactory(force=forces.a, status="moderation")
     case = CaseFactory(inspection=inspection, reference="TVP-A-0001", auditor=people.inspector)
     recorded = CrimeFactory(case=case)
@@ -71,8 +71,12 @@ def world(forces, people):
     finding_b = FindingFactory(inspection=inspection_b, reference="GLO-B-R1")
     challenge = Challenge.objects.create(case=case, error=misclassified.errors.get(), error_kind="misclassified",
                                          offence="Rape", reason="Recorded as rape under TVP-A-CR9", raised_by=people.staff_a)
+    cancellation_review = CancellationReview.objects.create(
+        inspection=inspection, reference="TVP-A-CX1", category="rape", ground="C2", avi_evidenced="no",
+        ddm_authorised=True, victim_told=False, verdict="incorrect", reason="Withdrawal of support taken for AVI.")
     return SimpleNamespace(
         forces=forces, people=people, inspection=inspection, case=case, recorded=recorded,
+        cancellation_review=cancellation_review,
         misclassified=misclassified, unrecorded=unrecorded, published=published,
         inspection_b=inspection_b, case_b=case_b, finding=finding, evidence=evidence, finding_b=finding_b,
         challenge=challenge,

@@ -53,6 +53,16 @@ def endpoints(w):
             ("get", None, "detail")]),
         "api:inspection-case-list": (reverse("api:inspection-case-list", args=[w.inspection.pk]), [
             ("get", None, "detail"), ("post", case_payload(), "write")]),
+        "api:inspection-cancellation-review-list": (
+            reverse("api:inspection-cancellation-review-list", args=[w.inspection.pk]), [
+                ("get", None, "detail"),
+                ("post", {"reference": "API-CX", "category": "robbery", "ground": "C3", "ddm_authorised": True,
+                          "victim_told": True, "verdict": "correct"}, "write")]),
+        "api:inspection-cancellation-review-detail": (
+            reverse("api:inspection-cancellation-review-detail", args=[w.inspection.pk, w.cancellation_review.pk]), [
+                ("get", None, "detail"), ("patch", {"notes": "checked"}, "write"), ("delete", None, "write")]),
+        "api:inspection-cancellation-results": (
+            reverse("api:inspection-cancellation-results", args=[w.published_inspection.pk]), [("get", None, "detail")]),
         "api:case-detail": (reverse("api:case-detail", args=[w.case.pk]), [
             ("get", None, "detail"), ("patch", {"notes": "checked", "version": 1}, "write"), ("delete", None, "write")]),
         "api:case-submit": (reverse("api:case-submit", args=[w.case.pk]), [("post", None, "submit")]),
@@ -130,6 +140,8 @@ CASES = [(name, role) for name in sorted(["api:token-list", "api:token-detail", 
                                           "api:challenge-detail", "api:challenge-resolve",
     "api:force-list", "api:force-detail", "api:volume-list", "api:volume-detail", "api:inspection-list",
     "api:inspection-detail", "api:inspection-status", "api:inspection-results", "api:inspection-case-list",
+    "api:inspection-cancellation-review-list", "api:inspection-cancellation-review-detail",
+    "api:inspection-cancellation-results",
     "api:case-detail", "api:case-submit", "api:case-agree", "api:case-query", "api:published-result-list",
     "api:published-result-detail", "api:finding-list", "api:finding-detail", "api:follow-up-list"]) for role in ROLES]
 

@@ -1,12 +1,13 @@
 """The demo: refuses to run without DEBUG, is idempotent and reproduces the published rape audit counts."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.test import Client
 from django.urls import reverse
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, RecordingError
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,24 @@ def test_gloucestershire_2019_reproduces_87_of_117(demo):
     inspection, counts, errors = rape_counts("gloucestershire")
     assert counts == {"audited": 117, "recorded_as_rape": 87}
     assert errors == {"misclassified": 6, "not_recorded": 13, "n100_misused": 11}
+
+
+def test_gloucestershire_2019_has_a_synthetic_cancellation_review_apart_from_its_rates(demo):
+    inspection = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    reviews = CancellationReview.objects.filter(inspection=inspection)
+    assert (reviews.count(), reviews.filter(verdict="correct").count()) == (20, 14)
+    assert set(reviews.values_list("category", flat=True)) == {"rape", "other_sexual_offences",
+                                                              "violence_against_the_person", "robbery"}
+    assert not reviews.filter(verdict="incorrect", reason="").exists()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="glos-staff"))
+    response = client.get(reverse("reports:inspection", args=[inspection.pk]))
+    tables = {table.key: table for table in response.context["tables"]}
+    assert tables["cancellations"].rows[-1][:5] == ["All reviewed", 20, 14, 6, "14 of 20"]
+    rape = next(row for row in tables["categories"].rows if row[0] == "Rape")
+    assert rape[1:3] == [117, 87]  # the published rape audit, untouched by the review
+    page = client.get(reverse("audits:cancellation_reviews", args=[inspection.pk])).content.decode()
+    assert 'data-testid="synthetic-banner"' in page and "SYN-GLO-CX020" in page
 
 
 def test_load_demo_is_idempotent(demo, settings):

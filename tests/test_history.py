@@ -11,6 +11,7 @@ from simple_history.models import registered_models
 from audits.admin import history_table
 from audits.models import (
     AuditedCase,
+    CancellationReview,
     CountingRule,
     GradeRevision,
     Inspection,
@@ -44,6 +45,9 @@ MAKERS = {
     "audits.countingrule": lambda: CountingRule.objects.create(code="TEST-RULE", title="A rule for testing",
                                                                source="Test"),
     "audits.challenge": lambda: ChallengeFactory(),
+    "audits.cancellationreview": lambda: CancellationReview.objects.create(
+        inspection=InspectionFactory(), reference="CX-1", category="robbery", ground="C3", ddm_authorised=True,
+        victim_told=True, verdict="correct"),
     "audits.samplingframe": lambda: SamplingFrame.objects.create(
         inspection=InspectionFactory(), filename="f.csv", record_count=1, uploaded_by=make_user("u", None)),
     "audits.sampledraw": lambda: SampleDraw.objects.create(

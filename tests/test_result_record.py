@@ -216,7 +216,10 @@ def test_the_admin_shows_frozen_fields_read_only_and_ignores_them(world, client_
                                  "published_results-TOTAL_FORMS": "1", "published_results-INITIAL_FORMS": "1",
                                  "published_results-0-id": world.published.pk,
                                  "published_results-0-inspection": inspection.pk,
-                                 "published_results-0-category": "all_crime", "published_results-0-rate": "99.9"})
+                                 "published_results-0-category": "all_crime", "published_results-0-rate": "99.9",
+                                 "cancellation_reviews-TOTAL_FORMS": "1", "cancellation_reviews-INITIAL_FORMS": "1",
+                                 "cancellation_reviews-0-id": world.cancellation_review.pk,
+                                 "cancellation_reviews-0-inspection": inspection.pk})
     assert response.status_code == 302
     stored = Inspection.objects.get(pk=inspection.pk)
     assert (stored.notes, stored.audit_period_end, stored.grade, stored.force_id) == (

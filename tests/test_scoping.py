@@ -8,6 +8,7 @@ from django.urls import reverse
 from audits.models import (
     AuditedCase,
     AuditedCrime,
+    CancellationReview,
     Challenge,
     GradeRevision,
     Inspection,
@@ -24,7 +25,7 @@ from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
 
-A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1"]
+A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1", "TVP-A-CX1"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
@@ -38,10 +39,11 @@ EDITOR_PAGES = [("forces:prc_upload", {}), ("audits:moderation", {})]
 
 def editor_pages(world):
     return EDITOR_PAGES + [("audits:case_import", {"pk": world.inspection.pk}),
+                           ("audits:cancellation_review_import", {"pk": world.inspection.pk}),
                            ("recommendations:create", {"inspection_pk": world.inspection.pk}),
                            ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
 # Pages about nobody's force, or only ever the signed-in person's own things.
-NEUTRAL_PAGES = {"audits:case_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
+NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
                  "forces:api_token_revoke"}
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
@@ -60,6 +62,9 @@ def object_pages(world):
         ("recommendations:finding", {"pk": world.finding.pk}),
         ("audits:challenge", {"pk": world.challenge.pk}),
         ("audits:sample", {"pk": world.inspection.pk}),
+        ("audits:cancellation_reviews", {"pk": world.inspection.pk}),
+        ("audits:cancellation_review_export", {"pk": world.inspection.pk, "fmt": "csv"}),
+        ("audits:cancellation_review_export", {"pk": world.inspection.pk, "fmt": "xlsx"}),
         ("audits:case_export", {"pk": world.inspection.pk, "fmt": "csv"}),
         ("audits:case_export", {"pk": world.inspection.pk, "fmt": "xlsx"}),
         ("audits:challenge_new", {"error_pk": world.misclassified.errors.get().pk}),
@@ -79,6 +84,7 @@ def admin_objects(world):
         AuditedCrime: world.misclassified,
         RecordingError: world.misclassified.errors.get(),
         PublishedResult: world.published,
+        CancellationReview: world.cancellation_review,
         Finding: world.finding,
         Force: world.forces.a,
         RecordedCrimeVolume: RecordedCrimeVolume.objects.create(
@@ -229,6 +235,7 @@ FORCE_OF = {
     RecordingError: lambda row: row.crime.case.inspection.force_id,
     PublishedResult: lambda row: row.inspection.force_id,
     GradeRevision: lambda row: row.inspection.force_id,
+    CancellationReview: lambda row: row.inspection.force_id,
     Challenge: lambda row: row.case.inspection.force_id,
     SamplingFrame: lambda row: row.inspection.force_id,
     SampleDraw: lambda row: row.frame.inspection.force_id,
@@ -242,7 +249,7 @@ FORCE_OF = {
 
 def test_for_user_scopes_every_force_owned_model(world):
     scoped_models = [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
-    assert {Force, Inspection, AuditedCase, AuditedCrime, RecordingError, PublishedResult,
+    assert {Force, Inspection, AuditedCase, AuditedCrime, RecordingError, PublishedResult, CancellationReview,
             RecordedCrimeVolume, Finding, FollowUp, Evidence, Verdict} <= set(scoped_models)
     assert set(scoped_models) == set(FORCE_OF), "a scoped model needs its owner written out in FORCE_OF"
     people = world.people

@@ -42,6 +42,8 @@ MATRIX = "tests/test_api_matrix.py::test_permission_matrix"
 GR = "tests/test_grades.py::"
 RS = "tests/test_reinspection_scope.py::"
 
+C = "tests/test_cancellation_reviews.py::"
+
 MUTANTS = [
     # Administrators in every matrix.
     Mutant("scoping: administrators see every force", "forces/scoping.py",
@@ -181,6 +183,26 @@ MUTANTS = [
     Mutant("additional crimes: R × (1 − p₁ / p₂)", "reports/statistics.py",
            "return volume * (1 - earlier_rate / min(later_rate, 1.0))", "return volume * (later_rate - earlier_rate)",
            [f"{RS}test_the_additional_crimes_formula_on_a_worked_example"]),
+    # Cancellation review: its own sample, locked and frozen like the rest.
+    Mutant("rates: a correctly cancelled crime is left out", "reports/results.py",
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)',
+           "IN_RECORDING_SAMPLE = Q()",
+           [f"{C}test_a_correct_c2_cancellation_does_not_change_any_recording_rate_and_counts_in_the_cancellation_review"]),
+    Mutant("rates: a wrongly cancelled crime stays in", "reports/results.py",
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="") | Q(wrongly_cancelled__isnull=False)',
+           'IN_RECORDING_SAMPLE = Q(cancellation_code="")',
+           [f"{C}test_a_wrongly_cancelled_crime_stays_in_the_sample_as_not_recorded"]),
+    Mutant("cancellation review: an incorrect verdict needs a reason", "audits/rules.py",
+           "    if verdict == Verdict.INCORRECT and not reason.strip():",
+           "    if False:",
+           [f"{C}test_inconsistent_reviews_are_refused_naming_the_field_and_nothing_is_written"]),
+    Mutant("cancellation review: the locking backstop", "audits/services/locking.py",
+           "@receiver(pre_save, sender=CancellationReview)\n", "",
+           [f"{C}test_services_and_the_backstop_refuse_changes_while_published"]),
+    Mutant("cancellation review: frozen at publication", "reports/selectors.py",
+           "    if figures.version is not None:\n        return record.frozen_cancellations(figures.version)",
+           "    if False:\n        return record.frozen_cancellations(figures.version)",
+           [f"{C}test_the_published_review_is_frozen_and_editing_after_a_reopen_leaves_version_1_alone"]),
 ]
 
 

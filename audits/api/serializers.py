@@ -10,6 +10,7 @@ from audits import services
 from audits.models import (
     AuditedCase,
     AuditedCrime,
+    CancellationReview,
     Challenge,
     CountingRule,
     GradeRevision,
@@ -249,3 +250,16 @@ class ChallengeResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text="The reason for the decision; the force sees it.",
                                  error_messages={"required": "Give the reason for the decision: the force sees it.",
                                                  "blank": "Give the reason for the decision: the force sees it."})
+
+
+class CancellationReviewSerializer(serializers.ModelSerializer):
+    """A reviewed cancelled or transferred crime record. The rules (C2 needs ``avi_evidenced`` yes or no, other
+    grounds ``not_applicable``; ``incorrect`` needs a ``reason``, ``correct`` has none; a correct C2 needs the
+    AVI evidenced and ``ddm_authorised``) answer 400 naming the field."""
+
+    class Meta:
+        model = CancellationReview
+        fields = ["id", "inspection", "reference", "category", "ground", "avi_evidenced", "ddm_authorised",
+                  "victim_told", "verdict", "reason", "notes"]
+        read_only_fields = ["inspection"]
+        validators = []  # the model's own validation runs in the service

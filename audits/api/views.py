@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from audits import services
 from audits.api.serializers import (
+    CancellationReviewSerializer,
     CaseChangeSerializer,
     CaseConflictSerializer,
     CaseSerializer,
@@ -22,8 +23,9 @@ from audits.api.serializers import (
     StatusChangeSerializer,
 )
 from audits.filters import AuditedCaseFilter, ChallengeFilter, InspectionFilter
-from audits.models import AuditedCase, Challenge, Inspection, PublishedResult
+from audits.models import AuditedCase, CancellationReview, Challenge, Inspection, PublishedResult
 from audits.selectors import wants_provisional
+from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.challenges import challenge_raise, challenge_resolve
 from forces.api_auth import AuditEditorsWrite
 
@@ -199,3 +201,36 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         challenge = challenge_resolve(challenge_id=challenge.pk, by=request.user, **serializer.validated_data)
         return Response(ChallengeSerializer(challenge).data)
 
+
+
+class InspectionCancellationReviewViewSet(viewsets.ModelViewSet):
+    """The inspection's cancellation review: each reviewed cancelled or transferred crime record. A sample of its
+    own, never part of a recording rate; its "x of y correct" is at ``results/cancellations/``. Locked, like the
+    cases, while the inspection is published."""
+
+    serializer_class = CancellationReviewSerializer
+    filterset_fields = {"category": ["exact"], "ground": ["exact"], "verdict": ["exact"]}
+    ordering_fields = ["reference", "category"]
+    ordering = ["reference"]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+
+    def inspection(self):
+        return get_object_or_404(Inspection.objects.for_user(self.request.user), pk=self.kwargs["inspection_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CancellationReview.objects.none()
+        return CancellationReview.objects.for_user(self.request.user).filter(inspection=self.inspection())
+
+    def perform_create(self, serializer):
+        serializer.instance = cancellation_review_save(
+            review=CancellationReview(inspection=self.inspection(), **serializer.validated_data), by=self.request.user)
+
+    def perform_update(self, serializer):
+        review = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(review, name, value)
+        cancellation_review_save(review=review, by=self.request.user)
+
+    def perform_destroy(self, review):
+        cancellation_review_delete(review=review, by=self.request.user)

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, RecordingError
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, RecordingError
+
+AuditData = AuditedCase | AuditedCrime | RecordingError | CancellationReview
 
 LOCKED_MESSAGE = "This inspection is published, so its audit data is locked. An inspector must reopen it first."
 
@@ -41,8 +43,8 @@ def _published(**lookup: Any) -> bool:
     return Inspection.objects.filter(status=Inspection.Status.PUBLISHED, **lookup).exists()
 
 
-def inspection_lookup_for(instance: AuditedCase | AuditedCrime | RecordingError) -> dict[str, int]:
-    if isinstance(instance, AuditedCase):
+def inspection_lookup_for(instance: AuditData) -> dict[str, int]:
+    if isinstance(instance, (AuditedCase, CancellationReview)):
         return {"pk": instance.inspection_id}
     if isinstance(instance, AuditedCrime):
         return {"cases": instance.case_id}
@@ -52,12 +54,11 @@ def inspection_lookup_for(instance: AuditedCase | AuditedCrime | RecordingError)
 @receiver(pre_save, sender=AuditedCase)
 @receiver(pre_save, sender=AuditedCrime)
 @receiver(pre_save, sender=RecordingError)
+@receiver(pre_save, sender=CancellationReview)
 @receiver(pre_delete, sender=AuditedCase)
 @receiver(pre_delete, sender=AuditedCrime)
 @receiver(pre_delete, sender=RecordingError)
-def refuse_changes_to_published_audit_data(
-    sender: type[AuditedCase | AuditedCrime | RecordingError], instance: AuditedCase | AuditedCrime | RecordingError,
-    **kwargs: Any,
-) -> None:
+@receiver(pre_delete, sender=CancellationReview)
+def refuse_changes_to_published_audit_data(sender: type[AuditData], instance: AuditData, **kwargs: Any) -> None:
     if _published(**inspection_lookup_for(instance)):
         raise InspectionLocked(LOCKED_MESSAGE)

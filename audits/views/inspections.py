@@ -52,6 +52,7 @@ def inspection_detail(request, pk):
             "inspection": inspection,
             "summary": selectors.inspection_summary(inspection),
             "grades": selectors.inspection_grades(inspection),
+            "cancellations": selectors.cancellation_review_counts(inspection),
             "published": selectors.published_results(inspection),
             "scope_audited": area_list(inspection.audited_areas),
             "scope_carried": area_list(inspection.carried_forward_areas),
