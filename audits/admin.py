@@ -204,7 +204,7 @@ class PublishedResultInline(InlineEditableUntilPublished, NamedColumnsTabularInl
         return inspection
 
 
-class CancellationReviewInline(InlineEditableUntilPublished, admin.TabularInline):
+class CancellationReviewInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
     """The inspection's cancellation review, a row per reviewed record: the quickest way to enter a sample of
     80 or more by hand (or import them from a spreadsheet on the inspection's cancellation review page)."""
 

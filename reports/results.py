@@ -36,8 +36,8 @@ TIMELINESS_RULE = (
 
 
 CANCELLATION_RULE = (
-    "Cancelled crime records: of the audited crimes the force recorded and then cancelled, those cancelled "
-    "correctly (not found wrongly cancelled)."
+    "Cancelled crime records: of the cancelled or transferred records in the cancellation review, those "
+    "cancelled correctly (the review's own sample, never part of a recording rate)."
 )
 N100_RULE = "N100 records: crimes found in N100 records audited, counted as recorded by the all-crime rule."
 
@@ -251,16 +251,14 @@ def results_for(inspection_ids: Iterable[int],
 
 
 def cancellation_counts(inspection_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """(cancelled crimes reviewed, of which cancelled correctly) per inspection, by CANCELLATION_RULE: the one
-    place the computed cancellation figure comes from, so that it can follow a cancellation review."""
-    rows = cast("QuerySet[AuditedCrime, dict[str, Any]]", (
-        AuditedCrime.objects.filter(case__inspection_id__in=list(inspection_ids)).exclude(cancellation_code="")
-        .annotate(wrongly_cancelled=FilteredRelation("errors", condition=Q(errors__kind=ErrorKind.WRONGLY_CANCELLED)))
-        .values("case__inspection_id")
-        .annotate(reviewed=Count("id"), correct=Count("id", filter=Q(wrongly_cancelled__isnull=True)))
+    """(cancelled or transferred records reviewed, of which cancelled correctly) per inspection, from its
+    cancellation review (CANCELLATION_RULE): the one place the computed cancellation figure comes from."""
+    rows = cast("QuerySet[CancellationReview, dict[str, Any]]", (
+        CancellationReview.objects.filter(inspection_id__in=list(inspection_ids)).values("inspection_id")
+        .annotate(reviewed=Count("id"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT)))
         .order_by()
     ))
-    return {row["case__inspection_id"]: (row["reviewed"], row["correct"]) for row in rows}
+    return {row["inspection_id"]: (row["reviewed"], row["correct"]) for row in rows}
 
 
 # Cancellation review -------------------------------------------------------------------------------------

@@ -103,7 +103,9 @@ def category_rates(response):
 
 def api_rates(user, inspection):
     response = api(user).get(reverse("api:inspection-results", args=[inspection.pk]), {"include": "provisional"})
-    return {row["category"]: (row["recorded"], row["audited"], row["rate"]) for row in response.json()}
+    # Every rate, and not the review's own "x of y correct" (its row is "cancellations"), checked on its own.
+    return {row["category"]: (row["recorded"], row["audited"], row["rate"]) for row in response.json()
+            if row["category"] != "cancellations"}
 
 
 def api_cancellations(user, inspection, **params):

@@ -104,7 +104,8 @@ def test_adequate_is_refused_in_the_admin_and_nothing_is_written(world, client_f
         "force": world.forces.a.pk, "kind": "cdi", "audit_period_start": "01/10/2015",
         "audit_period_end": "31/03/2016", "grading_scheme": "", "grade": "good",
         "effectiveness_grade": "adequate", "published_results-TOTAL_FORMS": "0",
-        "published_results-INITIAL_FORMS": "0"})
+        "published_results-INITIAL_FORMS": "0", "cancellation_reviews-TOTAL_FORMS": "0",
+        "cancellation_reviews-INITIAL_FORMS": "0"})
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "“Adequate” is not a grade of the CDI 2016 scheme" in errors["effectiveness_grade"][0]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audits import services
-from audits.models import AuditedCase, Inspection, PublishedResult
+from audits.models import AuditedCase, CancellationReview, Inspection, PublishedResult
 from audits.services.published_data import load_published_results
 from forces.models import RecordedCrimeVolume
 from reports.models import FrozenAdditionalEstimate, FrozenScope, ResultVersion
@@ -242,7 +242,8 @@ def test_a_bad_scope_is_a_400_from_the_api_naming_the_field_and_nothing_is_writt
 def admin_post(inspection, **scope):
     data = {"force": inspection.force_id, "kind": inspection.kind,
             "previous_inspection": inspection.previous_inspection_id or "", "report_reference": "", "notes": "",
-            "published_results-TOTAL_FORMS": "0", "published_results-INITIAL_FORMS": "0"}
+            "published_results-TOTAL_FORMS": "0", "published_results-INITIAL_FORMS": "0",
+            "cancellation_reviews-TOTAL_FORMS": "0", "cancellation_reviews-INITIAL_FORMS": "0"}
     return {**data, **scope}
 
 
@@ -434,6 +435,13 @@ def by_source_sample(forces):
     PublishedResult.objects.create(inspection=inspection, category="vulnerable_victim", recorded=22, audited=41,
                                    described_as="vulnerable victim crimes from safeguarding referrals")
     PublishedResult.objects.create(inspection=inspection, category="timeliness", rate="90.00")
+    # The cancellation review's own sample: one cancellation found correct, one not.
+    CancellationReview.objects.create(inspection=inspection, reference="CX-1", category="rape", ground="C1",
+                                      avi_evidenced="not_applicable", ddm_authorised=True, victim_told=True,
+                                      verdict="correct")
+    CancellationReview.objects.create(inspection=inspection, reference="CX-2", category="rape", ground="C3",
+                                      avi_evidenced="not_applicable", ddm_authorised=True, victim_told=False,
+                                      verdict="incorrect", reason="No earlier record of the same crime.")
     return inspection
 
 
