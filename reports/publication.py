@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from django.db import transaction
 from django.db.models import Max
 
 from audits.models import Inspection
@@ -187,3 +188,14 @@ def freeze_loaded_figures(sender: type[Inspection] | None = None, *, inspection:
     """Receiver of audits.signals.published_figures_loaded: the first version, once."""
     if not ResultVersion.objects.filter(inspection=inspection).exists():
         freeze_results(inspection)
+
+
+def freeze_unversioned_published(sender: object = None, **kwargs: Any) -> int:
+    """After ``migrate``: freeze, as version 1, any published inspection without a record (one published before
+    the record existed). Run once the whole schema is in place, never from inside a migration, because it uses
+    today's freezing code. Returns how many it froze; on an up-to-date database, none (one query)."""
+    unversioned = list(Inspection.objects.filter(status=Inspection.Status.PUBLISHED, result_versions__isnull=True))
+    for inspection in unversioned:
+        with transaction.atomic():
+            freeze_results(inspection)
+    return len(unversioned)

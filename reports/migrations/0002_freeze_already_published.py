@@ -1,16 +1,9 @@
-"""Inspections published before the result record existed get their figures frozen as version 1, so they
-stay published (and never show as provisional) after upgrading. Uses the freezing code as it is at this
-release: on a new database there is nothing to freeze."""
+"""Once froze inspections published before the result record existed, using the freezing code of its day.
+That code now reads and writes columns added by later migrations, so it cannot run at this point of an
+upgrade: reports.publication.freeze_unversioned_published does it after ``migrate`` instead (post_migrate).
+Kept, doing nothing, so the migration history stays as deployed."""
 
 from django.db import migrations
-
-
-def freeze_published(apps, schema_editor):
-    from audits.models import Inspection
-    from reports.publication import freeze_results
-
-    for inspection in Inspection.objects.filter(status="published", result_versions__isnull=True):
-        freeze_results(inspection)
 
 
 class Migration(migrations.Migration):
@@ -19,4 +12,4 @@ class Migration(migrations.Migration):
         ("audits", "0008_inspection_reopen_reason"),
     ]
 
-    operations = [migrations.RunPython(freeze_published, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
