@@ -471,7 +471,7 @@ class AuditedCaseAdmin(ScopedAdmin):
     inlines = [AuditedCrimeInline]
     list_display = ["reference", "inspection", "source", "reported_at", "crime_count", "moderation_state", "auditor"]
     list_filter = [ForceFilter, ("inspection", admin.RelatedOnlyFieldListFilter), "source", CategoryFilter,
-                   ErrorKindFilter, "moderation_state", "domestic_abuse", "vulnerable_victim", "modern_slavery"]
+                   ErrorKindFilter, "moderation_state", "outcome", "anonymous_report", "third_party_report"]
     list_select_related = ["inspection__force", "auditor"]
     search_fields = ["reference", "crimes__force_crime_reference"]
     autocomplete_fields = ["inspection"]
@@ -480,8 +480,9 @@ class AuditedCaseAdmin(ScopedAdmin):
     readonly_fields = ["auditor", "moderation_state", "submitted_by", "submitted_at", "moderated_by",
                        "moderated_at", "query_reason", "change_history"]
     fieldsets = [
-        (None, {"fields": ["inspection", "reference", "source", "reported_at"]}),
-        ("Flags", {"fields": ["domestic_abuse", "vulnerable_victim", "modern_slavery"]}),
+        (None, {"fields": ["inspection", "reference", "source", "reported_at", "outcome", "outcome_reason"]}),
+        ("How it was reported, and equality information", {"fields": [
+            "anonymous_report", "third_party_report", "equality_information"]}),
         (None, {"fields": ["notes"]}),
         ("Moderation", {"fields": ["auditor", "moderation_state", "submitted_by", "submitted_at", "moderated_by",
                                    "moderated_at", "query_reason"], "classes": ["collapse"]}),

@@ -7,17 +7,33 @@ import io
 from openpyxl import Workbook
 
 from audits.models import AuditedCase
-from audits.rules import ErrorKind, default_rule_code
+from audits.rules import CaseOutcome, EqualityInformation, ErrorKind, Safeguarding, default_rule_code
 from core.spreadsheets import SpreadsheetError, format_moment, read_table, spreadsheet_safe, spreadsheet_unsafe
 
+# The first thirteen are the template's original columns, in their original places; later ones follow them.
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
            "case_notes", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
-           "cancellation_code", "errors"]
+           "cancellation_code", "errors", "child_victim", "safeguarding", "anonymous_report", "third_party_report",
+           "equality_information", "outcome", "outcome_reason"]
+#: Columns of the case (the same on each of its rows); the others describe the row's crime.
+CASE_COLUMNS = ["case_reference", "source", "reported_at", "case_notes", "anonymous_report", "third_party_report",
+                "equality_information", "outcome", "outcome_reason"]
 GUIDE = {
     "case_reference": "The force's reference for the record audited. Rows with the same reference are one case.",
     "source": "One of: " + ", ".join(AuditedCase.Source.values),
     "reported_at": "When it was reported, UK time: dd/mm/yyyy hh:mm (or hh:mm:ss).",
-    "domestic_abuse": "yes or no", "vulnerable_victim": "yes or no", "modern_slavery": "yes or no",
+    "domestic_abuse": "yes or no: this row's crime's victim (one audited crime per victim).",
+    "vulnerable_victim": "yes or no: this row's crime's victim.", "modern_slavery": "yes or no: this row's crime's victim.",
+    "child_victim": "yes or no: this row's crime's victim is under 18.",
+    "safeguarding": "For a crime the force did not record (recorded_offence empty): was the victim safeguarded anyway? "
+                    "One of: " + ", ".join(Safeguarding.values) + ". Empty for a recorded crime.",
+    "anonymous_report": "yes or no: the case was reported anonymously.",
+    "third_party_report": "yes or no: the case was reported by a third party.",
+    "equality_information": "Did the force obtain the victim's equality information? One of: "
+                            + ", ".join(EqualityInformation.values) + ", or empty (not assessed).",
+    "outcome": "One of: " + ", ".join(CaseOutcome.values) + " (empty means crimes). A case ending no_crime or "
+               "n100_correct (an N100 record only) is one row with every crime column empty.",
+    "outcome_reason": "Why the case ends no_crime or n100_correct (required for them; empty otherwise).",
     "case_notes": "Short notes: references and codes only, no names or narrative.",
     "expected_offence": "The Home Office offence subgroup that should have been recorded, e.g. Rape.",
     "force_crime_reference": "The force's crime reference, if it recorded one.",
@@ -49,13 +65,17 @@ def read_rows(upload, filename):
 # Writing -------------------------------------------------------------------------------------------------
 
 
-def template_rows(crimes, errors):
-    """``crimes`` and ``errors`` as from audits.selectors.case_export_rows."""
-    for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, _state,
-         expected, _category, crime_reference, recorded, recorded_at, cancellation, notes) in crimes:
-        yield [reference, source, format_moment(reported_at, seconds=True), _yes(domestic_abuse), _yes(vulnerable_victim),
-               _yes(modern_slavery), notes, expected, crime_reference, recorded or "", format_moment(recorded_at, seconds=True),
-               cancellation, ";".join(error_cells(errors.get(crime_id, []), cancellation))]
+def template_rows(rows, errors):
+    """``rows`` and ``errors`` as from audits.selectors.case_export_rows."""
+    for row in rows:
+        crime = row.crime_id is not None
+        yield [row.reference, row.source, format_moment(row.reported_at, seconds=True),
+               _yes(row.domestic_abuse, crime), _yes(row.vulnerable_victim, crime), _yes(row.modern_slavery, crime),
+               row.notes, row.expected or "", row.crime_reference, row.recorded or "",
+               format_moment(row.recorded_at, seconds=True), row.cancellation,
+               ";".join(error_cells(errors.get(row.crime_id, []), row.cancellation)) if crime else "",
+               _yes(row.child_victim, crime), row.safeguarding, _yes(row.anonymous_report),
+               _yes(row.third_party_report), row.equality_information, row.outcome, row.outcome_reason]
 
 
 def error_cells(errors, cancellation):
@@ -64,7 +84,10 @@ def error_cells(errors, cancellation):
             for kind, code in sorted(errors)]
 
 
-def _yes(value):
+def _yes(value, applies=True):
+    """yes or no; empty on a row without a crime, for the crime's flags."""
+    if not applies:
+        return ""
     return "yes" if value else "no"
 
 

@@ -262,6 +262,7 @@ class _SampleBuilder:
         self.offences = {o.name: o for o in OffenceSubgroup.objects.all()}
         self.rules = {rule.code: rule for rule in CountingRule.objects.all()}
         self.serial = 0
+        self.victim = {}  # the victim flags of the crimes being added
 
     def build(self):
         rape = self.sample.rape
@@ -281,14 +282,41 @@ class _SampleBuilder:
             case = self._case(self.rng.choices(["incident_log", "crime_bureau", "safeguarding_referral"],
                                                [70, 20, 10])[0])
             first = self.rng.choices(names, weights)[0]
-            case.domestic_abuse = first.startswith(("Violence", "Stalking")) and self.rng.random() < 0.35
-            case.vulnerable_victim = self.rng.random() < 0.08
-            case.save()
+            # The victim flags of the case's first crime (drawn as they always were, so the sample stays as it was).
+            self.victim = {"domestic_abuse": first.startswith(("Violence", "Stalking")) and self.rng.random() < 0.35,
+                           "vulnerable_victim": self.rng.random() < 0.08}
+            self._describe(case)
             self._other_crime(case, first, instead[first], additional=False)
             if self.rng.random() < 0.2:
                 second = self.rng.choices(names, weights)[0]
+                # Another victim's crime: one case in two shares the first victim's flags, the other does not, so
+                # that the flags show a crime flagged beside an unflagged sibling.
+                if self.serial % 2 == 0:
+                    self.victim = {}
                 self._other_crime(case, second, instead[second], additional=True)
         self._cancellation_review()
+        self._records_without_crime()
+
+    def _describe(self, case):
+        """How the record reached the force and whether equality information was obtained: from the case's
+        number, not the random stream, so the sample stays as it was."""
+        case.third_party_report = case.source in ("third_party_report", "safeguarding_referral") \
+            and self.serial % 3 != 0
+        case.equality_information = ("no" if self.serial % 4 == 0 else
+                                     "not_applicable" if self.serial % 9 == 0 else "yes")
+        case.save()
+
+    def _records_without_crime(self):
+        """Records that disclosed no crime (incident logs), and N100 records found correctly classified where the
+        inspection audited N100 records: added after the rest, so that the crimes drawn before are unchanged."""
+        outcomes = [("incident_log", "no_crime", "Concern for welfare; no crime disclosed on the log.")] * 12
+        if self.sample.rape.n100_misused:
+            outcomes += [("n100_record", "n100_correct",
+                          "Report assessed; no rape disclosed under the counting rules.")] * 10
+        for source, outcome, reason in outcomes:
+            case = self._case(source)
+            case.outcome, case.outcome_reason = outcome, reason
+            self._describe(case)
 
     def _cancellation_review(self):
         """The reviewed cancelled and transferred records: a sample of their own, never in a recording rate."""
@@ -334,6 +362,10 @@ class _SampleBuilder:
             recorded_at=recorded_at,
             force_crime_reference=f"CR{case.reference[-5:]}{self.rng.randint(10, 99)}" if recorded else "",
             cancellation_code=cancellation,
+            # Whether an unrecorded crime's victim was safeguarded anyway: from the case's number, not the stream.
+            safeguarding="" if recorded else ("no" if self.serial % 5 == 0 else
+                                              "not_known" if self.serial % 5 == 1 else "yes"),
+            **self.victim,
         )
         kinds = set(errors) | ({ErrorKind.RECORDED_LATE} if late else set())
         for kind in kinds:
@@ -362,9 +394,11 @@ class _SampleBuilder:
         source = "n100_record" if outcome == "n100" else self.rng.choices(
             ["incident_log", "safeguarding_referral", "third_party_report"], [60, 25, 15])[0]
         case = self._case(source)
-        case.vulnerable_victim = self.rng.random() < 0.3
-        case.domestic_abuse = self.rng.random() < 0.25
-        case.save()
+        self.victim = {"vulnerable_victim": self.rng.random() < 0.3, "domestic_abuse": self.rng.random() < 0.25,
+                       "child_victim": self.serial % 7 == 0}
+        # Gloucestershire's unrecorded rapes were largely anonymous reports through a sexual assault referral centre.
+        case.anonymous_report = outcome in ("not_recorded", "n100") and self.serial % 3 != 0
+        self._describe(case)
         if outcome == "recorded":
             self._crime(case, "Rape", recorded="Rape")
         elif outcome == "misclassified":

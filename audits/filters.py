@@ -5,8 +5,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models.functions import ExtractYear
 
-from audits.models import AuditedCase, Challenge, Inspection
-from audits.rules import ErrorKind
+from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection
+from audits.rules import CaseOutcome, ErrorKind
 from core.categories import CASE_FILTER_CATEGORIES
 from forces.models import Force
 
@@ -23,13 +23,18 @@ class AuditedCaseFilter(django_filters.FilterSet):
     error = django_filters.ChoiceFilter(
         label="Recording error", choices=ErrorKind.choices, method="filter_error", empty_label="Any or none"
     )
+    outcome = django_filters.ChoiceFilter(label="Outcome", choices=CaseOutcome.choices, empty_label="Any outcome")
+    # Victim flags are on the crimes: a case is listed when any of its crimes' victims has the flag.
     domestic_abuse = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_flag")
     vulnerable_victim = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_flag")
     modern_slavery = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_flag")
+    child_victim = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_flag")
+    anonymous_report = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_case_flag")
+    third_party_report = django_filters.BooleanFilter(widget=forms.CheckboxInput, method="filter_case_flag")
 
     class Meta:
         model = AuditedCase
-        fields = ["reference", "source", "moderation_state", "category", "error"]
+        fields = ["reference", "source", "outcome", "moderation_state", "category", "error"]
 
     def filter_category(self, queryset, name, value):
         return queryset.in_category(value)
@@ -39,6 +44,10 @@ class AuditedCaseFilter(django_filters.FilterSet):
 
     def filter_flag(self, queryset, name, value):
         # An unticked box means "don't filter", not "only cases without the flag".
+        return queryset.filter(pk__in=AuditedCrime.objects.filter(**{name: True}).values("case_id")) if value \
+            else queryset
+
+    def filter_case_flag(self, queryset, name, value):
         return queryset.filter(**{name: True}) if value else queryset
 
 

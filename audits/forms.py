@@ -9,13 +9,16 @@ from django.utils.html import format_html, format_html_join
 from audits.grading import GRADE_FIELDS, Grade, Question
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, CountingRule, Inspection, PublishedResult
 from audits.rules import (
+    NO_CRIME_OUTCOMES,
     ErrorKind,
     built_in_rule_use,
+    case_outcome_problems,
     default_rule_code,
     default_rule_description,
     error_kinds_problems,
     recording_time_problem,
     report_date_problem,
+    safeguarding_problem,
 )
 from audits.scope import normalised_areas
 from audits.services.case_versions import case_conflict
@@ -35,8 +38,8 @@ class AuditedCaseForm(forms.ModelForm):
 
     class Meta:
         model = AuditedCase
-        fields = ["inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
-                  "modern_slavery", "notes"]
+        fields = ["inspection", "reference", "source", "reported_at", "outcome", "outcome_reason",
+                  "anonymous_report", "third_party_report", "equality_information", "notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,7 +188,14 @@ class AuditedCrimeForm(forms.ModelForm):
     class Meta:
         model = AuditedCrime
         fields = ["expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
-                  "cancellation_code", "error_kinds"]
+                  "cancellation_code", "safeguarding", "domestic_abuse", "vulnerable_victim", "modern_slavery",
+                  "child_victim", "error_kinds"]
+        labels = {"safeguarding": "Safeguarded (if unrecorded)", "domestic_abuse": "DA",
+                  "vulnerable_victim": "Vulnerable", "modern_slavery": "Slavery", "child_victim": "Child"}
+        help_texts = {"domestic_abuse": "Domestic abuse: this crime's victim.",
+                      "vulnerable_victim": "This crime's victim is vulnerable.",
+                      "modern_slavery": "Modern slavery: this crime's victim.",
+                      "child_victim": "This crime's victim is a child (under 18)."}
 
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,7 +225,15 @@ class AuditedCrimeForm(forms.ModelForm):
         )
         for problem in problems:
             self.add_error("error_kinds", problem)
+        if "safeguarding" in self.fields and (problem := safeguarding_problem(
+                recorded=cleaned.get("recorded_offence") is not None, safeguarding=cleaned.get("safeguarding") or "")):
+            self.add_error("safeguarding", problem)
         return cleaned
+
+    def _post_clean(self):
+        # The model's own clean would repeat the safeguarding message the form has already put on the field.
+        if not self.has_error("safeguarding"):
+            super()._post_clean()
 
 
 class AuditedCrimeFormSet(forms.BaseInlineFormSet):
@@ -237,6 +255,19 @@ class AuditedCrimeFormSet(forms.BaseInlineFormSet):
                 continue
             if problem := recording_time_problem(reported_at, form.cleaned_data.get("recorded_at")):
                 form.add_error("recorded_at", problem)
+        self._check_outcome()
+
+    def _check_outcome(self):
+        """A case ending with no crime (no crime disclosed, N100 used correctly) keeps no crimes."""
+        case = self.instance
+        if case.outcome not in NO_CRIME_OUTCOMES:
+            return
+        kept = [form for form in self.forms if hasattr(form, "cleaned_data") and not self._should_delete_form(form)
+                and form.cleaned_data.get("expected_offence") is not None]
+        if kept:
+            problem = case_outcome_problems(outcome=case.outcome, reason=case.outcome_reason or "x",
+                                            source=case.source, crime_count=len(kept)).get("outcome")
+            raise ValidationError(problem)
 
 
 class CountingRuleAdminForm(forms.ModelForm):

@@ -11,13 +11,19 @@ from simple_history.models import HistoricalRecords
 
 from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
 from audits.rules import (
+    NO_CRIME_OUTCOMES,
     RULE_CODE_PATTERN,
     AviEvidenced,
     CancellationGround,
+    CaseOutcome,
+    EqualityInformation,
     ErrorKind,
+    Safeguarding,
     Verdict,
     cancellation_review_problems,
+    case_outcome_problems,
     default_rule_code,
+    safeguarding_problem,
 )
 from audits.scope import normalised_areas, scope_problems, treatment
 from core.categories import (
@@ -331,9 +337,19 @@ class AuditedCase(models.Model):
     reference = models.CharField(max_length=64, help_text="The force's reference for the record audited.")
     source = models.CharField(max_length=40, choices=Source.choices)
     reported_at = models.DateTimeField(help_text="When the incident was reported to the force.")
-    domestic_abuse = models.BooleanField(default=False)
-    vulnerable_victim = models.BooleanField(default=False)
-    modern_slavery = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=20, choices=CaseOutcome.choices, default=CaseOutcome.CRIMES,
+        help_text="Crimes disclosed (enter them below), no crime disclosed, or N100 used correctly (an N100 "
+                  "record only). A case ending with no crime has no crimes and needs a reason.")
+    outcome_reason = models.CharField(
+        "reason for the outcome", max_length=300, blank=True,
+        help_text="Why no crime was disclosed, or why N100 was correct. References and codes only.")
+    anonymous_report = models.BooleanField(default=False, help_text="The report was made anonymously.")
+    third_party_report = models.BooleanField(
+        default=False, help_text="Reported by a third party (e.g. a professional or a sexual assault referral centre).")
+    equality_information = models.CharField(
+        max_length=20, choices=EqualityInformation.choices, blank=True,
+        help_text="Did the force obtain the victim's equality information? Empty: not assessed.")
     auditor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audited_cases", null=True, blank=True
     )
@@ -368,10 +384,37 @@ class AuditedCase(models.Model):
                 violation_error_message="This inspection already has a case with that reference.",
             ),
             models.CheckConstraint(condition=~Q(reference=""), name="case_reference_not_blank"),
+            models.CheckConstraint(
+                condition=Q(outcome=CaseOutcome.CRIMES, outcome_reason="")
+                | (Q(outcome__in=sorted(NO_CRIME_OUTCOMES)) & ~Q(outcome_reason="")),
+                name="case_outcome_reason_when_no_crime",
+                violation_error_message="A case ending with no crime needs a reason; one disclosing crimes has none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=CaseOutcome.N100_CORRECT) | Q(source="n100_record"),
+                name="case_n100_correct_only_for_n100_records",
+                violation_error_message="“N100 used correctly” is an outcome of an N100 record only.",
+            ),
+            models.CheckConstraint(
+                condition=Q(equality_information__in=["", *EqualityInformation.values]),
+                name="case_equality_information_known",
+                violation_error_message="Equality information is yes, no, not applicable or empty.",
+            ),
         ]
 
     def __str__(self):
         return self.reference
+
+    @property
+    def ends_without_crime(self):
+        return self.outcome in NO_CRIME_OUTCOMES
+
+    def clean(self):
+        # Whether it has crimes is checked by the services and the admin's crimes formset, which know them.
+        problems = case_outcome_problems(outcome=self.outcome, reason=self.outcome_reason or "",
+                                         source=self.source, crime_count=0)
+        if problems:
+            raise ValidationError(problems)
 
     def get_absolute_url(self):
         return reverse("audits:case", args=[self.pk])
@@ -397,6 +440,15 @@ class AuditedCrime(models.Model):
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
     cancellation_code = models.CharField(max_length=2, choices=Cancellation.choices, blank=True)
+    # Flags that describe this crime's victim (one audited crime per victim), not the whole case.
+    domestic_abuse = models.BooleanField(default=False)
+    vulnerable_victim = models.BooleanField(default=False)
+    modern_slavery = models.BooleanField(default=False)
+    child_victim = models.BooleanField(default=False, help_text="The victim was under 18.")
+    safeguarding = models.CharField(
+        "safeguarding provided", max_length=20, choices=Safeguarding.choices, blank=True,
+        help_text="For a crime the force did not record: was the victim safeguarded anyway? Yes, no or not known. "
+                  "Empty for a recorded crime.")
     history = HistoricalRecords()
 
     objects = scoped_queryset("case__inspection__force_id").as_manager()
@@ -414,6 +466,13 @@ class AuditedCrime(models.Model):
                 name="crime_cancellation_needs_recorded_offence",
                 violation_error_message="Only a recorded crime can be cancelled.",
             ),
+            models.CheckConstraint(
+                condition=Q(recorded_offence__isnull=True, safeguarding__in=Safeguarding.values)
+                | Q(recorded_offence__isnull=False, safeguarding=""),
+                name="crime_safeguarding_for_unrecorded_only",
+                violation_error_message="Say whether the victim of an unrecorded crime was safeguarded (yes, no or not "
+                                        "known); a recorded crime has no answer.",
+            ),
         ]
 
     def __str__(self):
@@ -422,6 +481,12 @@ class AuditedCrime(models.Model):
     @property
     def is_recorded(self):
         return self.recorded_offence_id is not None
+
+    def clean(self):
+        super().clean()
+        if problem := safeguarding_problem(recorded=self.recorded_offence_id is not None,
+                                           safeguarding=self.safeguarding):
+            raise ValidationError({"safeguarding": problem})
 
     @property
     def is_cancelled(self):

@@ -203,3 +203,75 @@ def cancellation_review_problems(*, ground: str, avi_evidenced: str, ddm_authori
             problems["verdict"] = ("A C2 cancellation not authorised by a designated decision maker cannot be "
                                    "correct.")
     return problems
+
+
+# Case outcomes, victim flags and safeguarding --------------------------------------------------------------
+
+
+class CaseOutcome(models.TextChoices):
+    """How an audited record ended. Most disclose one or more crimes; some disclose none (an incident log with
+    no crime in it), and an N100 record can be found correctly classified (no rape to record)."""
+
+    CRIMES = "crimes", "Crimes disclosed"
+    NO_CRIME = "no_crime", "No crime disclosed"
+    N100_CORRECT = "n100_correct", "N100 used correctly"
+
+
+#: Outcomes of a case with no audited crimes: they need a reason, and the case cannot carry crimes.
+NO_CRIME_OUTCOMES = frozenset({CaseOutcome.NO_CRIME.value, CaseOutcome.N100_CORRECT.value})
+N100_SOURCE = "n100_record"  # AuditedCase.Source.N100_RECORD (the model imports this module)
+
+
+class Safeguarding(models.TextChoices):
+    """For a crime the force did not record: was the victim safeguarded anyway? ("A recording failure, not a
+    service failure.") Asked only of unrecorded crimes."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+class EqualityInformation(models.TextChoices):
+    """Did the force obtain the victim's equality information (e.g. ethnicity) for the record?"""
+
+    YES = "yes", "Obtained"
+    NO = "no", "Not obtained"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+#: The flags that describe a victim: one audited crime per victim (HOCR), so they belong to the crime.
+VICTIM_FLAGS = ("domestic_abuse", "vulnerable_victim", "modern_slavery", "child_victim")
+#: The flags that describe how the record reached the force: they belong to the case.
+REPORT_FLAGS = ("anonymous_report", "third_party_report")
+
+
+def case_outcome_problems(*, outcome: str, reason: str, source: str, crime_count: int) -> dict[str, str]:
+    """What is inconsistent in a case's outcome, by field ({} when nothing is). A case ending with no crime
+    (no crime disclosed, N100 used correctly) gives its reason and has no audited crimes; a case disclosing
+    crimes has no such reason; only an N100 record can be found "N100 used correctly"."""
+    problems: dict[str, str] = {}
+    if outcome not in CaseOutcome.values:
+        return {"outcome": f"“{outcome}” is not an outcome: use {', '.join(CaseOutcome.values)}."}
+    label = CaseOutcome(outcome).label
+    if outcome in NO_CRIME_OUTCOMES:
+        if not reason.strip():
+            problems["outcome_reason"] = f"Say why the case ends “{label}”."
+        if crime_count:
+            problems["outcome"] = (f"A case with audited crimes cannot end “{label}”: remove its crimes, or choose "
+                                   f"“{CaseOutcome.CRIMES.label}”.")
+        if outcome == CaseOutcome.N100_CORRECT and source != N100_SOURCE:
+            problems.setdefault("outcome", f"“{label}” is an outcome of an N100 record only.")
+    elif reason.strip():
+        problems["outcome_reason"] = ("A reason is given only when the case ends with no crime (no crime disclosed, "
+                                      "N100 used correctly): clear it, or put the remark in the notes.")
+    return problems
+
+
+def safeguarding_problem(*, recorded: bool, safeguarding: str) -> str | None:
+    """Safeguarding is answered (yes, no, not known) for every crime the force did not record, and only for
+    those: a recorded crime's victim was dealt with through the crime record."""
+    if recorded and safeguarding:
+        return "Safeguarding is asked only of a crime the force did not record: leave it empty."
+    if not recorded and safeguarding not in Safeguarding.values:
+        return "Say whether the victim of this unrecorded crime was safeguarded: yes, no or not known."
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
 
@@ -30,11 +30,40 @@ if TYPE_CHECKING:
 
 HISTORY_LIMIT = 50
 
-# A row of case_export_rows: plain values, in the order of its values_list.
-ExportRow = tuple[int, str, str, datetime, bool, bool, bool, str, str, str, str, str | None, datetime | None,
-                  str, str]
 # A django-simple-history historical queryset: the history models are built at runtime, so untyped.
 HistoryQuerySet = Any
+
+
+class ExportRow(NamedTuple):
+    """A row of case_export_rows: one audited crime with its case's values, or a case ending with no crime (its
+    crime values empty)."""
+
+    crime_id: int | None
+    reference: str
+    source: str
+    reported_at: datetime
+    outcome: str
+    outcome_reason: str
+    anonymous_report: bool
+    third_party_report: bool
+    equality_information: str
+    moderation_state: str
+    notes: str
+    expected: str | None = None
+    category: str | None = None
+    crime_reference: str = ""
+    recorded: str | None = None
+    recorded_at: datetime | None = None
+    cancellation: str = ""
+    domestic_abuse: bool = False
+    vulnerable_victim: bool = False
+    modern_slavery: bool = False
+    child_victim: bool = False
+    safeguarding: str = ""
+
+
+CASE_EXPORT_FIELDS = ["reference", "source", "reported_at", "outcome", "outcome_reason", "anonymous_report",
+                      "third_party_report", "equality_information", "moderation_state", "notes"]
 
 INCLUDE_PROVISIONAL = "provisional"
 
@@ -74,22 +103,30 @@ def cases_for(user: AnyUser) -> QuerySet[AuditedCase]:
 
 def case_export_rows(
     user: AnyUser, cases: QuerySet[AuditedCase]
-) -> tuple[QuerySet[AuditedCrime, ExportRow], dict[int, list[tuple[str, str]]]]:
-    """One row of plain values per audited crime of ``cases``, and each crime's errors as (kind, code of
-    the rule cited), by kind: two queries, no model instances (exports run to thousands of rows)."""
+) -> tuple[list[ExportRow], dict[int, list[tuple[str, str]]]]:
+    """One row of plain values per audited crime of ``cases``, and one per case without crimes (a case ending
+    with no crime, or one not yet entered), by case reference; and each crime's errors as (kind, code of the
+    rule cited), by kind: three queries, no model instances (exports run to thousands of rows)."""
     crimes = (
         AuditedCrime.objects.for_user(user).filter(case__in=cases.values("pk"))
         .order_by("case__reference", "id")
-        .values_list("id", "case__reference", "case__source", "case__reported_at", "case__domestic_abuse",
-                     "case__vulnerable_victim", "case__modern_slavery", "case__moderation_state",
+        .values_list("id", *(f"case__{name}" for name in CASE_EXPORT_FIELDS),
                      "expected_offence__name", "expected_offence__category", "force_crime_reference",
-                     "recorded_offence__name", "recorded_at", "cancellation_code", "case__notes")
+                     "recorded_offence__name", "recorded_at", "cancellation_code", "domestic_abuse",
+                     "vulnerable_victim", "modern_slavery", "child_victim", "safeguarding")
     )
+    without_crimes = (
+        AuditedCase.objects.for_user(user).filter(pk__in=cases.values("pk"), crimes__isnull=True)
+        .order_by("reference").values_list(*CASE_EXPORT_FIELDS)
+    )
+    # Sorted here (stable: a case's crimes stay in order), as the database's collation may differ from Python's.
+    rows = sorted([*(ExportRow(*row) for row in crimes), *(ExportRow(None, *row) for row in without_crimes)],
+                  key=lambda row: row.reference)
     errors: dict[int, list[tuple[str, str]]] = {}
     for crime_id, kind, code in RecordingError.objects.filter(crime__case__in=cases.values("pk")).order_by(
             "crime_id", "kind").values_list("crime_id", "kind", "rule__code"):
         errors.setdefault(crime_id, []).append((kind, code))
-    return crimes, errors
+    return rows, errors
 
 
 def counting_rules(active_only: bool = False) -> QuerySet[CountingRule]:

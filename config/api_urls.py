@@ -14,7 +14,7 @@ from audits.api.views import (
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet
-from reports.api import CancellationResultsView, InspectionResultsView
+from reports.api import CancellationResultsView, CaseOutcomesView, InspectionResultsView
 
 app_name = "api"
 
@@ -42,6 +42,8 @@ urlpatterns = [
          name="inspection-results"),
     path("inspections/<int:pk>/results/cancellations/", login_not_required(CancellationResultsView.as_view()),
          name="inspection-cancellation-results"),
+    path("inspections/<int:pk>/results/records/", login_not_required(CaseOutcomesView.as_view()),
+         name="inspection-records-results"),
 ] + api_urls(router) + [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),

@@ -11,10 +11,19 @@ from audits.models import Inspection
 from audits.scope import AUDITED, CARRIED_FORWARD, NOT_AUDITED
 from audits.selectors import wants_provisional
 from reports.figures import FIGURE_SOURCE_CHOICES
-from reports.results import CANCELLATIONS, FLAGS, SOURCES, TIMELINESS
+from reports.results import (
+    CANCELLATIONS,
+    EQUALITY_RULE,
+    FLAGS,
+    RECORDS_RULE,
+    SAFEGUARDING_RULE,
+    SOURCES,
+    TIMELINESS,
+)
 from reports.selectors import (
     additional_estimates,
     cancellation_review,
+    case_outcomes,
     figures_for,
     live_figures_for,
     version_number,
@@ -230,3 +239,81 @@ class CancellationResultsView(InspectionResultsView):
             "version": figures.version.number if figures.version else None, "provisional": figures.provisional,
             "synthetic": synthetic,
         }).data)
+
+
+class SourceCountSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="An audited case's source.")
+    label = serializers.CharField()
+    records_audited = serializers.IntegerField()
+    disclosed_crimes = serializers.IntegerField()
+    no_crime_disclosed = serializers.IntegerField()
+    n100_used_correctly = serializers.IntegerField()
+
+
+class XOfYSerializer(serializers.Serializer):
+    x = serializers.IntegerField()
+    y = serializers.IntegerField()
+
+
+class CaseOutcomesSerializer(serializers.Serializer):
+    recorded = serializers.BooleanField(help_text="False for a version of the published record frozen before these "
+                                                  "figures were recorded: every other field is then null.")
+    records_audited = serializers.IntegerField(allow_null=True)
+    by_source = SourceCountSerializer(many=True, allow_null=True, help_text=RECORDS_RULE)
+    n100_used_correctly = XOfYSerializer(allow_null=True, help_text="x of y: N100 records found correctly N100, of "
+                                                                    "the N100 records audited.")
+    equality_information_obtained = XOfYSerializer(allow_null=True, help_text=EQUALITY_RULE)
+    equality_information = serializers.DictField(
+        child=serializers.IntegerField(), allow_null=True,
+        help_text="Cases by answer: yes, no, not_applicable, and not_assessed.")
+    unrecorded_safeguarding = serializers.DictField(
+        child=serializers.IntegerField(), allow_null=True,
+        help_text=f"{SAFEGUARDING_RULE} Unrecorded crimes by answer: yes, no, not_known.")
+    version = serializers.IntegerField(allow_null=True, help_text="Version of the published record; null when provisional.")
+    provisional = serializers.BooleanField()
+    synthetic = serializers.BooleanField()
+
+
+def case_outcomes_data(outcomes, figures, synthetic):
+    base = {"version": figures.version.number if figures.version else None, "provisional": figures.provisional,
+            "synthetic": synthetic}
+    if outcomes is None:
+        return {"recorded": False, **dict.fromkeys(["records_audited", "by_source", "n100_used_correctly",
+                                                    "equality_information_obtained", "equality_information",
+                                                    "unrecorded_safeguarding"]), **base}
+    (n100, n100_of), (equality, equality_of) = outcomes.n100_correct, outcomes.equality_obtained
+    return {
+        "recorded": True, "records_audited": outcomes.records_audited,
+        "by_source": [{"source": row.source, "label": row.label, "records_audited": row.cases,
+                       "disclosed_crimes": row.with_crimes, "no_crime_disclosed": row.no_crime,
+                       "n100_used_correctly": row.n100_correct} for row in outcomes.source_rows],
+        "n100_used_correctly": {"x": n100, "y": n100_of},
+        "equality_information_obtained": {"x": equality, "y": equality_of},
+        "equality_information": {("not_assessed" if key == "" else key): value
+                                 for key, value in outcomes.equality.items()},
+        "unrecorded_safeguarding": dict(outcomes.safeguarding), **base,
+    }
+
+
+class CaseOutcomesView(InspectionResultsView):
+    serializer_class = CaseOutcomesSerializer
+
+    @extend_schema(responses=CaseOutcomesSerializer,
+                   parameters=[OpenApiParameter("include", str, enum=["provisional"],
+                                                description="Inspectors: the provisional figures of an unpublished "
+                                                            "(or reopened) inspection, as they stand now."),
+                               OpenApiParameter("version", int, description="A version of the published record; "
+                                                                            "the latest by default.")])
+    def get(self, request, pk):
+        """Records audited by source (including records that disclosed no crime), N100 used correctly, equality
+        information obtained and unrecorded crimes' safeguarding, as published (read only). Counted per case or
+        per unrecorded crime: never part of a recording rate."""
+        inspection = get_object_or_404(self.get_queryset(), pk=pk)
+        figures = result_figures(request, inspection, IntervalMethod.NORMAL)
+        if figures is None:
+            raise NotFound("This inspection has no published figures. Inspectors can ask for its provisional "
+                           "figures with ?include=provisional.")
+        outcomes = case_outcomes(figures)
+        synthetic = (figures.version.is_synthetic if figures.version
+                     else inspection.sample_is_synthetic and bool(outcomes and outcomes.records_audited))
+        return Response(CaseOutcomesSerializer(case_outcomes_data(outcomes, figures, synthetic)).data)

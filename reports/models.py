@@ -34,6 +34,11 @@ class ResultVersion(models.Model):
         null=True, blank=True,
         help_text="The counting rules the recording errors cited, as they read when frozen: [{code, title, source}] "
                   "in display order. Empty for versions frozen before errors cited rules.")
+    case_outcomes = models.JSONField(
+        null=True, blank=True,
+        help_text="Records audited by source (cases, no crime disclosed, N100 used correctly), equality information "
+                  "answers and unrecorded crimes' safeguarding answers (reports.results.CaseOutcomes). Empty for "
+                  "versions frozen before these were recorded.")
 
     objects = scoped_queryset("inspection__force_id").as_manager()
 

@@ -29,7 +29,7 @@ from reports.models import (
     FrozenUnrecordedEstimate,
     ResultVersion,
 )
-from reports.results import cancellation_results_for
+from reports.results import cancellation_results_for, case_outcomes_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 from reports.weighted import stratum_counts, weighted_estimate
 
@@ -92,6 +92,7 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
         weighted=_weighted(inspection),
         year=inspection.year, grading_scheme=inspection.grading_scheme,
         rules_cited=[dataclasses.asdict(rule) for rule in figures.results.rules or []],
+        case_outcomes=case_outcomes_for(inspection.pk).as_json(),
     )
     _freeze_grades(inspection, version)
     if figures.has_cases:
@@ -163,7 +164,7 @@ def revise_grades(inspection: Inspection, *, by: User | None = None, reason: str
     version = ResultVersion.objects.create(
         inspection=inspection, number=latest.number + 1, published_on=latest.published_on, frozen_by=by,
         reason=reason.strip(), has_cases=latest.has_cases, is_synthetic=latest.is_synthetic, weighted=latest.weighted,
-        year=latest.year, grading_scheme=latest.grading_scheme,
+        year=latest.year, grading_scheme=latest.grading_scheme, case_outcomes=latest.case_outcomes,
     )
     FrozenComputedResult.objects.bulk_create(_copied(latest.computed.order_by("id"), version))
     FrozenPublishedResult.objects.bulk_create(_copied(latest.published.order_by("id"), version))

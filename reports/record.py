@@ -15,6 +15,7 @@ from reports.results import (
     GROUPS,
     RESULT_GROUPS,
     CancellationResults,
+    CaseOutcomes,
     CitedRule,
     Group,
     GroupResult,
@@ -123,3 +124,9 @@ def frozen_cancellations(version: ResultVersion) -> CancellationResults:
         [IncorrectCancellation(row.reference, row.category, row.ground, row.reason)
          for row in version.incorrect_cancellations.all()],
     )
+
+
+def frozen_case_outcomes(version: ResultVersion) -> CaseOutcomes | None:
+    """Records audited by source, equality information and safeguarding as the version froze them; None for a
+    version frozen before they were recorded."""
+    return None if version.case_outcomes is None else CaseOutcomes.from_json(version.case_outcomes)

@@ -16,7 +16,15 @@ from typing import Any, cast
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, RecordingError
-from audits.rules import LATE_AFTER_HOURS, CancellationGround, ErrorKind, Verdict
+from audits.rules import (
+    LATE_AFTER_HOURS,
+    CancellationGround,
+    CaseOutcome,
+    EqualityInformation,
+    ErrorKind,
+    Safeguarding,
+    Verdict,
+)
 from core.categories import REPORT_CATEGORY_MEMBERS, CancellationCategory, ReportCategory, SourceResult
 from reports.statistics import IntervalMethod, RateEstimate, estimate_rate, headline_estimate
 
@@ -73,8 +81,8 @@ class Group:
     def crimes_in(self, prefix: str = "") -> Q:
         if self.source:
             return Q(**{f"{prefix}case__source": self.source})
-        if self.is_flag:
-            return Q(**{f"{prefix}case__{self.key}": True})
+        if self.is_flag:  # a victim's flag: on the crime itself, never its siblings in the case
+            return Q(**{f"{prefix}{self.key}": True})
         members = REPORT_CATEGORY_MEMBERS[ReportCategory(self.key)]
         return Q() if members is None else Q(**{f"{prefix}expected_offence__category__in": members})
 
@@ -92,6 +100,7 @@ FLAGS = [
     Group("domestic_abuse", "Domestic abuse", is_flag=True),
     Group("vulnerable_victim", "Vulnerable victim", is_flag=True),
     Group("modern_slavery", "Modern slavery", is_flag=True),
+    Group("child_victim", "Child victim", is_flag=True),
 ]
 SOURCES = [Group(SourceResult.N100.value, "Crimes found in N100 records", source=AuditedCase.Source.N100_RECORD)]
 # Counted from the others, not by _crime_aggregates: see results_for.
@@ -341,3 +350,113 @@ def cancellation_results_for(inspection_id: int) -> CancellationResults:
         "reference", "category", "ground", "reason")
     return cancellation_results({row["category"]: (row["reviewed"], row["correct"], row["victims_told"])
                                  for row in rows}, [IncorrectCancellation(*row) for row in incorrect])
+
+
+# Records audited, case outcomes, equality information and safeguarding ------------------------------------
+# Counted per case (records audited by source, N100 used correctly, equality information) or per unrecorded
+# crime (safeguarding), never part of a recording rate.
+
+RECORDS_RULE = (
+    "Records audited: every case audited, by the source it was drawn from, including records that disclosed no "
+    "crime. N100 used correctly, x of y: y is the N100 records audited, x those the auditors found correctly "
+    "classified N100 (no rape to record). An N100 record that should have been a rape crime is in y but not x, and "
+    "its crime, with its “N100 used wrongly” error, is in the recording rates as any other; an “N100 used wrongly” "
+    "error on a crime found in another source (an incident log, say) is in the errors by kind but not in this "
+    "figure, which counts N100 records."
+)
+EQUALITY_RULE = (
+    "Equality information obtained, x of y: y is the cases where it applied (answered obtained or not obtained), x "
+    "those where the force obtained it. Cases where it does not apply, or that were not assessed, are shown apart."
+)
+SAFEGUARDING_RULE = (
+    "For every crime the force did not record, whether the victim was safeguarded anyway (“a recording failure, not "
+    "a service failure”). Recorded crimes are not asked."
+)
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    source: str
+    cases: int
+    no_crime: int
+    n100_correct: int
+
+    @property
+    def label(self) -> str:
+        return AuditedCase.Source(self.source).label
+
+    @property
+    def with_crimes(self) -> int:
+        return self.cases - self.no_crime - self.n100_correct
+
+
+@dataclass(frozen=True)
+class CaseOutcomes:
+    """An inspection's records audited by source, its equality information answers (choice value → cases, ""
+    for not assessed) and its unrecorded crimes' safeguarding answers (choice value → crimes)."""
+
+    sources: dict[str, SourceCount]
+    equality: dict[str, int]
+    safeguarding: dict[str, int]
+
+    @property
+    def source_rows(self) -> list[SourceCount]:
+        """Every source with a case, in the sources' order."""
+        return [self.sources[source] for source in AuditedCase.Source.values
+                if source in self.sources and self.sources[source].cases]
+
+    @property
+    def records_audited(self) -> int:
+        return sum(row.cases for row in self.sources.values())
+
+    @property
+    def no_crime(self) -> int:
+        return sum(row.no_crime for row in self.sources.values())
+
+    @property
+    def n100_correct(self) -> tuple[int, int]:
+        """(N100 records found correctly N100, N100 records audited)."""
+        row = self.sources.get(AuditedCase.Source.N100_RECORD.value)
+        return (row.n100_correct, row.cases) if row else (0, 0)
+
+    @property
+    def equality_obtained(self) -> tuple[int, int]:
+        """(cases where the force obtained equality information, cases where it applied)."""
+        yes, no = self.equality.get(EqualityInformation.YES, 0), self.equality.get(EqualityInformation.NO, 0)
+        return yes, yes + no
+
+    @property
+    def unrecorded(self) -> int:
+        return sum(self.safeguarding.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sources": {source: [row.cases, row.no_crime, row.n100_correct] for source, row in self.sources.items()},
+                "equality": dict(self.equality), "safeguarding": dict(self.safeguarding)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "CaseOutcomes":
+        return cls({source: SourceCount(source, *counts) for source, counts in data.get("sources", {}).items()},
+                   dict(data.get("equality", {})), dict(data.get("safeguarding", {})))
+
+
+def case_outcomes_for(inspection_id: int) -> CaseOutcomes:
+    """The inspection's case outcomes as they stand now: one grouped query over its cases, one over its
+    unrecorded crimes."""
+    case_rows = cast("QuerySet[AuditedCase, dict[str, Any]]", (
+        AuditedCase.objects.filter(inspection_id=inspection_id).values("source")
+        .annotate(cases=Count("id"), no_crime=Count("id", filter=Q(outcome=CaseOutcome.NO_CRIME)),
+                  n100_correct=Count("id", filter=Q(outcome=CaseOutcome.N100_CORRECT)),
+                  **{f"equality_{value or 'none'}": Count("id", filter=Q(equality_information=value))
+                     for value in ["", *EqualityInformation.values]})
+        .order_by()
+    ))
+    sources: dict[str, SourceCount] = {}
+    equality: dict[str, int] = {}
+    for row in case_rows:
+        sources[row["source"]] = SourceCount(row["source"], row["cases"], row["no_crime"], row["n100_correct"])
+        for value in ["", *EqualityInformation.values]:
+            equality[value] = equality.get(value, 0) + row[f"equality_{value or 'none'}"]
+    safeguarding = cast(dict[str, int], AuditedCrime.objects.filter(
+        case__inspection_id=inspection_id, recorded_offence__isnull=True).aggregate(
+        **{value: Count("id", filter=Q(safeguarding=value)) for value in Safeguarding.values}))
+    return CaseOutcomes(sources, {key: value for key, value in equality.items() if value}, safeguarding)

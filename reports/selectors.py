@@ -27,9 +27,11 @@ from reports.record import FrozenRate, FrozenVolume
 from reports.results import (
     CATEGORIES,
     CancellationResults,
+    CaseOutcomes,
     Group,
     InspectionResults,
     cancellation_results_for,
+    case_outcomes_for,
     results_for,
 )
 from reports.scope import NOT_IN_OLD_RECORD, AdditionalRow, Scope, carried_from_title
@@ -487,3 +489,12 @@ def cancellation_review(figures: InspectionFigures) -> CancellationResults:
     if figures.version is not None:
         return record.frozen_cancellations(figures.version)
     return cancellation_results_for(figures.inspection.pk)
+
+
+def case_outcomes(figures: InspectionFigures) -> CaseOutcomes | None:
+    """Records audited by source, N100 used correctly, equality information and safeguarding: as frozen in the
+    record for published figures (None for a version frozen before they were recorded), live for provisional
+    ones."""
+    if figures.version is not None:
+        return record.frozen_case_outcomes(figures.version)
+    return case_outcomes_for(figures.inspection.pk)

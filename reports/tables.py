@@ -7,7 +7,7 @@ Cells hold plain values (text, whole numbers, percentages to 1 decimal place, ma
 from dataclasses import dataclass, field
 
 from audits.grading import QUESTION_SHORT, Question
-from audits.rules import ErrorKind
+from audits.rules import EqualityInformation, ErrorKind, Safeguarding
 from audits.scope import CARRIED_FORWARD
 from core.categories import RESULT_AREA_CHOICES, SourceResult
 from reports.results import (
@@ -15,7 +15,10 @@ from reports.results import (
     CANCELLATION_RULE,
     CATEGORIES,
     COUNTING_RULE,
+    EQUALITY_RULE,
     N100_RULE,
+    RECORDS_RULE,
+    SAFEGUARDING_RULE,
     TIMELINESS_RULE,
 )
 from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value
@@ -255,12 +258,13 @@ def rules_table(figures):
 def flags_table(figures):
     return Table(
         "flags",
-        "Crimes in cases with a flag",
+        "Crimes whose victim has a flag",
         ["Flag", "Recorded of audited", "Rate (%)", "± (points)"],
         [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin)]
          if figures.scope.audits(r.group.key) else [r.group.label, None, None, None]
          for r in figures.results.flags],
-        note="All-crime counting rule.",
+        note="All-crime counting rule. A flag describes one crime's victim, so a case's other crimes are counted "
+             "under it only if their own victims have it.",
     )
 
 
@@ -455,3 +459,54 @@ def _unaudited_strata(estimate) -> str:
     if estimate.without_crimes:
         text += f"No crimes entered yet in the drawn cases of: {', '.join(estimate.without_crimes)}. "
     return text
+
+
+NOT_IN_THIS_RECORD = ("Not in this version's published record: it was frozen before records audited by source, "
+                      "equality information and safeguarding were recorded.")
+
+
+def records_table(outcomes):
+    """Records audited by source, with how many disclosed no crime or were correctly N100 (``outcomes`` from
+    reports.selectors.case_outcomes; None for a version frozen before it was recorded)."""
+    if outcomes is None:
+        return Table("records", "Records audited by source", ["Source", "Records audited"],
+                     [["All sources", None]], note=NOT_IN_THIS_RECORD)
+    rows = [[row.label, row.cases, row.with_crimes, row.no_crime, row.n100_correct] for row in outcomes.source_rows]
+    rows.append(["All sources", outcomes.records_audited, sum(row.with_crimes for row in outcomes.source_rows),
+                 outcomes.no_crime, outcomes.n100_correct[0]])
+    return Table("records", "Records audited by source",
+                 ["Source", "Records audited", "Disclosed crimes", "No crime disclosed", "N100 used correctly"],
+                 rows, note=RECORDS_RULE)
+
+
+def case_results_table(outcomes):
+    """N100 used correctly and equality information obtained, "x of y" each."""
+    header = ["Result", "x of y", "Per cent", "Not counted"]
+    if outcomes is None:
+        return Table("case_results", "N100 records and equality information", header,
+                     [["N100 used correctly", None, None, None], ["Equality information obtained", None, None, None]],
+                     note=NOT_IN_THIS_RECORD, numeric_until=3)
+    n100, n100_of = outcomes.n100_correct
+    equality, equality_of = outcomes.equality_obtained
+    not_counted = (f"{outcomes.equality.get(EqualityInformation.NOT_APPLICABLE, 0)} not applicable, "
+                   f"{outcomes.equality.get('', 0)} not assessed")
+    return Table("case_results", "N100 records and equality information", header, [
+        ["N100 used correctly", x_of_y(n100, n100_of), pct(n100 / n100_of) if n100_of else None, None],
+        ["Equality information obtained", x_of_y(equality, equality_of),
+         pct(equality / equality_of) if equality_of else None, not_counted],
+    ], note=f"{RECORDS_RULE} {EQUALITY_RULE}", numeric_until=3)
+
+
+def safeguarding_table(outcomes):
+    """Unrecorded crimes by whether the victim was safeguarded anyway."""
+    header = ["Safeguarding provided", "Unrecorded crimes", "Per cent"]
+    if outcomes is None:
+        return Table("safeguarding", "Safeguarding of unrecorded crimes", header,
+                     [["All unrecorded crimes", None, None]], note=NOT_IN_THIS_RECORD)
+    total = outcomes.unrecorded
+    rows = [[label, outcomes.safeguarding.get(value, 0),
+             pct(outcomes.safeguarding.get(value, 0) / total) if total else None]
+            for value, label in Safeguarding.choices]
+    rows.append(["All unrecorded crimes", total, 100.0 if total else None])
+    return Table("safeguarding", "Safeguarding of unrecorded crimes", header, rows,
+                 note=SAFEGUARDING_RULE)

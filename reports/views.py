@@ -164,6 +164,11 @@ def inspection_report(request, pk, fmt=None):
                      tables.flags_table(figures), tables.comparison_table(figures), tables.by_source_table(figures),
                      *([tables.additional_table(additional)] if additional else []),
                      tables.unrecorded_table(estimates, options["extrapolation"])]
+    outcomes = selectors.case_outcomes(figures)
+    # A version frozen before these were recorded says so, if it had cases; otherwise shown when there are cases.
+    if (outcomes is None and figures.has_cases) or (outcomes is not None and outcomes.records_audited):
+        report_tables += [tables.records_table(outcomes), tables.case_results_table(outcomes),
+                          tables.safeguarding_table(outcomes)]
     cancellations = selectors.cancellation_review(figures)
     if cancellations.has_reviews:
         report_tables += [tables.cancellations_table(cancellations), tables.incorrect_cancellations_table(cancellations)]

@@ -64,6 +64,8 @@ class CrimeFactory(factory.django.DjangoModelFactory):
     expected_offence = factory.LazyFunction(lambda: offence("Violence with injury"))
     recorded_offence = factory.LazyAttribute(lambda crime: crime.expected_offence)
     recorded_at = factory.LazyAttribute(lambda crime: crime.case.reported_at + timedelta(hours=2))
+    # Asked only of an unrecorded crime (required for it): "not known" unless a test says otherwise.
+    safeguarding = factory.LazyAttribute(lambda crime: "" if crime.recorded_offence else "not_known")
 
 
 class ErrorFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from audits.models import AuditedCase, PublishedResult
+from audits.models import AuditedCrime, PublishedResult
 from forces.models import Force, RecordedCrimeVolume
 from reports.results import TIMELINESS_RULE, results_for
 from reports.statistics import IntervalMethod
@@ -75,7 +75,7 @@ def test_interval_method_can_be_chosen(world, client_for):
 
 
 def test_flags_are_shown_as_x_of_y(world, client_for):
-    AuditedCase.objects.filter(pk=world.case.pk).update(domestic_abuse=True)
+    AuditedCrime.objects.filter(case=world.case).update(domestic_abuse=True)  # both of its victims
     response = client_for(world.people.manager).get(reverse("reports:inspection", args=[world.inspection.pk]))
     flags = {row[0]: row[1] for row in table(response, "flags").rows}
     assert flags["Domestic abuse"] == "2 of 3" and flags["Modern slavery"] is None
@@ -174,9 +174,10 @@ def test_exports_carry_filters_and_escape_formulas(world, client_for):
 
 def grow(world, cases=25):
     for n in range(cases):
-        case = CaseFactory(inspection=world.inspection, reference=f"TVP-R-{n:04d}", domestic_abuse=n % 2 == 0)
-        CrimeFactory(case=case, expected_offence=offence("Rape"), recorded_offence=offence("Rape"))
-        ErrorFactory(crime__case=case, kind="n100_misused")
+        case = CaseFactory(inspection=world.inspection, reference=f"TVP-R-{n:04d}")
+        CrimeFactory(case=case, expected_offence=offence("Rape"), recorded_offence=offence("Rape"),
+                     domestic_abuse=n % 2 == 0)
+        ErrorFactory(crime__case=case, crime__domestic_abuse=n % 2 == 0, kind="n100_misused")
     other = InspectionFactory(force=world.forces.a, status="published", published_on=date(2020, 1, 1))
     PublishedResult.objects.create(inspection=other, category="all_crime", rate="85.00", interval="1.80")
     publish(other)

@@ -18,7 +18,7 @@ from audits.models import (
     OffenceSubgroup,
     PublishedResult,
 )
-from audits.rules import RULE_CODE_PATTERN, ErrorKind
+from audits.rules import NO_CRIME_OUTCOMES, RULE_CODE_PATTERN, VICTIM_FLAGS, CaseOutcome, ErrorKind
 from audits.scope import normalised_areas
 from core.api_fields import SlugField
 from core.categories import RESULT_AREA_CHOICES
@@ -141,7 +141,17 @@ class CrimeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditedCrime
         fields = ["id", "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
-                  "cancellation_code", "errors", "rules_cited"]
+                  "cancellation_code", "safeguarding", "domestic_abuse", "vulnerable_victim", "modern_slavery",
+                  "child_victim", "errors", "rules_cited"]
+        extra_kwargs = {
+            "safeguarding": {"help_text": "For a crime the force did not record (no recorded_offence): was the "
+                                          "victim safeguarded anyway? yes, no or not_known (required). Empty or "
+                                          "left out for a recorded crime."},
+            "domestic_abuse": {"help_text": "This crime's victim (one audited crime per victim)."},
+            "vulnerable_victim": {"help_text": "This crime's victim (one audited crime per victim)."},
+            "modern_slavery": {"help_text": "This crime's victim (one audited crime per victim)."},
+            "child_victim": {"help_text": "This crime's victim is under 18."},
+        }
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_rules_cited(self, crime):
@@ -167,19 +177,27 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditedCase
-        fields = ["id", "inspection", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
-                  "modern_slavery", "notes", "auditor", "moderation_state", "query_reason", "version", "crimes"]
+        fields = ["id", "inspection", "reference", "source", "reported_at", "outcome", "outcome_reason",
+                  "anonymous_report", "third_party_report", "equality_information", "notes", "auditor",
+                  "moderation_state", "query_reason", "version", "crimes"]
         read_only_fields = ["inspection", "auditor", "moderation_state", "query_reason"]
         validators = []
-
-    def validate_crimes(self, crimes):
-        if not crimes:
-            raise serializers.ValidationError("A case needs at least one audited crime.")
-        return crimes
+        extra_kwargs = {
+            "outcome": {"help_text": "crimes (the default: list them in “crimes”), no_crime (no crime disclosed) or "
+                                     "n100_correct (an N100 record only). A case ending with no crime gives "
+                                     "outcome_reason and an empty “crimes”."},
+            "equality_information": {"help_text": "Did the force obtain the victim's equality information? yes, no, "
+                                                  "not_applicable, or empty (not assessed)."},
+        }
 
     def validate(self, attrs):
         if self.instance is not None and attrs.get("version") is None:
             raise serializers.ValidationError({"version": ["This field is required."]})
+        outcome = attrs.get("outcome", getattr(self.instance, "outcome", CaseOutcome.CRIMES))
+        crimes = attrs.get("crimes")
+        if outcome not in NO_CRIME_OUTCOMES and crimes is not None and not crimes:
+            raise serializers.ValidationError({"crimes": [
+                "A case needs at least one audited crime, unless its outcome is no_crime or n100_correct."]})
         return attrs
 
     def save_case(self, case):
@@ -197,9 +215,12 @@ class CaseSerializer(serializers.ModelSerializer):
             if crime_id is not None and crime_id not in existing:
                 raise serializers.ValidationError({"crimes": [f"Crime {crime_id} is not one of this case's crimes."]})
             crime = existing.get(crime_id) or AuditedCrime()
-            for name in ("force_crime_reference", "recorded_at", "cancellation_code", "recorded_offence"):
-                setattr(crime, name, item.get(name, "" if name in ("force_crime_reference", "cancellation_code")
-                                              else None))
+            for name in ("force_crime_reference", "recorded_at", "cancellation_code", "recorded_offence",
+                         "safeguarding"):
+                setattr(crime, name, item.get(name, "" if name in ("force_crime_reference", "cancellation_code",
+                                                                    "safeguarding") else None))
+            for name in VICTIM_FLAGS:  # left out: not flagged (a PUT or PATCH gives the whole crime)
+                setattr(crime, name, item.get(name, False))
             crime.expected_offence = item["expected_offence"]
             crimes.append((crime, [kind for kind, _ in citations],
                            {kind: rule for kind, rule in citations if rule is not None}))

@@ -15,13 +15,21 @@ from simple_history.utils import bulk_create_with_history
 from audits.case_sheet import NO, YES
 from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, OffenceSubgroup, RecordingError
 from audits.rules import (
+    NO_CRIME_OUTCOMES,
+    REPORT_FLAGS,
+    VICTIM_FLAGS,
+    CaseOutcome,
+    EqualityInformation,
     ErrorKind,
+    Safeguarding,
+    case_outcome_problems,
     crime_error_kinds,
     default_rule_code,
     error_kinds_problems,
     recording_time_problem,
     report_date_problem,
     rule_citation_problem,
+    safeguarding_problem,
 )
 from audits.services.guards import ensure_can_edit
 from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
@@ -73,6 +81,30 @@ def _flag(value):
     if text in NO:
         return False
     raise ValueError(text)
+
+
+def _choice(row, column, choices, problem):
+    """The stored value of a choice column (its value or its label, any case), "" when empty."""
+    text = _text(row[column])
+    if not text:
+        return ""
+    value = choices.get(text.lower())
+    if value is None:
+        problem(f"{column} “{text[:60]}” is not one of {', '.join(sorted(set(choices.values())))}.")
+        return ""
+    return value
+
+
+def _choices(choices):
+    return {**{value: value for value, _ in choices}, **{str(label).lower(): value for value, label in choices}}
+
+
+OUTCOMES, EQUALITY, SAFEGUARDING = (_choices(c.choices) for c in (CaseOutcome, EqualityInformation, Safeguarding))
+# A case ending with no crime has one row, with these empty (flags may say "no").
+CRIME_COLUMNS = ["expected_offence", "force_crime_reference", "recorded_offence", "recorded_at", "cancellation_code",
+                 "errors", "safeguarding", *VICTIM_FLAGS]
+CASE_DETAIL_COLUMNS = ["source", "reported_at", "case_notes", *REPORT_FLAGS, "equality_information", "outcome",
+                       "outcome_reason"]
 
 
 def _errors(cell, rules):
@@ -131,13 +163,25 @@ def plan_import(inspection, rows, mode="add"):
         if moments["reported_at"] is None and not any(p for p in row_problems if "reported_at" in p[1]):
             problem("reported_at is empty.")
         flags = {}
-        for column in ("domestic_abuse", "vulnerable_victim", "modern_slavery"):
+        for column in (*VICTIM_FLAGS, *REPORT_FLAGS):
             try:
                 flags[column] = _flag(row[column])
             except ValueError as bad:
                 problem(f"{column} “{bad}” is not yes or no.")
+        outcome, equality, safeguarding = (_choice(row, column, choices, problem) for column, choices in (
+            ("outcome", OUTCOMES), ("equality_information", EQUALITY), ("safeguarding", SAFEGUARDING)))
+        outcome = outcome or CaseOutcome.CRIMES
+        outcome_reason = _text(row["outcome_reason"])
+        without_crime = outcome in NO_CRIME_OUTCOMES
+        if without_crime:
+            if filled := [column for column in CRIME_COLUMNS if _text(row[column]).lower() not in ("", "no")]:
+                problem(f"case {reference} ends {outcome}, so its row has no crime: {', '.join(filled)} must be "
+                        "empty.")
+        for message in case_outcome_problems(outcome=outcome, reason=outcome_reason, source=source or "",
+                                             crime_count=0).values():
+            problem(f"{message} (outcome {outcome}, outcome_reason)")
         expected = offences.get(_text(row["expected_offence"]).lower())
-        if expected is None:
+        if expected is None and not without_crime:
             problem(f"expected_offence “{_text(row['expected_offence'])}” is not a known offence subgroup.")
         recorded_name = _text(row["recorded_offence"])
         recorded = offences.get(recorded_name.lower()) if recorded_name else None
@@ -165,21 +209,31 @@ def plan_import(inspection, rows, mode="add"):
             problem(message)
         if message := report_date_problem(inspection, moments["reported_at"]):
             problem(message)
+        if not without_crime and (message := safeguarding_problem(recorded=bool(recorded_name),
+                                                                  safeguarding=safeguarding)):
+            problem(f"safeguarding: {message}")
 
-        case_values = {"source": source, "reported_at": moments["reported_at"], **flags,
+        case_values = {"source": source, "reported_at": moments["reported_at"],
+                       **{flag: flags.get(flag, False) for flag in REPORT_FLAGS},
+                       "equality_information": equality, "outcome": outcome, "outcome_reason": outcome_reason[:300],
                        "notes": _text(row["case_notes"])[:500]}
         plan = cases.get(reference)
         if plan is None and reference:
             plan = cases[reference] = CasePlan(reference, case_values)
         elif plan is not None and plan.values != case_values:
-            problem(f"case {reference} has different case details (source, reported_at, flags or notes) "
+            problem(f"case {reference} has different case details ({', '.join(CASE_DETAIL_COLUMNS)}) "
                     f"from its first row, row {plan.rows[0]}.")
+        elif plan is not None and without_crime:
+            problem(f"case {reference} ends {outcome}: give it one row only (its first is row {plan.rows[0]}).")
         if plan is not None:
             plan.rows.append(number)
-            plan.crimes.append(({"expected_offence": expected, "recorded_offence": recorded,
-                                 "recorded_at": moments["recorded_at"], "force_crime_reference":
-                                     _text(row["force_crime_reference"])[:64], "cancellation_code": cancellation},
-                                set(kinds), chosen))
+            if not without_crime:
+                plan.crimes.append(({"expected_offence": expected, "recorded_offence": recorded,
+                                     "recorded_at": moments["recorded_at"], "force_crime_reference":
+                                         _text(row["force_crime_reference"])[:64], "cancellation_code": cancellation,
+                                     **{flag: flags.get(flag, False) for flag in VICTIM_FLAGS},
+                                     "safeguarding": safeguarding},
+                                    set(kinds), chosen))
         problems += row_problems
 
     existing = {case.reference: case for case in AuditedCase.objects.filter(
@@ -206,7 +260,8 @@ def plan_import(inspection, rows, mode="add"):
 def _crime_key(values, citations):
     return (values["expected_offence"].pk if values["expected_offence"] else None,
             values["recorded_offence"].pk if values["recorded_offence"] else None,
-            values["recorded_at"], values["force_crime_reference"], values["cancellation_code"], frozenset(citations))
+            values["recorded_at"], values["force_crime_reference"], values["cancellation_code"],
+            values["safeguarding"], *(values[flag] for flag in VICTIM_FLAGS), frozenset(citations))
 
 
 def _same(plan, case, rules):
@@ -214,7 +269,8 @@ def _same(plan, case, rules):
         return False
     stored = sorted((_crime_key({"expected_offence": c.expected_offence, "recorded_offence": c.recorded_offence,
                                  "recorded_at": c.recorded_at, "force_crime_reference": c.force_crime_reference,
-                                 "cancellation_code": c.cancellation_code},
+                                 "cancellation_code": c.cancellation_code, "safeguarding": c.safeguarding,
+                                 **{flag: getattr(c, flag) for flag in VICTIM_FLAGS}},
                                 {(error.kind, error.rule.code) for error in c.errors.all()})
                      for c in case.crimes.all()), key=repr)
     planned = sorted((_crime_key(values, {(kind, rule.code) for kind, rule in

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from audits.models import AuditedCase, AuditedCrime, CountingRule, RecordingError
 from audits.rules import (
+    case_outcome_problems,
     crime_error_kinds,
     default_rule_code,
     error_kinds_problems,
@@ -87,6 +88,9 @@ def case_write(*, case: AuditedCase, crimes: Sequence[CrimeEntry], by: User,
     problems: dict[str, list[str | dict[str, list[str]]]] = {}
     if problem := report_date_problem(case.inspection, case.reported_at):
         problems["reported_at"] = [problem]
+    for field, problem in case_outcome_problems(outcome=case.outcome, reason=case.outcome_reason or "",
+                                                source=case.source, crime_count=len(entries)).items():
+        problems.setdefault(field, []).append(problem)
     crime_problems: list[list[str]] = []
     for crime, kinds, rules in entries:
         found: list[str] = []
@@ -97,7 +101,7 @@ def case_write(*, case: AuditedCase, crimes: Sequence[CrimeEntry], by: User,
         try:
             crime.full_clean(exclude=["case"])
         except ValidationError as error:
-            found += error.messages
+            found += [message for message in error.messages if message not in found]
         crime_problems.append(found)
     if any(crime_problems):
         problems["crimes"] = [{"non_field_errors": found} if found else {} for found in crime_problems]
@@ -105,7 +109,7 @@ def case_write(*, case: AuditedCase, crimes: Sequence[CrimeEntry], by: User,
         case.full_clean(exclude=["auditor", "submitted_by", "moderated_by"])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
-            problems.setdefault(field, []).extend(messages)
+            problems.setdefault(field, []).extend(m for m in messages if m not in problems.get(field, []))
     if problems:
         raise ValidationError(problems)
     changed = case.pk is not None

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import AuditedCase
+from audits.rules import NO_CRIME_OUTCOMES
 from audits.services.guards import ensure_can_edit, ensure_unlocked
 from audits.signals import case_queried
 from forces.roles import AUDIT_EDITORS, role_of
@@ -58,8 +59,16 @@ def _moderation_target(case: AuditedCase, by: User, to: AuditedCase.Moderation, 
 @transaction.atomic
 def case_submit(*, case: AuditedCase, by: User) -> AuditedCase:
     case = _moderation_target(case, by, Moderation.SUBMITTED)
-    if not case.crimes.exists():
-        raise ValidationError(f"Case {case.reference} has no audited crimes to submit.")
+    has_crimes = case.crimes.exists()
+    if case.outcome in NO_CRIME_OUTCOMES:
+        # Ends with no crime (no crime disclosed, N100 used correctly): submitted without crimes, never with any.
+        if has_crimes:
+            raise ValidationError(f"Case {case.reference} ends “{case.get_outcome_display()}” but has audited "
+                                  "crimes: remove them, or change its outcome.")
+    elif not has_crimes:
+        raise ValidationError(f"Case {case.reference} has no audited crimes to submit. A record that disclosed no "
+                              "crime is finished with the outcome “No crime disclosed” (an N100 record: “N100 used "
+                              "correctly”) and a reason.")
     case.moderation_state = Moderation.SUBMITTED
     case.submitted_by, case.submitted_at = by, timezone.now()
     case.moderated_by = case.moderated_at = None

@@ -7,7 +7,7 @@ from audits import selectors
 from audits.filters import AuditedCaseFilter
 from audits.forms import CaseQueryForm
 from audits.models import AuditedCase, Inspection
-from audits.rules import ErrorKind
+from audits.rules import CaseOutcome, EqualityInformation, ErrorKind, Safeguarding
 from audits.scope import area_list
 from core.categories import OffenceCategory
 from core.downloads import csv_response
@@ -66,9 +66,11 @@ def inspection_detail(request, pk):
     )
 
 
-CASE_EXPORT_HEADER = ["case reference", "source", "reported at", "domestic abuse", "vulnerable victim",
-                      "modern slavery", "moderation", "expected offence", "category", "force crime reference",
-                      "recorded offence", "recorded at", "cancellation code", "recording errors", "rules cited"]
+CASE_EXPORT_HEADER = ["case reference", "source", "reported at", "outcome", "outcome reason", "anonymous report",
+                      "third-party report", "equality information", "moderation", "expected offence", "category",
+                      "force crime reference", "recorded offence", "recorded at", "cancellation code",
+                      "domestic abuse", "vulnerable victim", "modern slavery", "child victim", "safeguarding provided",
+                      "recording errors", "rules cited"]
 
 
 def inspection_cases_csv(request, pk):
@@ -76,16 +78,23 @@ def inspection_cases_csv(request, pk):
     cases = _filtered_cases(request, inspection).qs
     crimes, errors = selectors.case_export_rows(request.user, cases)
     sources, states = dict(AuditedCase.Source.choices), dict(AuditedCase.Moderation.choices)
+    outcomes, equality = dict(CaseOutcome.choices), dict(EqualityInformation.choices)
+    safeguarding = dict(Safeguarding.choices)
     categories, kinds = dict(OffenceCategory.choices), dict(ErrorKind.choices)
 
     def rows():
-        for (crime_id, reference, source, reported_at, domestic_abuse, vulnerable_victim, modern_slavery, state,
-             expected, category, crime_reference, recorded, recorded_at, cancellation, _notes) in crimes:
-            yield [reference, sources[source], format_moment(reported_at), domestic_abuse, vulnerable_victim, modern_slavery,
-                   states[state], expected, categories[category], crime_reference, recorded or "",
-                   format_moment(recorded_at), cancellation,
-                   "; ".join(kinds[kind] for kind, _ in errors.get(crime_id, [])),
-                   "; ".join(code for _, code in errors.get(crime_id, []))]
+        for row in crimes:
+            crime = row.crime_id is not None
+            flags = [row.domestic_abuse, row.vulnerable_victim, row.modern_slavery, row.child_victim] if crime \
+                else ["", "", "", ""]
+            yield [row.reference, sources[row.source], format_moment(row.reported_at), outcomes[row.outcome],
+                   row.outcome_reason, row.anonymous_report, row.third_party_report,
+                   equality.get(row.equality_information, "Not assessed"), states[row.moderation_state],
+                   row.expected or "", categories[row.category] if row.category else "", row.crime_reference,
+                   row.recorded or "", format_moment(row.recorded_at), row.cancellation, *flags,
+                   safeguarding.get(row.safeguarding, ""),
+                   "; ".join(kinds[kind] for kind, _ in errors.get(row.crime_id, [])) if crime else "",
+                   "; ".join(code for _, code in errors.get(row.crime_id, [])) if crime else ""]
 
     synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
     return csv_response(f"{inspection.force.slug}-inspection-{inspection.pk}-cases{synthetic}.csv",
