@@ -10,6 +10,7 @@ from audits.grading import GRADE_FIELDS, Grade, Question
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, CountingRule, Inspection, PublishedResult
 from audits.rules import (
     NO_CRIME_OUTCOMES,
+    CaseOutcome,
     ErrorKind,
     built_in_rule_use,
     case_outcome_problems,
@@ -43,10 +44,15 @@ class AuditedCaseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "outcome" in self.fields:  # left out (older forms and scripts): the case discloses crimes
+            self.fields["outcome"].required = False
         if self.instance.pk is None:
             del self.fields["version"]
         else:
             self.initial.setdefault("version", self.instance.version)
+
+    def clean_outcome(self):
+        return self.cleaned_data.get("outcome") or CaseOutcome.CRIMES
 
     def clean_inspection(self):
         inspection = self.cleaned_data["inspection"]
@@ -229,11 +235,6 @@ class AuditedCrimeForm(forms.ModelForm):
                 recorded=cleaned.get("recorded_offence") is not None, safeguarding=cleaned.get("safeguarding") or "")):
             self.add_error("safeguarding", problem)
         return cleaned
-
-    def _post_clean(self):
-        # The model's own clean would repeat the safeguarding message the form has already put on the field.
-        if not self.has_error("safeguarding"):
-            super()._post_clean()
 
 
 class AuditedCrimeFormSet(forms.BaseInlineFormSet):

@@ -23,7 +23,6 @@ from audits.rules import (
     cancellation_review_problems,
     case_outcome_problems,
     default_rule_code,
-    safeguarding_problem,
 )
 from audits.scope import normalised_areas, scope_problems, treatment
 from core.categories import (
@@ -481,12 +480,6 @@ class AuditedCrime(models.Model):
     @property
     def is_recorded(self):
         return self.recorded_offence_id is not None
-
-    def clean(self):
-        super().clean()
-        if problem := safeguarding_problem(recorded=self.recorded_offence_id is not None,
-                                           safeguarding=self.safeguarding):
-            raise ValidationError({"safeguarding": problem})
 
     @property
     def is_cancelled(self):

@@ -24,10 +24,12 @@ MARKER = "benchmark dataset"
 OFFENCE_WEIGHTS = {"Violence with injury": 20, "Violence without injury": 25, "Stalking and harassment": 12,
                    "Rape": 5, "Other sexual offences": 5, "Criminal damage": 10, "Public order offences": 10,
                    "All other theft offences": 8, "Residential burglary": 5}
-CASE_COLUMNS = ["id", "inspection_id", "reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim",
-                "modern_slavery", "moderation_state", "query_reason", "notes", "stratum", "version"]
+CASE_COLUMNS = ["id", "inspection_id", "reference", "source", "reported_at", "outcome", "outcome_reason",
+                "anonymous_report", "third_party_report", "equality_information", "moderation_state", "query_reason",
+                "notes", "stratum", "version"]
 CRIME_COLUMNS = ["id", "case_id", "expected_offence_id", "force_crime_reference", "recorded_offence_id",
-                 "recorded_at", "cancellation_code"]
+                 "recorded_at", "cancellation_code", "safeguarding", "domestic_abuse", "vulnerable_victim",
+                 "modern_slavery", "child_victim"]
 ERROR_COLUMNS = ["crime_id", "kind", "rule_id"]
 
 
@@ -117,27 +119,30 @@ def _cases_for(cursor, inspection, rng, offences, names, weights, count):
     cases = []
     for n in range(count):
         reported_at = start + timedelta(minutes=rng.randint(0, 180 * 24 * 60))
+        # The victim flags, drawn as before (when they were the case's), go on each of its crimes.
+        flags = (rng.random() < 0.25, rng.random() < 0.1, False, False)
         cases.append((first_case + n, inspection.pk, f"B{inspection.pk}-{n:05d}", "incident_log", reported_at,
-                      rng.random() < 0.25, rng.random() < 0.1, False, "agreed", "", "", "", 1))
-    _copy(cursor, "audits_auditedcase", CASE_COLUMNS, cases)
+                      "crimes", "", False, False, "", "agreed", "", "", "", 1, flags))
+    _copy(cursor, "audits_auditedcase", CASE_COLUMNS, [case[:-1] for case in cases])
     crimes, errors = [], []
     public_order = offences["Public order offences"]
     for case in cases:
-        case_id, reported_at = case[0], case[4]
+        case_id, reported_at, flags = case[0], case[4], case[-1]
         for _ in range(2 if rng.random() < SECOND_CRIME_SHARE else 1):
             expected = offences[rng.choices(names, weights)[0]]
             roll = rng.random()
             crime_id = len(crimes)  # offset, made an id below
             if roll < 0.10:
-                crimes.append([crime_id, case_id, expected, "", None, None, ""])
+                crimes.append([crime_id, case_id, expected, "", None, None, "", "not_known", *flags])
                 errors.append((crime_id, "not_recorded"))
             elif roll < 0.15:
-                crimes.append([crime_id, case_id, expected, "", public_order, reported_at + timedelta(hours=3), ""])
+                crimes.append([crime_id, case_id, expected, "", public_order, reported_at + timedelta(hours=3), "", "",
+                               *flags])
                 errors.append((crime_id, "misclassified"))
             else:
                 late = rng.random() < 0.07
                 crimes.append([crime_id, case_id, expected, "", expected,
-                               reported_at + timedelta(hours=30 if late else 2), ""])
+                               reported_at + timedelta(hours=30 if late else 2), "", "", *flags])
                 if late:
                     errors.append((crime_id, "recorded_late"))
     first_crime = _reserve(cursor, "audits_auditedcrime", len(crimes))

@@ -133,7 +133,8 @@ def test_editing_an_existing_case_swaps_errors_when_the_crime_changes(world, cli
                      f"crimes-{i}-error_kinds": list(crime.errors.values_list("kind", flat=True))})
     # The misclassified rape turns out not to have been recorded at all.
     data.update({"crimes-1-recorded_offence": "", "crimes-1-recorded_at": "",
-                 "crimes-1-error_kinds": ["not_recorded"]})
+                 "crimes-1-error_kinds": ["not_recorded"], "crimes-1-safeguarding": "yes",
+                 "crimes-2-safeguarding": "not_known"})
     assert form.initial["reference"] == "TVP-A-0001"
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -80,12 +80,11 @@ def test_read_only_tokens_cannot_write(world):
 
 CASE = {
     "reference": "API/24/0001", "source": "incident_log", "reported_at": "2024-03-01T09:00:00Z",
-    "vulnerable_victim": True,
     "crimes": [
         {"expected_offence": "Violence with injury", "recorded_offence": "Violence with injury",
-         "recorded_at": "2024-03-01T11:00:00Z"},
+         "recorded_at": "2024-03-01T11:00:00Z", "vulnerable_victim": True},
         {"expected_offence": "Rape", "recorded_offence": "Other sexual offences", "recorded_at": "2024-03-01T12:00:00Z",
-         "errors": ["misclassified"]},
+         "errors": ["misclassified"], "vulnerable_victim": True},
     ],
 }
 

@@ -24,8 +24,10 @@ FOLLOW_UP_WRITERS = {"inspector", "admin", "staff_a", "staff_b"}
 
 def case_payload(reference="API-1"):
     return {"reference": reference, "source": "incident_log", "reported_at": "2024-03-01T09:00:00Z",
+            "equality_information": "yes", "anonymous_report": True,
             "crimes": [{"expected_offence": "Violence with injury", "recorded_offence": "Violence with injury",
-                        "recorded_at": "2024-03-01T10:00:00Z"}]}
+                        "recorded_at": "2024-03-01T10:00:00Z", "domestic_abuse": True},
+                       {"expected_offence": "Rape", "safeguarding": "no", "errors": ["not_recorded"]}]}
 
 
 def endpoints(w):
@@ -63,6 +65,8 @@ def endpoints(w):
                 ("get", None, "detail"), ("patch", {"notes": "checked"}, "write"), ("delete", None, "write")]),
         "api:inspection-cancellation-results": (
             reverse("api:inspection-cancellation-results", args=[w.published_inspection.pk]), [("get", None, "detail")]),
+        "api:inspection-records-results": (
+            reverse("api:inspection-records-results", args=[w.published_inspection.pk]), [("get", None, "detail")]),
         "api:case-detail": (reverse("api:case-detail", args=[w.case.pk]), [
             ("get", None, "detail"), ("patch", {"notes": "checked", "version": 1}, "write"), ("delete", None, "write")]),
         "api:case-submit": (reverse("api:case-submit", args=[w.case.pk]), [("post", None, "submit")]),
@@ -141,7 +145,7 @@ CASES = [(name, role) for name in sorted(["api:token-list", "api:token-detail", 
     "api:force-list", "api:force-detail", "api:volume-list", "api:volume-detail", "api:inspection-list",
     "api:inspection-detail", "api:inspection-status", "api:inspection-results", "api:inspection-case-list",
     "api:inspection-cancellation-review-list", "api:inspection-cancellation-review-detail",
-    "api:inspection-cancellation-results",
+    "api:inspection-cancellation-results", "api:inspection-records-results",
     "api:case-detail", "api:case-submit", "api:case-agree", "api:case-query", "api:published-result-list",
     "api:published-result-detail", "api:finding-list", "api:finding-detail", "api:follow-up-list"]) for role in ROLES]
 

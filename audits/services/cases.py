@@ -19,6 +19,7 @@ from audits.rules import (
     recording_time_problem,
     report_date_problem,
     rule_citation_problem,
+    safeguarding_problem,
 )
 from audits.services.case_versions import lock_case_version
 from audits.services.guards import ensure_can_edit, ensure_unlocked
@@ -98,8 +99,11 @@ def case_write(*, case: AuditedCase, crimes: Sequence[CrimeEntry], by: User,
             found.append(problem)
         found += error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
         found += citation_problems(crime, kinds, rules)
+        if problem := safeguarding_problem(recorded=crime.is_recorded, safeguarding=crime.safeguarding):
+            found.append(problem)
         try:
-            crime.full_clean(exclude=["case"])
+            # A safeguarding answer already explained is not explained again by the constraint's message.
+            crime.full_clean(exclude=["case", "safeguarding"] if problem else ["case"])
         except ValidationError as error:
             found += [message for message in error.messages if message not in found]
         crime_problems.append(found)
@@ -147,6 +151,8 @@ def crime_save(*, crime: AuditedCrime, kinds: Iterable[str], by: User, save_crim
     kinds = crime_error_kinds(crime, kinds)
     problems = error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
     problems += citation_problems(crime, kinds, rules)
+    if problem := safeguarding_problem(recorded=crime.is_recorded, safeguarding=crime.safeguarding):
+        problems.append(problem)
     if problems:
         raise ValidationError(problems)
     if crime.pk:

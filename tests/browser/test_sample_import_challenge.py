@@ -16,11 +16,12 @@ from tests.factories import make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HEADER = ("case_reference,source,reported_at,domestic_abuse,vulnerable_victim,modern_slavery,case_notes,"
-          "expected_offence,force_crime_reference,recorded_offence,recorded_at,cancellation_code,errors")
+          "expected_offence,force_crime_reference,recorded_offence,recorded_at,cancellation_code,errors,child_victim,"
+          "safeguarding,anonymous_report,third_party_report,equality_information,outcome,outcome_reason")
 ROWS = [
     "IMP-1,incident_log,01/03/2024 09:00,no,no,no,,Violence with injury,CR1,Violence with injury,01/03/2024 10:00,,",
     "IMP-2,incident_log,02/03/2024 09:00,no,yes,no,,Rapee,CR2,Other sexual offences,02/03/2024 11:00,,misclassified",
-    "IMP-3,safeguarding_referral,03/03/2024 09:00,yes,no,no,,Stalking and harassment,,,,,not_recorded",
+    "IMP-3,safeguarding_referral,03/03/2024 09:00,yes,no,no,,Stalking and harassment,,,,,not_recorded,no,yes",
 ]
 
 
