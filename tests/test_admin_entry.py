@@ -36,6 +36,8 @@ def case_form(inspection, crimes, **case):
         data[f"crimes-{i}-recorded_at"] = " ".join(crime.get("recorded_at", ()))
         data[f"crimes-{i}-force_crime_reference"] = crime.get("reference", "")
         data[f"crimes-{i}-cancellation_code"] = crime.get("cancellation", "")
+        # Asked of an unrecorded crime only (required for it).
+        data[f"crimes-{i}-safeguarding"] = crime.get("safeguarding", "" if crime.get("recorded") else "not_known")
         data[f"crimes-{i}-error_kinds"] = crime.get("errors", [])
     return data
 
