@@ -505,3 +505,19 @@ def test_a_drawn_case_can_be_finished_with_no_crime_and_counts_as_a_record_audit
     assert AuditedCase.objects.get(pk=drawn.pk).moderation_state == "submitted"
     records = {row[0]: row[1:] for row in table(report(client_for(world.people.inspector), inspection), "records").rows}
     assert records["Incident (command and control) log"] == [3, 2, 1, 0]
+
+
+def test_history_keeps_who_changed_an_outcome_and_a_victim_flag(world):
+    case = AuditedCase.objects.get(pk=world.case.pk)
+    version = case.version
+    crimes = list(case.crimes.order_by("id"))
+    crimes[0].child_victim = True
+    case.equality_information, case.third_party_report = "no", True
+    services.case_write(case=case, crimes=[(crime, crime.error_kinds) for crime in crimes], by=world.people.inspector2,
+                        expected_version=version)
+    changes = services.case_changes_since(case.pk, version)
+    assert str(changes[-1].by) == "insp2"
+    assert {"equality information", "third party report"} <= {name.lower() for name in changes[-1].changed}
+    last = AuditedCrime.history.filter(id=crimes[0].pk).first()
+    assert (last.child_victim, last.history_user) == (True, world.people.inspector2)
+    assert AuditedCrime.history.filter(id=crimes[0].pk, child_victim=False).exists()  # what it was before

@@ -160,6 +160,7 @@ def crime_save(*, crime: AuditedCrime, kinds: Iterable[str], by: User, save_crim
             if error.kind not in kinds:
                 error.delete()
     if save_crime:
+        crime._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
         crime.save()
     cited = _rules_to_cite(crime, kinds, rules)
     existing = {error.kind: error for error in RecordingError.objects.filter(crime=crime)}
