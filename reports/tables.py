@@ -289,7 +289,7 @@ def by_source_table(figures):
          "Published: recorded of audited", "Published rate (%)", "Published ± (points)", "Difference (points)",
          "Scope", "As the report put it"],
         rows,
-        note=f"Vulnerable victims, domestic abuse and modern slavery: crimes in cases with that flag, by the all-crime "
+        note=f"Vulnerable victims, domestic abuse and modern slavery: crimes whose own victim has that flag, by the all-crime "
              f"counting rule. {N100_RULE} {CANCELLATION_RULE} Recorded within 24 hours: {TIMELINESS_RULE} Computed "
              f"figures come from the audited cases entered here; published figures from the report. 95% intervals: "
              f"{figures.method.description}.",
@@ -494,7 +494,9 @@ def case_results_table(outcomes):
         ["N100 used correctly", x_of_y(n100, n100_of), pct(n100 / n100_of) if n100_of else None, None],
         ["Equality information obtained", x_of_y(equality, equality_of),
          pct(equality / equality_of) if equality_of else None, not_counted],
-    ], note=f"{RECORDS_RULE} {EQUALITY_RULE}", numeric_until=3)
+    ], note=f"N100 used correctly: y is the N100 records audited, x those found correctly classified N100 (how this "
+            f"relates to “N100 used wrongly” errors is under records audited by source). {EQUALITY_RULE}",
+        numeric_until=3)
 
 
 def safeguarding_table(outcomes):
