@@ -398,8 +398,9 @@ class InspectionAdmin(ScopedAdmin):
         if inspection.is_locked:
             return format_html('<a href="{}">View the {} cases</a> (published: reopen to change them)',
                                changelist, inspection.case_count)
-        return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a>',
-                           changelist, inspection.case_count, add)
+        return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
+                           '<a href="{}">Publish: what must hold first</a>',
+                           changelist, inspection.case_count, add, reverse("reports:publish", args=[inspection.pk]))
 
     @admin.display(description="Change history")
     def change_history(self, inspection):
