@@ -263,7 +263,7 @@ class InspectionAdmin(ScopedAdmin):
     fieldsets = [
         (None, {"fields": ["force", "kind", "previous_inspection", "status", "cases_link"]}),
         ("Dates", {"fields": ["audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
-                              "published_on"]}),
+                              "challenges_close_on", "published_on"]}),
         ("Title and grades", {"fields": ["year", "grading_scheme", "grade", "effectiveness_grade", "systems_grade",
                                          "leadership_grade", "grade_revisions_summary"]}),
         ("Outcome", {"fields": ["report_reference", "notes", "sample_is_synthetic"]}),

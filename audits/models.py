@@ -135,6 +135,9 @@ class Inspection(models.Model):
     fieldwork_start = models.DateField(null=True, blank=True)
     fieldwork_end = models.DateField(null=True, blank=True)
     published_on = models.DateField(null=True, blank=True, help_text="Date the report was published.")
+    challenges_close_on = models.DateField(
+        "challenges close on", null=True, blank=True,
+        help_text="The last day the force may challenge findings. Left empty: until the inspection is published.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)],
