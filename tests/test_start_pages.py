@@ -234,3 +234,11 @@ def test_start_pages_use_the_same_number_of_queries_whatever_the_data(world, cli
     small = count()
     grow(world, 15)
     assert count() == small
+
+
+def test_the_case_page_offers_no_challenge_after_the_closing_date(world, client_for):
+    client = client_for(world.people.staff_a)
+    challenge_url = reverse("audits:challenge_new", args=[world.unrecorded.errors.get().pk])
+    assert challenge_url in client.get(world.case.get_absolute_url()).content.decode()
+    Inspection.objects.filter(pk=world.inspection.pk).update(challenges_close_on=today() - timedelta(days=1))
+    assert challenge_url not in client.get(world.case.get_absolute_url()).content.decode()

@@ -33,7 +33,7 @@ def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge
     inspection = lock_inspection(case.inspection_id)
     if inspection.is_locked:
         raise ValidationError("The inspection is published: its findings can no longer be challenged.")
-    if inspection.challenges_close_on is not None and timezone.localdate() > inspection.challenges_close_on:
+    if inspection.challenges_closed:
         raise ValidationError(f"Challenges to this inspection closed on {inspection.challenges_close_on:%d/%m/%Y}: "
                               "ask the inspection team if a finding must still be looked at again.")
     reason = (reason or "").strip()

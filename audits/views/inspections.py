@@ -121,7 +121,8 @@ def render_case(request, case, *, query_form=None, status=200):
     return render(request, "audits/case_detail.html", {
         "case": case, "crimes": selectors.case_crimes(case),
         "challenges": case.challenges.select_related("raised_by"),
-        "can_challenge": role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked,
+        "can_challenge": (role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked
+                          and not case.inspection.challenges_closed),
         "can_moderate": can_moderate,
         "query_form": (query_form or CaseQueryForm()) if can_moderate else None,
         "next_case": selectors.next_case_to_moderate(request.user, case) if can_moderate else None,
