@@ -78,8 +78,9 @@ def _case_check(inspection: Inspection, problem: str | None) -> Check:
     counts = _case_counts(inspection)
     total = sum(counts.values())
     if problem is None:
-        return Check("cases", title, True, f"All {total} case{'s' if total != 1 else ''} agreed." if total
-                     else "The inspection has no audited cases.")
+        said = ("The inspection has no audited cases." if not total else "Its one case is agreed." if total == 1
+                else f"All {total} cases agreed.")
+        return Check("cases", title, True, said)
     waiting = counts.get(Moderation.SUBMITTED, 0)
     parts = [f"{counts[state]} {label.lower()}" for state, label in Moderation.choices
              if state != Moderation.AGREED and counts.get(state)]
@@ -148,10 +149,21 @@ _GUARD_TITLES = {
 }
 
 
+def _guard_holds(inspection: Inspection, key: str) -> str:
+    if key == "year":
+        return f"The report is titled {inspection.year}."
+    if key == "previous":
+        return ("The previous inspection is published." if inspection.carried_forward_areas
+                else "It carries nothing forward.")
+    if key == "scope":
+        return "Every published figure is for something it audited."
+    return "No challenge is open."
+
+
 def _guard_check(inspection: Inspection, key: str, problem: str | None) -> Check:
     title = _GUARD_TITLES[key]
     if problem is None:
-        return Check(key, title, True, "Yes.")
+        return Check(key, title, True, _guard_holds(inspection, key))
     if key == "challenges":
         return Check(key, title, False, problem, f"{reverse('audits:challenges')}?status=open",
                      "Decide the open challenges")
