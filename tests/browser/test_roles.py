@@ -17,8 +17,15 @@ from forces.models import Force, RecordedCrimeVolume
 from forces.roles import Role
 from reports.models import ResultVersion
 from tests.browser.conftest import sign_in
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, FindingFactory, InspectionFactory, make_user, \
-    publish
+from tests.factories import (
+    CaseFactory,
+    CrimeFactory,
+    ErrorFactory,
+    FindingFactory,
+    InspectionFactory,
+    make_user,
+    publish,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
