@@ -85,7 +85,7 @@ def test_inspector_publishes_through_guided_publication(new_page):
     page = new_page()
     sign_in(page, "inspector")
     page.get_by_role("link", name="Publish", exact=False).filter(has_text="Publish").first.click()
-    expect(page.get_by_role("heading", name="Publish crime data integrity inspection 2024")).to_be_visible()
+    expect(page.get_by_role("heading", name="Publish Thames Valley Police crime data integrity inspection 2024")).to_be_visible()
     expect(page.get_by_test_id("blocked")).to_contain_text("2 things stop publication")
     expect(page.get_by_test_id("check-volumes")).to_contain_text("Import police recorded crime")
     narrow(page, "publish-blocked")
