@@ -263,7 +263,7 @@ class InspectionAdmin(ScopedAdmin):
     fieldsets = [
         (None, {"fields": ["force", "kind", "previous_inspection", "status", "cases_link"]}),
         ("Dates", {"fields": ["audit_period_start", "audit_period_end", "fieldwork_start", "fieldwork_end",
-                              "published_on"]}),
+                              "challenges_close_on", "published_on"]}),
         ("Title and grades", {"fields": ["year", "grading_scheme", "grade", "effectiveness_grade", "systems_grade",
                                          "leadership_grade", "grade_revisions_summary"]}),
         ("Outcome", {"fields": ["report_reference", "notes", "sample_is_synthetic"]}),
@@ -398,8 +398,9 @@ class InspectionAdmin(ScopedAdmin):
         if inspection.is_locked:
             return format_html('<a href="{}">View the {} cases</a> (published: reopen to change them)',
                                changelist, inspection.case_count)
-        return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a>',
-                           changelist, inspection.case_count, add)
+        return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
+                           '<a href="{}">Publish: what must hold first</a>',
+                           changelist, inspection.case_count, add, reverse("reports:publish", args=[inspection.pk]))
 
     @admin.display(description="Change history")
     def change_history(self, inspection):

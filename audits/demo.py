@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,8 +26,11 @@ from audits.models import (
     RecordingError,
 )
 from audits.rules import ErrorKind
-from audits.services.inspections import inspection_revise_grades
+from audits.services.challenges import challenge_raise, challenge_resolve
+from audits.services.inspections import inspection_change_status, inspection_revise_grades
+from audits.services.moderation import case_agree, case_query, case_submit
 from audits.services.published_data import freeze_loaded, load_published_results
+from audits.services.sampling import draw_sample, frame_upload
 from core.categories import ReportCategory, SourceResult
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.roles import Role
@@ -180,6 +184,7 @@ def load_demo():
     made = [build_synthetic_sample(sample, users["inspector"], users["inspector2"]) for sample in SAMPLES]
     freeze_loaded(inspections)
     ensure_revised_grade_example(users["inspector"])
+    ensure_demo_work(users)
     return users, made
 
 
@@ -421,3 +426,116 @@ class _SampleBuilder:
                                     recorded=expected, cancellation="C2")
         else:
             self._crime(case, expected, recorded=expected, late=self.rng.random() < 0.08)
+
+
+# Work in progress --------------------------------------------------------------------------------------------------
+# Two synthetic PEEL victim service assessments still under way, so that every demo user starts on work: in
+# Gloucestershire a frame uploaded, a seeded sample drawn and cases in every moderation state (each inspector's
+# waiting for the other); in Thames Valley all cases agreed and open to challenge, with one challenge open and one
+# decided. Everything moves through the services, so the notifications they send are waiting for the users.
+# Dates follow today's, so the work always looks current.
+
+WORK_NOTE = "Synthetic demonstration work in progress: not a real inspection."
+WORK_SEED = 2026
+
+
+def _work_dates(today: date) -> dict:
+    end = today.replace(day=1) - timedelta(days=120)
+    end = end.replace(day=28)
+    return {"audit_period_start": end - timedelta(days=181), "audit_period_end": end,
+            "fieldwork_start": today - timedelta(days=14)}
+
+
+def _work_inspection(slug: str, status: str, today: date, **extra) -> tuple[Inspection, bool]:
+    force = Force.objects.get(slug=slug)
+    existing = Inspection.objects.filter(force=force, kind=Inspection.Kind.PEEL_VICTIM_SERVICE,
+                                         notes=WORK_NOTE).first()
+    if existing is not None:
+        return existing, False
+    inspection = Inspection(force=force, kind=Inspection.Kind.PEEL_VICTIM_SERVICE, status=status,
+                            sample_is_synthetic=True, notes=WORK_NOTE, **_work_dates(today), **extra)
+    inspection.full_clean()
+    inspection.save()
+    return inspection, True
+
+
+def _frame_csv(prefix: str, start: date, rng: random.Random) -> bytes:
+    lines = ["reference,occurred_at,stratum"]
+    for n in range(1, 121):
+        day = start + timedelta(days=rng.randint(0, 180))
+        lines.append(f"{prefix}-{n:04d},{day:%d/%m/%Y} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d},"
+                     f"{'crime_bureau' if n % 4 == 0 else 'incident_log'}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _work_crime(case: AuditedCase, offences: dict, expected: str, *, recorded: bool = True,
+                error: str = "") -> AuditedCrime:
+    crime = AuditedCrime.objects.create(
+        case=case, expected_offence=offences[expected],
+        recorded_offence=offences[expected] if recorded else None,
+        recorded_at=case.reported_at + timedelta(hours=3) if recorded else None,
+        force_crime_reference=f"CR-{case.reference}" if recorded else "")
+    if error:
+        RecordingError.objects.create(crime=crime, kind=error)
+    return crime
+
+
+def ensure_demo_work(users: dict) -> list[Inspection]:
+    """The two inspections in progress, unless they are there already."""
+    today = timezone.localdate()
+    offences = {o.name: o for o in OffenceSubgroup.objects.all()}
+    inspector, inspector2, admin = users["inspector"], users["inspector2"], users["admin"]
+
+    glos, created = _work_inspection("gloucestershire", Inspection.Status.FIELDWORK, today)
+    if created:
+        rng = random.Random(WORK_SEED)
+        frame = SimpleUploadedFile("glos-extract.csv", _frame_csv("GLO-PV", glos.audit_period_start, rng))
+        frame_upload(inspection=glos, upload=frame, filename="glos-extract.csv", by=inspector)
+        draw_sample(inspection=glos, seed=WORK_SEED, sizes={"incident_log": 9, "crime_bureau": 3}, by=inspector)
+        cases = list(glos.cases.order_by("reference"))
+        auditors = [inspector, inspector2, inspector, inspector2, inspector, inspector2, inspector, inspector2,
+                    admin, inspector, inspector, inspector2]
+        kinds = ["Violence with injury", "Stalking and harassment", "Rape", "Violence without injury"]
+        for n, (case, auditor) in enumerate(zip(cases, auditors, strict=True)):
+            AuditedCase.objects.filter(pk=case.pk).update(auditor=auditor)
+            case.auditor = auditor
+            _work_crime(case, offences, kinds[n % 4], recorded=n % 3 != 1,
+                        error="" if n % 3 != 1 else ErrorKind.NOT_RECORDED)
+        # 0-1 agreed, 2-3 queried (one of the administrator's), 4-7 submitted (two for each inspector), 8-11 draft.
+        for case in cases[:8]:
+            case_submit(case=case, by=case.auditor)
+        case_agree(case=cases[0], by=inspector2)
+        case_agree(case=cases[1], by=inspector)
+        case_query(case=cases[2], by=inspector2,
+                   reason="The crime bureau recorded this on the day: check the crime reference and its time.")
+        admin_case = cases[8]
+        case_submit(case=admin_case, by=admin)
+        case_query(case=admin_case, by=inspector,
+                   reason="Which rule makes the stalking a second crime? Cite it or remove the crime.")
+        case_query(case=cases[3], by=inspector,
+                   reason="The log shows a third-party report: say whether the victim was safeguarded.")
+
+    tvp, created = _work_inspection("thames-valley", Inspection.Status.FIELDWORK, today,
+                                    challenges_close_on=today + timedelta(days=7), year=today.year)
+    if created:
+        errors = []
+        for n in range(6):
+            case = AuditedCase.objects.create(
+                inspection=tvp, reference=f"TVP-PV-{n + 1:04d}", source=AuditedCase.Source.INCIDENT_LOG,
+                reported_at=timezone.make_aware(datetime.combine(tvp.audit_period_start + timedelta(days=20 * n),
+                                                                 time(9 + n, 15))),
+                auditor=inspector, notes="Synthetic demonstration case.")
+            crime = _work_crime(case, offences, ["Rape", "Violence with injury", "Other sexual offences"][n % 3],
+                                recorded=n % 2 == 0, error="" if n % 2 == 0 else ErrorKind.NOT_RECORDED)
+            errors += list(crime.errors.all())
+            case_submit(case=case, by=inspector)
+            case_agree(case=case, by=inspector2)
+        inspection_change_status(inspection=tvp, status=Inspection.Status.MODERATION, by=inspector)
+        staff = users["tvp-staff"]
+        decided = challenge_raise(error_id=errors[0].pk, by=staff,
+                                  reason="Recorded as crime CR-TVP-PV-0002 within the hour; the extract missed it.")
+        challenge_resolve(challenge_id=decided.pk, by=inspector2, outcome="upheld",
+                          note="CR-TVP-PV-0002 is a different victim's crime: this report was never recorded.")
+        challenge_raise(error_id=errors[1].pk, by=staff,
+                        reason="The caller withdrew the allegation before officers attended; no crime was disclosed.")
+    return [glos, tvp]

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audits.grading import GRADE_FIELDS, Grade, GradingScheme, Question, grade_problem, scheme_for, year_for
@@ -140,6 +141,9 @@ class Inspection(models.Model):
     fieldwork_start = models.DateField(null=True, blank=True)
     fieldwork_end = models.DateField(null=True, blank=True)
     published_on = models.DateField(null=True, blank=True, help_text="Date the report was published.")
+    challenges_close_on = models.DateField(
+        "challenges close on", null=True, blank=True,
+        help_text="The last day the force may challenge findings. Left empty: until the inspection is published.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, db_index=True)
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)],
@@ -274,6 +278,11 @@ class Inspection(models.Model):
     def records_scope(self):
         """True when the inspection says what it audited (a re-inspection that carried figures forward)."""
         return bool(self.audited_areas or self.carried_forward_areas)
+
+    @property
+    def challenges_closed(self):
+        """Whether the closing date for challenges has passed (publication closes them too: see is_locked)."""
+        return self.challenges_close_on is not None and timezone.localdate() > self.challenges_close_on
 
     def area_treatment(self, area):
         """audits.scope.AUDITED, CARRIED_FORWARD or NOT_AUDITED."""

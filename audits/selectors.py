@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.db.models import Case, Count, F, Q, QuerySet, When
@@ -12,6 +12,7 @@ from audits.models import (
     AuditedCase,
     AuditedCrime,
     CancellationReview,
+    Challenge,
     CountingRule,
     GradeRevision,
     Inspection,
@@ -226,3 +227,55 @@ def next_case_to_moderate(user: AnyUser, after: AuditedCase) -> AuditedCase | No
         if later is not None:
             return later
     return waiting.first()
+
+
+# Start pages ----------------------------------------------------------------------------------------------------
+
+#: How many rows each part of a start page lists (each says how many there are in all).
+START_LIMIT = 10
+
+
+def queried_cases_of(user: AnyUser) -> QuerySet[AuditedCase]:
+    """Cases this user audited that a moderator queried: back with them to put right, latest query first."""
+    return (cases_for(user).filter(moderation_state=AuditedCase.Moderation.QUERIED, auditor_id=user.pk)
+            .select_related("inspection__force", "moderated_by").order_by(F("moderated_at").desc(nulls_last=True),
+                                                                          "id"))
+
+
+def inspections_in_progress(user: AnyUser) -> QuerySet[Inspection]:
+    """Inspections in fieldwork or moderation, each with its cases by moderation state (one query)."""
+    state = AuditedCase.Moderation
+    return (inspections_for(user).filter(status__in=[Inspection.Status.FIELDWORK, Inspection.Status.MODERATION])
+            .annotate(case_count=Count("cases"),
+                      agreed_count=Count("cases", filter=Q(cases__moderation_state=state.AGREED)),
+                      submitted_count=Count("cases", filter=Q(cases__moderation_state=state.SUBMITTED)),
+                      queried_count=Count("cases", filter=Q(cases__moderation_state=state.QUERIED)))
+            .order_by("status", "fieldwork_start", "id"))
+
+
+def challenges_to_decide(user: AnyUser) -> QuerySet[Challenge]:
+    """Open challenges, oldest first: they hold up publication."""
+    challenges: QuerySet[Challenge] = Challenge.objects.for_user(user)  # the scoped manager is built at runtime
+    return (challenges.filter(status=Challenge.Status.OPEN)
+            .select_related("case__inspection__force", "raised_by").order_by("raised_at", "id"))
+
+
+def inspections_open_to_challenge(user: AnyUser, today: date) -> QuerySet[Inspection]:
+    """Inspections whose findings the force may still challenge: in fieldwork or moderation, and their closing date
+    (if any) not passed; the soonest to close first."""
+    return (inspections_for(user).filter(status__in=[Inspection.Status.FIELDWORK, Inspection.Status.MODERATION])
+            .filter(Q(challenges_close_on__isnull=True) | Q(challenges_close_on__gte=today))
+            .annotate(error_count=Count("cases__crimes__errors"))
+            .order_by(F("challenges_close_on").asc(nulls_last=True), "id"))
+
+
+def decisions_on_challenges_of(user: AnyUser) -> QuerySet[Challenge]:
+    """The user's own challenges that an inspector has decided, latest first."""
+    challenges: QuerySet[Challenge] = Challenge.objects.for_user(user)  # the scoped manager is built at runtime
+    return (challenges.filter(raised_by_id=user.pk).exclude(status=Challenge.Status.OPEN)
+            .select_related("case__inspection__force", "resolved_by").order_by("-resolved_at", "-id"))
+
+
+def inspections_published_since(user: AnyUser, since: date) -> QuerySet[Inspection]:
+    return (inspections_for(user).filter(status=Inspection.Status.PUBLISHED, published_on__gte=since)
+            .order_by("-published_on", "-id"))

@@ -10,3 +10,8 @@ class RecommendationsConfig(AppConfig):
         from recommendations.services import schedule_findings
 
         inspection_published.connect(schedule_findings, dispatch_uid="recommendations.schedule_findings")
+
+        from audits.start_page import register
+        from recommendations.start_page import findings_parts
+
+        register("recommendations.findings", findings_parts)

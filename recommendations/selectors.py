@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, F, Q, QuerySet
@@ -65,3 +65,20 @@ def status_summary(findings: QuerySet[Finding]) -> dict[str, int]:
         **{status.value: Count("id", filter=Q(status=status)) for status in Finding.Status},
     )
     return counts
+
+
+#: Findings due within this many days are "due" on a force's start page.
+DUE_SOON_DAYS = 90
+
+
+def findings_due(user: AnyUser) -> QuerySet[Finding]:
+    """Open findings with a due date within DUE_SOON_DAYS, or passed: the most overdue first."""
+    return (findings_for(user).filter(status__in=Finding.OPEN_STATUSES, due_on__isnull=False,
+                                      due_on__lte=today() + timedelta(days=DUE_SOON_DAYS))
+            .order_by("due_on", "id"))
+
+
+def findings_moved_since(user: AnyUser, since: datetime) -> QuerySet[FollowUp]:
+    """Status changes on findings since ``since``, latest first, as the user may see them."""
+    return (FollowUp.objects.visible_to(user).filter(created_at__gte=since).exclude(status_to="")
+            .select_related("finding__inspection__force", "author").order_by("-created_at", "-id"))

@@ -10,5 +10,6 @@ urlpatterns = [
     path("reports/forces/<slug:slug>/", views.force_report, name="force"),
     path("reports/forces/<slug:slug>/report.<str:fmt>", views.force_report, name="force_export"),
     path("reports/inspections/<int:pk>/", views.inspection_report, name="inspection"),
+    path("inspections/<int:pk>/publish/", views.publish, name="publish"),
     path("reports/inspections/<int:pk>/report.<str:fmt>", views.inspection_report, name="inspection_export"),
 ]

@@ -1,13 +1,15 @@
 import functools
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from audits.filters import InspectionFilter
 from audits.models import Inspection
 from audits.scope import area_list
-from audits.selectors import wants_provisional
+from audits.selectors import inspections_for, wants_provisional
 from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
@@ -15,6 +17,7 @@ from reports import record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
 from reports.models import ResultVersion
+from reports.publishing import blockers, publication_checks, publish_inspection
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import NORMAL_APPROXIMATION_RULE, ExtrapolationMethod, IntervalMethod
 from reports.weighted import RULE as WEIGHTING_RULE
@@ -197,3 +200,26 @@ def inspection_report(request, pk, fmt=None):
         "weighted": weighted,
         "versions": versions, "latest_version": versions[0] if versions else None, "cancellations": cancellations,
     })
+
+
+def publish(request, pk):
+    """Guided publication: what must hold, each with its state and a link to put it right, and Publish (one
+    confirmation) when everything holds. Inspectors and administrators only."""
+    if not can_edit_audits(request.user):
+        raise PermissionDenied
+    inspection = get_object_or_404(inspections_for(request.user), pk=pk)
+    refused: list[str] = []
+    if request.method == "POST":
+        try:
+            publish_inspection(inspection_id=inspection.pk, by=request.user)
+        except ValidationError as problem:
+            refused = problem.messages
+        else:
+            messages.success(request, f"{inspection.title} is published: its figures are frozen as a new version of "
+                                      "its published record.")
+            return redirect("reports:inspection", pk=inspection.pk)
+        inspection.refresh_from_db()
+    checks = publication_checks(inspection)
+    return render(request, "reports/publish.html", {
+        "inspection": inspection, "checks": checks, "blockers": blockers(checks), "refused": refused,
+    }, status=400 if refused else 200)

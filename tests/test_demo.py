@@ -19,7 +19,7 @@ def demo(demo_data, settings):
 
 
 def rape_counts(force_slug):
-    inspection = Inspection.objects.get(force__slug=force_slug, sample_is_synthetic=True)
+    inspection = Inspection.objects.get(force__slug=force_slug, sample_is_synthetic=True, status="published")
     rapes = AuditedCrime.objects.filter(case__inspection=inspection, expected_offence__name="Rape")
     counts = rapes.aggregate(
         audited=Count("id"),
@@ -52,7 +52,7 @@ def test_gloucestershire_2019_reproduces_87_of_117(demo):
 
 
 def test_gloucestershire_2019_has_a_synthetic_cancellation_review_apart_from_its_rates(demo):
-    inspection = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    inspection = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True, status="published")
     reviews = CancellationReview.objects.filter(inspection=inspection)
     assert (reviews.count(), reviews.filter(verdict="correct").count()) == (20, 14)
     assert set(reviews.values_list("category", flat=True)) == {"rape", "other_sexual_offences",
@@ -79,8 +79,8 @@ def test_load_demo_is_idempotent(demo, settings):
 
 
 def test_demo_users_sign_in_and_see_what_their_role_allows(demo):
-    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
-    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
+    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True, status="published")
     expectations = {
         "inspector": (200, 200, 200),
         "inspector2": (200, 200, 200),
@@ -100,7 +100,7 @@ def test_demo_users_sign_in_and_see_what_their_role_allows(demo):
 def test_synthetic_samples_are_labelled_on_every_page_that_shows_them(demo):
     client = Client()
     client.login(username="tvp-staff", password="demo")
-    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
     case = inspection.cases.first()
     for url in [inspection.get_absolute_url(), case.get_absolute_url()]:
         assert "Synthetic data" in client.get(url).content.decode(), url
@@ -124,7 +124,7 @@ def test_the_demo_freezes_its_synthetic_samples_as_synthetic_everywhere_figures_
     assert csv.startswith('Filters: none\r\n"SYNTHETIC DATA:')
     force_csv = client.get(reverse("reports:force_export", args=["thames-valley", "csv"])).content.decode("utf-8-sig")
     assert "SYNTHETIC DATA:" in force_csv and ",Synthetic" in force_csv
-    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
     api = Client()
     api.login(username="manager", password="demo")
     results = api.get(reverse("api:inspection-results", args=[tvp.pk])).json()
@@ -143,7 +143,7 @@ def report_table(response, key):
 ])
 def test_demo_cases_reproduce_the_published_rape_audits(demo, client, slug, expected):
     client.login(username="manager", password="demo")
-    inspection = Inspection.objects.get(force__slug=slug, sample_is_synthetic=True)
+    inspection = Inspection.objects.get(force__slug=slug, sample_is_synthetic=True, status="published")
     response = client.get(reverse("reports:inspection", args=[inspection.pk]))
     rape = next(r for r in report_table(response, "categories").rows if r[0] == "Rape")
     assert rape[1:4] == [expected["audited"], expected["recorded"], expected["rate"]]
@@ -174,7 +174,7 @@ def test_the_demo_shows_question_grades_and_staffordshires_revised_grade(demo, c
 
 def test_the_thames_valley_re_inspection_carries_results_forward_and_computes_additional_crimes(demo, client):
     client.login(username="tvp-staff", password="demo")
-    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
     assert tvp.carried_forward_areas == ["vulnerable_victim", "modern_slavery", "n100", "cancellations"]
     assert tvp.previous_inspection.kind == "cdi" and tvp.previous_inspection.published_on.year == 2018
     response = client.get(reverse("reports:inspection", args=[tvp.pk]))
@@ -199,7 +199,7 @@ def test_the_thames_valley_re_inspection_carries_results_forward_and_computes_ad
 
 def test_gloucestershire_shows_its_published_vulnerable_victims_beside_the_computed_figure(demo, client):
     client.login(username="glos-staff", password="demo")
-    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True)
+    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True, status="published")
     response = client.get(reverse("reports:inspection", args=[glos.pk]))
     vulnerable = {row[0]: row for row in report_table(response, "by_source").rows}["Vulnerable victims"]
     assert vulnerable[4:6] == ["22 of 41", 53.7] and vulnerable[1] is not None and vulnerable[7] is not None
@@ -208,10 +208,41 @@ def test_gloucestershire_shows_its_published_vulnerable_victims_beside_the_compu
 
 def test_some_demo_errors_cite_a_rule_other_than_their_kinds_usual_one(demo, client):
     client.login(username="manager", password="demo")
-    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True)
+    inspection = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
     rules = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "rules").rows
     cited = {row[0].split(":")[0]: row[2] for row in rules}  # the all-crime column
     assert {"HOCR-PCR", "HOCR-FIR", "NCRS-THIRD-PARTY", "CANCEL-DDM"} <= {code for code, n in cited.items() if n}
     # The errors by kind still add up: every error cites exactly one rule.
     errors = report_table(client.get(reverse("reports:inspection", args=[inspection.pk])), "errors").rows
     assert sum(cited.values()) == sum(row[1] for row in errors)
+
+
+def test_the_demo_shows_work_in_progress(demo):
+    from audits.models import Challenge, SampleDraw
+    from recommendations.models import Finding
+
+    glos = Inspection.objects.get(force__slug="gloucestershire", kind="peel_victim_service")
+    assert glos.status == "fieldwork" and glos.sample_is_synthetic
+    draw = SampleDraw.objects.get(frame__inspection=glos)
+    assert (draw.seed, draw.frame.record_count, draw.sizes) == (2026, 120, {"crime_bureau": 3, "incident_log": 9})
+    states = dict(glos.cases.values_list("moderation_state").annotate(n=Count("id")))
+    assert states == {"agreed": 2, "queried": 3, "submitted": 4, "draft": 3}
+    tvp = Inspection.objects.get(force__slug="thames-valley", kind="peel_victim_service")
+    assert tvp.status == "moderation" and tvp.challenges_close_on > tvp.fieldwork_start
+    assert not tvp.cases.exclude(moderation_state="agreed").exists()
+    challenges = dict(Challenge.objects.filter(case__inspection=tvp).values_list("status").annotate(n=Count("id")))
+    assert challenges == {"open": 1, "upheld": 1}
+    assert Finding.objects.filter(status="implemented").exists()  # claimed by the force, awaiting verification
+
+
+def test_demo_users_have_notifications_waiting(demo):
+    """Queries to each case's author, a challenge raised and decided, a finding verified. (Managers are told of
+    publications only, and the demo publishes nothing through the service: the manager has none.)"""
+    from notifications.models import Notification
+
+    waiting = {username: set(Notification.objects.filter(recipient__username=username, read_at__isnull=True)
+                             .values_list("event", flat=True))
+               for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff"]}
+    assert waiting == {"inspector": {"case_queried", "challenge_raised"}, "inspector2": {"case_queried"},
+                       "admin": {"case_queried"}, "tvp-staff": {"challenge_decided"},
+                       "glos-staff": {"finding_verified"}}

@@ -53,7 +53,7 @@ def test_sign_out_is_a_post(world, client_for):
 def test_start_page_for_an_inspector_lists_work_in_progress_and_cases_to_moderate(world, client_for):
     AuditedCase.objects.filter(pk=world.case.pk).update(moderation_state="submitted")
     page = text(client_for(world.people.inspector2).get(reverse("audits:home")))
-    assert "Plan an inspection" in page and "TVP-A-0001" in page and "Inspections in progress" in page
+    assert "Plan an inspection" in page and "TVP-A-0001" in page and "Inspections in fieldwork and moderation" in page
     own = text(client_for(world.people.inspector).get(reverse("audits:home")))
     assert "No cases are waiting for you." in own  # their own case is not theirs to moderate
 

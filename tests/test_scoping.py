@@ -41,7 +41,8 @@ def editor_pages(world):
     return EDITOR_PAGES + [("audits:case_import", {"pk": world.inspection.pk}),
                            ("audits:cancellation_review_import", {"pk": world.inspection.pk}),
                            ("recommendations:create", {"inspection_pk": world.inspection.pk}),
-                           ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
+                           ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk}),
+                           ("reports:publish", {"pk": world.inspection.pk})]
 # Pages about nobody's force, or only ever the signed-in person's own things.
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
                  "forces:api_token_revoke"}

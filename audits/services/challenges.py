@@ -30,8 +30,12 @@ def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge
     except RecordingError.DoesNotExist:
         raise PermissionDenied("You cannot challenge this error.") from None
     case = error.crime.case
-    if lock_inspection(case.inspection_id).is_locked:
+    inspection = lock_inspection(case.inspection_id)
+    if inspection.is_locked:
         raise ValidationError("The inspection is published: its findings can no longer be challenged.")
+    if inspection.challenges_closed:
+        raise ValidationError(f"Challenges to this inspection closed on {inspection.challenges_close_on:%d/%m/%Y}: "
+                              "ask the inspection team if a finding must still be looked at again.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the error is wrong."})

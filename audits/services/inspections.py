@@ -77,33 +77,58 @@ def published_figure_problem(inspection: Inspection, area: str) -> str | None:
             "for it. Change the inspection's scope first if it audited it.")
 
 
-def _ensure_scope_publishable(inspection: Inspection) -> None:
+def _scope_problems(inspection: Inspection) -> dict[str, str]:
+    problems = {}
     previous = inspection.previous_inspection
     if inspection.carried_forward_areas and previous is not None and previous.status != Status.PUBLISHED:
-        raise ValidationError(f"Publish the previous inspection ({previous}) first: the figures this inspection "
-                              "carries forward come from its published record.")
+        problems["previous"] = (f"Publish the previous inspection ({previous}) first: the figures this inspection "
+                                "carries forward come from its published record.")
     unaudited = [area for area in inspection.published_results.values_list("category", flat=True)
                  if inspection.area_treatment(area) != AUDITED]
     if unaudited:
-        raise ValidationError(f"This inspection has published figures for {area_list(unaudited)}, which it did not "
-                              "audit (see its scope): remove them, or change the scope, before publishing.")
+        problems["scope"] = (f"This inspection has published figures for {area_list(unaudited)}, which it did not "
+                             "audit (see its scope): remove them, or change the scope, before publishing.")
+    return problems
+
+
+#: What publish_problems checks, in the order it checks it (the guided publication page lists each).
+PUBLISH_CHECKS = ("year", "previous", "scope", "challenges", "cases")
+
+
+def publish_problems(inspection: Inspection) -> dict[str, str]:
+    """What stops the inspection being published, by check (PUBLISH_CHECKS), each with what to do first; empty
+    when nothing does. The one definition of the publishing guard: ``inspection_change_status`` refuses on the
+    first of these, and the guided publication page lists them all."""
+    problems: dict[str, str] = {}
+    if inspection.year is None:
+        problems["year"] = ("Give the inspection's year, or its audit period or fieldwork dates, before it "
+                            "is published: its report is titled by that year.")
+    problems.update(_scope_problems(inspection))
+    challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
+    if challenged:
+        problems["challenges"] = (f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
+                                  "resolve every challenge before the inspection is published.")
+    unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
+    if unfinished:
+        problems["cases"] = (f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
+                             "every case must be agreed before the inspection is published.")
+    return problems
 
 
 def _ensure_publishable(inspection: Inspection) -> None:
-    if inspection.year is None:
-        raise ValidationError({"year": "Give the inspection's year, or its audit period or fieldwork dates, before it "
-                                       "is published: its report is titled by that year."})
-    _ensure_scope_publishable(inspection)
-    challenged = Challenge.objects.filter(case__inspection=inspection, status=Challenge.Status.OPEN).count()
-    if challenged:
-        raise ValidationError(f"{challenged} open challenge{'s' if challenged != 1 else ''} from the force: "
-                              "resolve every challenge before the inspection is published.")
-    unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
-    if unfinished:
-        raise ValidationError(
-            f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
-            "every case must be agreed before the inspection is published."
-        )
+    problems = publish_problems(inspection)
+    if "year" in problems:
+        raise ValidationError({"year": problems["year"]})
+    if problems:
+        raise ValidationError(next(iter(problems.values())))
+
+
+def _refusal(inspection: Inspection, status: Status) -> str:
+    refusal = f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
+    if status == Status.PUBLISHED and inspection.status == Status.FIELDWORK:
+        refusal += (" Move it to moderation first, or publish it from its publication page, which lists what must "
+                    "hold and moves it through moderation in one step.")
+    return refusal
 
 
 @transaction.atomic
@@ -117,7 +142,7 @@ def inspection_change_status(*, inspection: Inspection, status: str, by: User, r
     reason = (reason or "").strip()
     INSPECTION_TRANSITIONS.check(
         inspection.status, status, role_of(by), reason=reason,
-        refusal=f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}.",
+        refusal=_refusal(inspection, status),
         reason_missing={"reason": "Say why the published inspection is being reopened."})
     if inspection.status == Status.PUBLISHED:
         inspection.reopen_reason = reason[:500]

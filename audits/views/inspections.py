@@ -9,27 +9,45 @@ from audits.forms import CaseQueryForm
 from audits.models import AuditedCase, Inspection
 from audits.rules import CaseOutcome, EqualityInformation, ErrorKind, Safeguarding
 from audits.scope import area_list
+from audits.start_page import StartContext, provided
 from core.categories import OffenceCategory
 from core.downloads import csv_response
 from core.spreadsheets import format_moment
 from forces.models import Force
 from forces.roles import Role, can_edit_audits, role_of
 from forces.scoping import scope_of
+from forces.visits import FIRST_VISIT_DAYS, changes_since
+
+
+def _listed(queryset, context, name, limit=selectors.START_LIMIT):
+    """The first ``limit`` rows of ``queryset`` and how many there are in all, as ``name`` and ``name``_total."""
+    context[name] = list(queryset[:limit])
+    context[f"{name}_total"] = queryset.count()
 
 
 def home(request):
-    role = role_of(request.user)
-    scope = scope_of(request.user)
-    context = {"role": role, "Role": Role}
-    inspections = selectors.inspections_for(request.user)
+    """Each role's start page: the work waiting for them, and what changed since they last came."""
+    user = request.user
+    role = role_of(user)
+    scope = scope_of(user)
+    since, since_visit = changes_since(request)
+    context = {"role": role, "Role": Role, "since": since, "since_visit": since_visit,
+               "first_visit_days": FIRST_VISIT_DAYS, "today": timezone.localdate()}
     if scope.force_id:
         context["own_force"] = Force.objects.get(pk=scope.force_id)
     if role in (Role.INSPECTOR, Role.ADMINISTRATOR):
-        context["in_progress"] = inspections.exclude(status=Inspection.Status.PUBLISHED).with_case_count()[:20]
-        waiting = selectors.cases_to_moderate(request.user)
-        context["awaiting_moderation"], context["awaiting_total"] = waiting[:20], waiting.count()
-    else:
-        context["recent"] = inspections.filter(status=Inspection.Status.PUBLISHED)[:20]
+        _listed(selectors.cases_to_moderate(user), context, "awaiting_moderation", limit=20)
+        _listed(selectors.queried_cases_of(user), context, "queried")
+        context["in_progress"] = list(selectors.inspections_in_progress(user)[:20])
+        _listed(selectors.challenges_to_decide(user), context, "challenges")
+    elif role == Role.FORCE_STAFF:
+        context["open_to_challenge"] = list(selectors.inspections_open_to_challenge(user, context["today"])[:5])
+        _listed(selectors.decisions_on_challenges_of(user), context, "decisions")
+        context["recent"] = selectors.inspections_for(user).filter(status=Inspection.Status.PUBLISHED)[:5]
+    elif role == Role.MANAGER:
+        _listed(selectors.inspections_published_since(user, timezone.localdate(since)), context, "published_since")
+    if role is not None:
+        context.update(provided(StartContext(user=user, role=role, since=since)))
     return render(request, "home.html", context)
 
 
@@ -112,7 +130,8 @@ def render_case(request, case, *, query_form=None, status=200):
     return render(request, "audits/case_detail.html", {
         "case": case, "crimes": selectors.case_crimes(case),
         "challenges": case.challenges.select_related("raised_by"),
-        "can_challenge": role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked,
+        "can_challenge": (role_of(request.user) == Role.FORCE_STAFF and not case.inspection.is_locked
+                          and not case.inspection.challenges_closed),
         "can_moderate": can_moderate,
         "query_form": (query_form or CaseQueryForm()) if can_moderate else None,
         "next_case": selectors.next_case_to_moderate(request.user, case) if can_moderate else None,
