@@ -25,7 +25,7 @@ from audits.models import (
     OffenceSubgroup,
     RecordingError,
 )
-from audits.rules import ErrorKind
+from audits.rules import ErrorKind, Safeguarding
 from audits.services.challenges import challenge_raise, challenge_resolve
 from audits.services.inspections import inspection_change_status, inspection_revise_grades
 from audits.services.moderation import case_agree, case_query, case_submit
@@ -474,7 +474,8 @@ def _work_crime(case: AuditedCase, offences: dict, expected: str, *, recorded: b
         case=case, expected_offence=offences[expected],
         recorded_offence=offences[expected] if recorded else None,
         recorded_at=case.reported_at + timedelta(hours=3) if recorded else None,
-        force_crime_reference=f"CR-{case.reference}" if recorded else "")
+        force_crime_reference=f"CR-{case.reference}" if recorded else "",
+        safeguarding="" if recorded else Safeguarding.YES)
     if error:
         RecordingError.objects.create(crime=crime, kind=error)
     return crime
