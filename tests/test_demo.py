@@ -246,3 +246,28 @@ def test_demo_users_have_notifications_waiting(demo):
     assert waiting == {"inspector": {"case_queried", "challenge_raised"}, "inspector2": {"case_queried"},
                        "admin": {"case_queried"}, "tvp-staff": {"challenge_decided"},
                        "glos-staff": {"finding_verified"}}
+
+
+def test_the_demo_shows_records_with_no_crime_victim_flags_safeguarding_and_equality(demo):
+    glos = Inspection.objects.get(force__slug="gloucestershire", sample_is_synthetic=True, status="published")
+    tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
+    for inspection in (glos, tvp):
+        cases = AuditedCase.objects.filter(inspection=inspection)
+        crimes = AuditedCrime.objects.filter(case__inspection=inspection)
+        assert cases.filter(outcome="no_crime").count() == 12
+        assert cases.filter(anonymous_report=True).exists() and cases.filter(third_party_report=True).exists()
+        assert set(cases.values_list("equality_information", flat=True)) == {"yes", "no", "not_applicable"}
+        assert set(crimes.filter(recorded_offence__isnull=True).values_list("safeguarding", flat=True)) == {
+            "yes", "no", "not_known"}
+        assert crimes.filter(child_victim=True).exists()
+        # A flagged crime beside an unflagged sibling in the same case.
+        assert cases.filter(crimes__domestic_abuse=True).filter(crimes__domestic_abuse=False).exists()
+    figures = Client()
+    figures.force_login(get_user_model().objects.get(username="manager"))
+    response = figures.get(reverse("reports:inspection", args=[glos.pk]))
+    results = {row[0]: row[1:] for row in next(t for t in response.context["tables"] if t.key == "case_results").rows}
+    assert results["N100 used correctly"][0] == "10 of 21"  # the 11 published N100 rapes are the others
+    records = next(t for t in response.context["tables"] if t.key == "records").rows
+    assert records[-1][0] == "All sources" and records[-1][3] == 12
+    versions = list(glos.result_versions.values_list("number", "case_outcomes"))
+    assert versions[0][1]["sources"]["n100_record"] == [21, 0, 10], versions

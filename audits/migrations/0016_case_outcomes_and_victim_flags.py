@@ -6,6 +6,8 @@ case (one victim each, as before the flags moved: every figure by flag stays as 
 force did not record is given "safeguarding: not known" (no one asked before). Reversible: going back, a case is
 flagged if any of its crimes is.
 
+On PostgreSQL the data is moved with foreign keys checked as it goes (see checked_now).
+
 SQLite rebuilds audits_auditedcrime to add columns with a default: the triggers of 0003 are dropped first and
 created again after, as in 0014.
 """
@@ -34,15 +36,30 @@ def create_sqlite_triggers(apps, schema_editor):
             schema_editor.execute(statement)
 
 
+def checked_now(schema_editor):
+    """On PostgreSQL, check foreign keys as each update runs: checks left pending until the end of the migration's
+    transaction would stop the table from being altered after the data is moved ("pending trigger events")."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def checked_at_end(schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def flags_onto_crimes(apps, schema_editor):
+    checked_now(schema_editor)
     AuditedCase = apps.get_model("audits", "AuditedCase")
     AuditedCrime = apps.get_model("audits", "AuditedCrime")
     for flag in VICTIM_FLAGS:
         AuditedCrime.objects.filter(case__in=AuditedCase.objects.filter(**{flag: True})).update(**{flag: True})
     AuditedCrime.objects.filter(recorded_offence__isnull=True).update(safeguarding="not_known")
+    checked_at_end(schema_editor)
 
 
 def flags_onto_cases(apps, schema_editor):
+    checked_now(schema_editor)
     AuditedCase = apps.get_model("audits", "AuditedCase")
     AuditedCrime = apps.get_model("audits", "AuditedCrime")
     for flag in VICTIM_FLAGS:
@@ -50,6 +67,7 @@ def flags_onto_cases(apps, schema_editor):
             pk__in=AuditedCrime.objects.filter(**{flag: True}).values("case_id")).update(**{flag: True})
     # Cases ending with no crime cannot be represented before this migration: they go back to disclosing crimes.
     AuditedCase.objects.exclude(outcome="crimes").update(outcome="crimes", outcome_reason="")
+    checked_at_end(schema_editor)
 
 
 class Migration(migrations.Migration):
