@@ -164,11 +164,18 @@ def revise_grades(inspection: Inspection, *, by: User | None = None, reason: str
     version = ResultVersion.objects.create(
         inspection=inspection, number=latest.number + 1, published_on=latest.published_on, frozen_by=by,
         reason=reason.strip(), has_cases=latest.has_cases, is_synthetic=latest.is_synthetic, weighted=latest.weighted,
-        year=latest.year, grading_scheme=latest.grading_scheme, case_outcomes=latest.case_outcomes,
+        year=latest.year, grading_scheme=latest.grading_scheme, rules_cited=latest.rules_cited,
+        case_outcomes=latest.case_outcomes,
     )
     FrozenComputedResult.objects.bulk_create(_copied(latest.computed.order_by("id"), version))
     FrozenPublishedResult.objects.bulk_create(_copied(latest.published.order_by("id"), version))
     FrozenUnrecordedEstimate.objects.bulk_create(_copied(latest.unrecorded.order_by("id"), version))
+    FrozenAdditionalEstimate.objects.bulk_create(_copied(latest.additional.order_by("id"), version))
+    FrozenCancellationResult.objects.bulk_create(_copied(latest.cancellations.order_by("id"), version))
+    FrozenIncorrectCancellation.objects.bulk_create(_copied(latest.incorrect_cancellations.order_by("id"), version))
+    scope = FrozenScope.objects.filter(version=latest).first()
+    if scope is not None:
+        FrozenScope.objects.bulk_create(_copied([scope], version))
     _freeze_grades(inspection, version)
     return version
 

@@ -18,7 +18,14 @@ from audits import services
 from audits.grading import GradeLine, Question, scheme_for, year_for, year_in_report_address
 from audits.models import GradeRevision, Inspection, OffenceSubgroup
 from audits.services.published_data import PUBLISHED_CSV, load_published_results
-from reports.models import FrozenGrade, ResultVersion
+from reports.models import (
+    FrozenAdditionalEstimate,
+    FrozenCancellationResult,
+    FrozenGrade,
+    FrozenIncorrectCancellation,
+    FrozenScope,
+    ResultVersion,
+)
 from tests.factories import InspectionFactory, PublishedResultFactory, publish
 
 pytestmark = pytest.mark.django_db
@@ -504,3 +511,39 @@ def test_the_data_migration_fills_scheme_and_year_from_what_is_stored():
     adequate_2016 = row(published_on=date(2016, 8, 25), grade="adequate")
     assert migration.scheme_of(adequate_2016) == "peel_2021"  # the only scheme that can hold it
     assert (migration.scheme_of(row()), migration.year_of(row())) == ("peel_2021", None)
+
+
+def test_a_revision_carries_every_frozen_part_of_the_record_forward(world):
+    """Scope, additional crimes, the cancellation review, rules cited and case outcomes are part of what was
+    published: a grade revision copies each of them. Walks every relation of ResultVersion, so a frozen part added
+    later and not copied fails here."""
+    inspection = publish(world.inspection)
+    first = ResultVersion.objects.get(inspection=inspection)
+    ResultVersion.objects.filter(pk=first.pk).update(
+        rules_cited=[{"code": "HOCR-A", "title": "Principal crime", "source": "HOCR"}],
+        case_outcomes={"sources": {"incident_log": [3, 1, 0]}})
+    FrozenScope.objects.update_or_create(version=first, defaults={
+        "audited": ["violence"], "carried_forward": ["rape"], "previous_title": "2017 inspection"})
+    FrozenAdditionalEstimate.objects.update_or_create(version=first, category="all", defaults={
+        "earlier_rate": 0.8, "later_rate": 0.9, "volume": 1000, "additional": 111.1})
+    FrozenCancellationResult.objects.update_or_create(version=first, category="rape", defaults={
+        "reviewed": 4, "correct": 3, "victims_told": 2})
+    FrozenIncorrectCancellation.objects.create(version=first, reference="C-1", category="rape", ground="C2",
+                                               reason="No additional verifiable information.")
+    services.inspection_revise_grades(inspection=inspection, grades={"overall": "good"},
+                                      revised_on=date(2024, 11, 1), reason=REASON, by=world.people.inspector)
+    latest, revised = ResultVersion.objects.filter(inspection=inspection).order_by("number")
+
+    def frozen(version):
+        own = {f.name: getattr(version, f.name) for f in ResultVersion._meta.concrete_fields
+               if f.name not in {"id", "number", "frozen_at", "frozen_by", "reason"}}
+        parts = {}
+        for relation in ResultVersion._meta.related_objects:
+            if relation.related_model is FrozenGrade or relation.related_model._meta.app_label != "reports":
+                continue
+            names = [f.name for f in relation.related_model._meta.concrete_fields if f.name not in {"id", "version"}]
+            parts[relation.name] = list(relation.related_model.objects.filter(version=version).order_by("id")
+                                        .values_list(*names))
+        return own, parts
+
+    assert frozen(revised) == frozen(latest)
