@@ -226,3 +226,13 @@ def test_every_page_of_the_case_list_holds_the_rows_django_s_own_paginator_gives
         assert len(shown) == len(set(shown)) == cl.queryset.count()
     finally:
         first.model_admin.list_per_page = 100
+
+
+def test_the_row_checkbox_is_the_html_django_s_own_widget_renders(world, client_for):
+    from django.contrib.admin import ModelAdmin
+
+    case_admin = admin.site._registry[AuditedCase]
+    world.case.reference = 'TVP-A-"<0001>'
+    assert str(case_admin.action_checkbox(world.case)) == str(ModelAdmin.action_checkbox(case_admin, world.case))
+    page = client_for(world.people.inspector).get(CASES).content.decode()
+    assert f'name="_selected_action" value="{world.case.pk}" class="action-select"' in page
