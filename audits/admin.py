@@ -430,7 +430,7 @@ class InspectionFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         inspections = Inspection.objects.for_user(request.user).select_related("force").order_by(
             "force__name", "-year", "-pk")
-        if force := request.GET.get(ForceFilter.parameter_name):
+        if (force := request.GET.get(ForceFilter.parameter_name)) and "\x00" not in force:
             inspections = inspections.filter(force__slug=force)
         return [(str(inspection.pk), inspection.title) for inspection in inspections]
 

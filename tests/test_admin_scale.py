@@ -140,7 +140,8 @@ def test_the_inspection_filter_lists_inspections_from_the_inspections_table_and_
 @pytest.mark.parametrize("query", [
     "inspection__id__exact=abc", "inspection__id__exact=99999999999999999999999", "inspection__id__exact=1%00",
     "inspection__id__exact=-1", "force=no-such-force", "force=thames%00valley", "reported=0000", "reported=99999",
-    "reported=2024%00", "error=%00", "category=%00", "moderation_state__exact=%00",
+    "reported=2024%00", "error=%00", "category=%00", "moderation_state__exact=%00", "source__exact=%00",
+    "domestic_abuse__exact=%00", "p=%00",
 ])
 def test_a_filter_value_that_means_nothing_is_refused_with_django_s_message_not_an_error(world, client_for, query):
     client = client_for(world.people.inspector)
@@ -236,3 +237,10 @@ def test_the_row_checkbox_is_the_html_django_s_own_widget_renders(world, client_
     assert str(case_admin.action_checkbox(world.case)) == str(ModelAdmin.action_checkbox(case_admin, world.case))
     page = client_for(world.people.inspector).get(CASES).content.decode()
     assert f'name="_selected_action" value="{world.case.pk}" class="action-select"' in page
+
+
+@pytest.mark.parametrize("query", ["inspection__id__exact=1%00", "verdict__exact=%00", "inspection__id__exact=x"])
+def test_the_cancellation_review_list_refuses_a_meaningless_filter_value_too(world, client_for, query):
+    client = client_for(world.people.inspector)
+    response = client.get(f"{reverse('admin:audits_cancellationreview_changelist')}?{query}")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
