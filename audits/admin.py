@@ -560,9 +560,9 @@ class AuditedCaseAdmin(ScopedAdmin):
                    ReportedYearFilter, "domestic_abuse", "vulnerable_victim", "modern_slavery"]
     list_select_related = ["inspection__force", "auditor"]
     search_fields = ["reference", "crimes__force_crime_reference"]
-    search_help_text = "A case's reference or the force's crime reference of one of its crimes (or part of one)."
     sortable_by = ["reference", "reported_at"]  # indexed; the default order is by inspection, then reference
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # "Show counts" counted the cases for each of the filters' choices
     paginator = FromEitherEndPaginator
     autocomplete_fields = ["inspection"]
     list_per_page = 100
@@ -729,6 +729,7 @@ class CancellationReviewAdmin(EditableUntilPublished, ScopedAdmin):
     list_filter = [InspectionFilter, "category", "ground", "verdict", "victim_told"]
     list_select_related = ["inspection__force"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["reference", "reason"]
     autocomplete_fields = ["inspection"]
     list_per_page = 100

@@ -36,6 +36,7 @@ CASE_LIST_QUERIES = {
     "sorted by inspection": "o=2.-1",
     "page 2": "p=2",
     "combined": "force=thames-valley&error=misclassified&moderation_state__exact=draft&q=TVP",
+    "counts asked for": "_facets=True",
 }
 
 #: Every autocomplete the admin forms use.
