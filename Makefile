@@ -40,8 +40,10 @@ check-deploy: install
 clean:
 	rm -rf $(VENV) node_modules static_build staticfiles db.sqlite3
 
-# Report benchmark on PostgreSQL (creates and fills the database on first run). BENCH_SCALE=10 (or
-# `make bench-10x`) benchmarks ten times the cases in its own database, cdi_bench_10x.
+# Report benchmark on PostgreSQL (creates and fills the database on first run), then the HTTP benchmark
+# (gunicorn, DEBUG off: every report page, export, API list and admin list; writes its table into
+# bench/README.md). BENCH_SCALE=10 (or `make bench-10x`) benchmarks ten times the cases in its own database,
+# cdi_bench_10x.
 BENCH_SCALE ?= 1
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cdi_bench$(if $(filter-out 1,$(BENCH_SCALE)),_$(BENCH_SCALE)x)
 BENCH_DB = $(notdir $(BENCH_DATABASE_URL))
@@ -50,6 +52,7 @@ bench: install
 	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python bench/run.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python bench/http_run.py
 
 bench-10x:
 	$(MAKE) bench BENCH_SCALE=10

@@ -4,17 +4,22 @@ audits.services; every queryset through for_user (ScopedAdmin)."""
 
 import re
 from collections import defaultdict
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 from simple_history.admin import SimpleHistoryAdmin
 
 from audits import selectors, services
@@ -44,7 +49,7 @@ from audits.models import (
     OffenceSubgroup,
     PublishedResult,
 )
-from audits.rules import ErrorKind, built_in_rule_use
+from audits.rules import VICTIM_FLAGS, ErrorKind, built_in_rule_use
 from audits.scope import area_list
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
@@ -68,6 +73,9 @@ def run_for_each(modeladmin, request, objects, action, done_message):
     if refused:
         modeladmin.message_user(request, refusal_summary(refused), messages.ERROR)
 
+
+#: The largest id PostgreSQL's bigint holds: a larger one in a filter is refused, not sent to the database.
+MAX_ID = 2**63 - 1
 
 CASE_REFUSAL = re.compile(r"^Case (?P<reference>\S+?)(?P<reason>: .*| is .*)$")
 
@@ -272,7 +280,8 @@ class InspectionAdmin(ScopedAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_case_count()
+        # The force names each inspection (its title), in the list and in every inspection autocomplete.
+        return super().get_queryset(request).select_related("force").with_case_count()
 
     def get_readonly_fields(self, request, obj=None):
         frozen = list(Inspection.FROZEN_FIELDS) if obj is not None and obj.is_locked else []
@@ -410,6 +419,54 @@ class InspectionAdmin(ScopedAdmin):
 # Audited cases -----------------------------------------------------------------------------------
 
 
+class InspectionFilter(admin.SimpleListFilter):
+    """The inspections in the user's scope, from the inspections table in one query (Django's related-only
+    filter read every case to find the inspections that have one, then each inspection's force, a query
+    per inspection). With a force chosen, only that force's inspections. Keeps the parameter Django's
+    related filter used, so links such as an inspection's "View the cases" still work."""
+
+    title = "inspection"
+    parameter_name = "inspection__id__exact"
+
+    def lookups(self, request, model_admin):
+        inspections = Inspection.objects.for_user(request.user).select_related("force").order_by(
+            "force__name", "-year", "-pk")
+        if (force := request.GET.get(ForceFilter.parameter_name)) and "\x00" not in force:
+            inspections = inspections.filter(force__slug=force)
+        return [(str(inspection.pk), inspection.title) for inspection in inspections]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if not self.value().isdigit() or int(self.value()) > MAX_ID:
+            raise IncorrectLookupParameters(f"Not an inspection: {self.value()!r}")
+        return queryset.filter(inspection_id=int(self.value()))
+
+
+class ReportedYearFilter(admin.SimpleListFilter):
+    """The year a case was reported in (Europe/London), the years offered coming from the inspections' audit
+    periods: Django's date hierarchy listed the years by reading every case."""
+
+    title = "year reported"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        span = Inspection.objects.for_user(request.user).aggregate(
+            first=Min("audit_period_start"), last=Max("audit_period_end"))
+        if span["first"] is None or span["last"] is None:
+            return []
+        return [(str(year), str(year)) for year in range(span["last"].year, span["first"].year - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if self.value() not in dict(self.lookup_choices):
+            raise IncorrectLookupParameters(f"Not a year of any inspection's audit period: {self.value()!r}")
+        year = int(self.value())
+        start = timezone.make_aware(datetime(year, 1, 1))
+        return queryset.filter(reported_at__gte=start, reported_at__lt=timezone.make_aware(datetime(year + 1, 1, 1)))
+
+
 class ForceFilter(admin.SimpleListFilter):
     title = "force"
     parameter_name = "force"
@@ -418,7 +475,33 @@ class ForceFilter(admin.SimpleListFilter):
         return [(force.slug, force.name) for force in Force.objects.for_user(request.user)]
 
     def queryset(self, request, queryset):
-        return queryset.filter(inspection__force__slug=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        if self.value() not in dict(self.lookup_choices):
+            raise IncorrectLookupParameters(f"Not a force: {self.value()!r}")
+        return queryset.filter(inspection__force__slug=self.value())
+
+
+class FromEitherEndPaginator(Paginator):
+    """A later page in one query that skips ids, not rows: the page's ids are chosen by an inner query that
+    reads only the ordering's index (Django's OFFSET made the database join and count the crimes of every
+    row it skipped), and a page in the back half of the list is counted from the end, in the reversed order,
+    so no page skips more than half the list. The same rows in the same order as Django's paginator."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        rows = self.object_list
+        if number == 1 or not isinstance(rows, QuerySet) or not rows.ordered:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom > self.count // 2:
+            ids = rows.reverse().values("pk")[self.count - top:self.count - bottom]
+        else:
+            ids = rows.values("pk")[bottom:top]
+        return self._get_page(rows.filter(pk__in=ids), number, self)
 
 
 class CategoryFilter(admin.SimpleListFilter):
@@ -441,6 +524,21 @@ class ErrorKindFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.with_error(self.value()) if self.value() in ErrorKind.values else queryset
+
+
+class VictimFlagFilter(admin.SimpleListFilter):
+    """Cases with at least one crime whose victim carries the flag (flags belong to the crime, one per victim)."""
+
+    title = "victim flag"
+    parameter_name = "victim"
+
+    def lookups(self, request, model_admin):
+        return [(name, AuditedCrime._meta.get_field(name).verbose_name.capitalize()) for name in VICTIM_FLAGS]
+
+    def queryset(self, request, queryset):
+        if self.value() not in VICTIM_FLAGS:
+            return queryset
+        return queryset.filter(Exists(AuditedCrime.objects.filter(case=OuterRef("pk"), **{self.value(): True})))
 
 
 class AuditedCrimeInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
@@ -470,14 +568,20 @@ def with_inspection(url, inspection_id):
 class AuditedCaseAdmin(ScopedAdmin):
     form = AuditedCaseForm
     inlines = [AuditedCrimeInline]
+    # The changelist at national scale (issue 13): a fixed number of queries, filters whose choices come from
+    # small tables, sorting only by indexed columns, no full count beside a filtered one, and a search that
+    # reads the references' trigram indexes (get_search_results).
     list_display = ["reference", "inspection", "source", "reported_at", "crime_count", "moderation_state", "auditor"]
-    list_filter = [ForceFilter, ("inspection", admin.RelatedOnlyFieldListFilter), "source", CategoryFilter,
-                   ErrorKindFilter, "moderation_state", "outcome", "anonymous_report", "third_party_report"]
+    list_filter = [ForceFilter, InspectionFilter, "source", CategoryFilter, ErrorKindFilter, "moderation_state",
+                   ReportedYearFilter, VictimFlagFilter, "outcome", "anonymous_report", "third_party_report"]
     list_select_related = ["inspection__force", "auditor"]
     search_fields = ["reference", "crimes__force_crime_reference"]
+    sortable_by = ["reference", "reported_at"]  # indexed; the default order is by inspection, then reference
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # "Show counts" counted the cases for each of the filters' choices
+    paginator = FromEitherEndPaginator
     autocomplete_fields = ["inspection"]
     list_per_page = 100
-    date_hierarchy = "reported_at"
     readonly_fields = ["auditor", "moderation_state", "submitted_by", "submitted_at", "moderated_by",
                        "moderated_at", "query_reason", "change_history"]
     fieldsets = [
@@ -521,7 +625,19 @@ class AuditedCaseAdmin(ScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_crime_count()
 
-    @admin.display(description="Crimes", ordering="crime_count")
+    def get_search_results(self, request, queryset, search_term):
+        """Each word must be part of the case's reference or of a crime's force reference. Written as the ids
+        of the cases that match, a union of two index scans, rather than Django's join of every case with its
+        crimes (which could read no index and had to remove duplicates)."""
+        for word in smart_split(search_term.replace("\x00", "")):  # no reference holds a NUL; PostgreSQL refuses one
+            word = unescape_string_literal(word) if word[0] in {'"', "'"} and len(word) > 1 and word[0] == word[-1] else word
+            matching = AuditedCase.objects.filter(reference__icontains=word).order_by().values("pk").union(
+                AuditedCrime.objects.filter(force_crime_reference__icontains=word).order_by().values("case_id"),
+                all=True)
+            queryset = queryset.filter(pk__in=matching)
+        return queryset, False
+
+    @admin.display(description="Crimes")
     def crime_count(self, case):
         return case.crime_count
 
@@ -627,8 +743,10 @@ class CancellationReviewAdmin(EditableUntilPublished, ScopedAdmin):
     form = CancellationReviewAdminForm
     list_display = ["reference", "inspection", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told",
                     "verdict", "reason"]
-    list_filter = [("inspection", admin.RelatedOnlyFieldListFilter), "category", "ground", "verdict", "victim_told"]
+    list_filter = [InspectionFilter, "category", "ground", "verdict", "victim_told"]
     list_select_related = ["inspection__force"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["reference", "reason"]
     autocomplete_fields = ["inspection"]
     list_per_page = 100

@@ -80,6 +80,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
+# The HTTP benchmark (bench/http_run.py) counts each request's queries; never set in production.
+if os.environ.get("CDI_QUERY_LOG"):
+    MIDDLEWARE.insert(0, "core.query_log.QueryLogMiddleware")
+
 ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [

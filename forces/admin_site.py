@@ -8,9 +8,14 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from forces.roles import AUDIT_EDITORS, role_of
@@ -47,6 +52,20 @@ class ScopedAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+    def get_changelist_instance(self, request):
+        # PostgreSQL refuses a NUL in any text it is sent: a filter value holding one is a wrong lookup (Django's
+        # "?e=1" message), not a database error. The search box has Django's own message for it.
+        if any("\x00" in value for name, values in request.GET.lists() if name != SEARCH_VAR for value in values):
+            raise IncorrectLookupParameters("A filter value holds a NUL character.")
+        return super().get_changelist_instance(request)
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML written directly: Django renders a form widget through the
+        template engine for each row, a third of the time the 100-row case list took to render."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
