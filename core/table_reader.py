@@ -46,10 +46,12 @@ class Limits:
     unpacked_bytes: int = 256 * 1024 * 1024  # a workbook's XML, in total
     shared_strings_bytes: int = 64 * 1024 * 1024
     shared_strings: int = 4_000_000
+    inflate_ratio: int = 100  # unpacked ÷ packed for a member over 1 MB (Apache POI's zip bomb rule)
 
 
 LIMITS = Limits()
 XML_CHUNK = 64 * 1024
+MB = 1024 * 1024
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 # The csv module's limit on one field (131,072 characters by default) is lowered to the longest cell we
@@ -103,6 +105,9 @@ def read_table(upload: IO[bytes], filename: str, columns: Sequence[str],
         if header is None:
             raise SpreadsheetError("The file is empty.", missing=columns)
         header_names = [_header_name(cell) for cell in header]
+        if any("\x00" in name for name in header_names):
+            raise SpreadsheetError("The header row contains NUL characters (zero bytes), which no text may hold: "
+                                   "is the file binary, or UTF-16 text? Save it as “CSV UTF-8”.")
         missing = [column for column in columns if column.lower() not in header_names]
         if missing:
             raise SpreadsheetError(_missing_message(header_names, columns, missing, kind), missing=missing)
@@ -298,6 +303,11 @@ def _open_archive(upload: IO[bytes], kind: str, limits: Limits) -> _Archive:
         raise SpreadsheetError(
             f"The workbook unpacks to {_n(unpacked // (1024 * 1024))} MB, more than the {_n(limits.unpacked_bytes // (1024 * 1024))} "
             "MB a workbook may unpack to (a “zip bomb”, or far too large to import).")
+    for info in members:
+        if info.file_size > MB and info.file_size > limits.inflate_ratio * max(info.compress_size, 1):
+            raise SpreadsheetError(
+                f"The workbook's {info.filename[:60]} unpacks {_n(info.file_size // max(info.compress_size, 1))} times "
+                f"larger than it is packed; more than {limits.inflate_ratio} times is refused as a “zip bomb”.")
     return _Archive(zipped, limits)
 
 
@@ -312,6 +322,21 @@ class _RowHandler(ContentHandler):
         self.text: list[str] = []
         self.text_length = 0
         self.collecting = False
+        self.row_elements = self.cell_elements = 0
+
+    def count_element(self, kind: str) -> None:
+        """Rows and cells are counted as elements too, empty or not, so that a file of millions of empty
+        elements (a zip bomb within the unpacked limit) costs no more than a full one."""
+        if kind == "row":
+            self.row_elements += 1
+            if self.row_elements > 2 * self.limits.rows:
+                raise SpreadsheetError(f"The sheet has more than {_n(2 * self.limits.rows)} rows, counting empty "
+                                       f"ones; the most one upload may have is {_n(self.limits.rows)} rows.")
+        else:
+            self.cell_elements += 1
+            if self.cell_elements > self.limits.cells:
+                raise SpreadsheetError(f"The sheet has more than {_n(self.limits.cells)} cells, counting empty ones, "
+                                       "the most one upload may have: split it into smaller files.")
 
     def start_text(self) -> None:
         self.text, self.text_length, self.collecting = [], 0, True
@@ -334,6 +359,7 @@ def _stream_rows(archive: _Archive, member: str, handler: _RowHandler) -> Iterat
             parser.feed(chunk)
             yield from handler.ready
             handler.ready.clear()
+    parser.close()  # a document cut short is malformed
     yield from handler.ready
     handler.ready.clear()
 
@@ -452,8 +478,10 @@ class _SheetHandler(_RowHandler):
         if local == "dimension":
             self._check_dimension(attrs.get((None, "ref"), ""))
         elif local == "row":
+            self.count_element("row")
             self.row = []
         elif local == "c" and self.row is not None:
+            self.count_element("cell")
             self.cell = {"r": attrs.get((None, "r")), "t": attrs.get((None, "t"), "n"), "s": attrs.get((None, "s"))}
             self.value = self.formula = None
             self.inline: list[str] = []
@@ -638,8 +666,10 @@ class _OdsHandler(_RowHandler):
         elif uri == OFFICE and local == "annotation":
             self.annotation += 1
         elif uri == TABLE and local == "table-row":
+            self.count_element("row")
             self.row, self.row_repeat, self.pending_empty = [], self._repeat(attrs, "number-rows-repeated"), 0
         elif uri == TABLE and local in ("table-cell", "covered-table-cell") and self.row is not None:
+            self.count_element("cell")
             self.cell = {"repeat": self._repeat(attrs, "number-columns-repeated"),
                          "type": attrs.get((OFFICE, "value-type"), ""), "value": attrs.get((OFFICE, "value"))}
             self.start_text()
