@@ -753,3 +753,16 @@ def _ods_sheets(archive: _Archive, limits: Limits) -> Iterator[tuple[str, Iterat
         for _ in rows:  # the rest of this table, if the caller stopped at its header
             pass
         marker = state["next"]
+
+
+# What the database will refuse, checked while planning -----------------------------------------------------
+
+
+def text_problem(column: str, text: str, max_length: int) -> str | None:
+    """Why ``text`` cannot be stored in a column of ``max_length`` characters (a NUL, which PostgreSQL cannot
+    hold, or too many characters: never cut short), or None."""
+    if "\x00" in text:
+        return f"{column} contains a NUL character (a zero byte), which no text may hold."
+    if len(text) > max_length:
+        return f"{column} is {_n(len(text))} characters long; the most it may have is {_n(max_length)}."
+    return None
