@@ -100,7 +100,10 @@ def read_rows(upload, filename):
         return read_table(upload, filename, COLUMNS, extensions=(".csv", ".ods"))
     except SpreadsheetError as error:
         if error.missing:
-            raise PrcImportError([f"The file has no column “{column}”." for column in error.missing]
+            message = str(error)
+            said = [message] if message.startswith("The file is empty") else []  # or why columns are missing:
+            said += [message[message.index(" Its header"):].strip()] if " Its header" in message else []
+            raise PrcImportError(said + [f"The file has no column “{column}”." for column in error.missing]
                                  + [f"Expected columns: {', '.join(COLUMNS)}."]) from None
         raise PrcImportError([str(error)]) from None
 

@@ -178,8 +178,9 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
             _check_successor(finding, superseded_by)
             finding.superseded_by = superseded_by
         finding.status = status
-    elif not comment and not files:
-        raise ValidationError("Write an update, attach evidence or change the status.")
+    elif not comment:  # evidence alone is not an update: the timeline entry says what it shows
+        raise ValidationError("Write an update saying what the evidence shows." if files
+                              else "Write an update, attach evidence or change the status.")
     validate_evidence_set(files)
     for upload in files:
         validate_evidence(upload)

@@ -249,7 +249,7 @@ def corpus() -> list[Hostile]:
                 lambda: ods(content_xml(ods_row(COLUMNS) + ods_row(["&xxe;"]), prolog=XXE))),
         Hostile("billion_laughs.ods", "document type declaration",
                 lambda: ods(content_xml(ods_row(COLUMNS) + ods_row(["&lol9;"]), prolog=BILLION_LAUGHS))),
-        Hostile("nul.csv", "nul character", lambda: csv_bytes([COLUMNS, ["HOST\x00-1", *ROW[1:]]])),
+        Hostile("nul.csv", "nul character", lambda: csv_bytes([COLUMNS, [cell + "\x00" for cell in ROW]])),
         Hostile("nul.xlsx", "malformed", lambda: xlsx_with_prolog("", "HOST&#0;-1")),
         Hostile("nul.ods", "malformed", lambda: ods(content_xml(ods_row(COLUMNS) + ods_row(["HOST&#0;-1"])))),
         Hostile("latin1.csv", "not utf-8", lambda: "\n".join([",".join(COLUMNS), ",".join(
