@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import BadRequest, TooManyFilesSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,6 +36,8 @@ def handle_exception(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, (SuspiciousOperation, BadRequest)):  # e.g. too many files, found while parsing
+        exc = exceptions.ParseError(_bad_request_message(exc))
     response = exception_handler(exc, context)
     if response is None:  # not an API error: a bug or a failure below the view. Logged, rolled back, JSON.
         request = context.get("request")
@@ -101,9 +103,18 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     from django.views.defaults import bad_request as page
 
     if _is_api(request):
-        safe = isinstance(exception, (NulInRequest, TooManyFilesSent)) or settings.DEBUG
-        return JsonResponse({"detail": str(exception) if safe else "Bad request."}, status=400)
+        return JsonResponse({"detail": _bad_request_message(exception)}, status=400)
     return page(request, exception)
+
+
+def _bad_request_message(exception: Exception) -> str:
+    if isinstance(exception, TooManyFilesSent):
+        return f"Too many files in one request: at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES}."
+    if isinstance(exception, RequestDataTooBig):
+        return "The request is too large."
+    if isinstance(exception, NulInRequest) or settings.DEBUG:
+        return str(exception)
+    return "Bad request."
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
 
-from audits import case_sheet, cancellation_sheet
+from audits import cancellation_sheet, case_sheet
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, FrameRecord
 from audits.services import cancellation_reviews, case_import, sampling
 from forces.models import RecordedCrimeVolume
