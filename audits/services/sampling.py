@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
+REFERENCE_LENGTH, STRATUM_LENGTH = 64, 60  # FrameRecord's columns: longer is refused, never cut
 
 
 # The frame -----------------------------------------------------------------------------------------
@@ -48,8 +49,8 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
         raise ValidationError(str(error)) from None
     for number, row in enumerate(rows, start=2):
         reference, occurred, stratum = (str(row[column]).strip() for column in FRAME_COLUMNS)
-        for column, text, field in (("reference", reference, "reference"), ("stratum", stratum, "stratum")):
-            if message := text_problem(column, text, FrameRecord._meta.get_field(field).max_length or 0):
+        for column, text, length in (("reference", reference, REFERENCE_LENGTH), ("stratum", stratum, STRATUM_LENGTH)):
+            if message := text_problem(column, text, length):
                 problems.append(f"Row {number}: {message}")
         if not reference:
             problems.append(f"Row {number}: reference is empty.")
@@ -84,7 +85,7 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
 def _shown_name(filename: str) -> str:
     """The upload's name as listed with the frame: a name longer than the column keeps its start and its
     extension around an ellipsis, visibly shortened rather than cut."""
-    limit = SamplingFrame._meta.get_field("filename").max_length or 200
+    limit = 200  # SamplingFrame.filename
     if len(filename) <= limit:
         return filename
     return filename[: limit - 12] + "…" + filename[-11:]
