@@ -207,7 +207,7 @@ def plan_import(inspection, rows, mode="add"):
         problems += row_problems
 
     existing = {case.reference: case for case in AuditedCase.objects.filter(
-        inspection=inspection, reference__in=list(cases)).prefetch_related(
+        inspection=inspection, reference__in=[ref for ref in cases if "\x00" not in ref]).prefetch_related(
             "crimes__errors__rule", "crimes__expected_offence", "crimes__recorded_offence")}
     for number, reference, kind, rule in inactive:
         stored = existing.get(reference) if mode == "update" else None
