@@ -253,6 +253,9 @@ def _csv_rows(upload: IO[bytes], limits: Limits) -> Iterator[list[Any]]:
                 raise SpreadsheetError(f"Line {reader.line_num}: a cell is longer than {_n(limits.cell_chars)} "
                                        "characters, the most a cell may hold.") from None
             raise SpreadsheetError(f"Line {reader.line_num}: the CSV cannot be read ({error}).") from None
+        if any(len(cell) > limits.cell_chars for cell in row):
+            raise SpreadsheetError(f"Line {reader.line_num}: a cell is longer than {_n(limits.cell_chars)} "
+                                   "characters, the most a cell may hold.")
         if len(row) > limits.columns and any(cell.strip() for cell in row[limits.columns:]):
             raise SpreadsheetError(f"Line {reader.line_num} has {_n(len(row))} columns; the most a file may have "
                                    f"is {limits.columns}.")
