@@ -59,6 +59,7 @@ ERROR_RESPONSES = {
     "401": ("No valid credentials: sign in or send a token.", "Error"),
     "403": ("Your role or token may not do this.", "Error"),
     "404": ("Not found, or not yours to see.", "Error"),
+    "500": ("Something went wrong on the server; nothing was written.", "Error"),
 }
 
 
