@@ -19,4 +19,7 @@ urlpatterns = [
     path("", include("search.urls")),
 ]
 
+handler400 = "config.api.bad_request"
+handler403 = "config.api.permission_denied"
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"

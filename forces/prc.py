@@ -100,21 +100,43 @@ def read_rows(upload, filename):
         return read_table(upload, filename, COLUMNS, extensions=(".csv", ".ods"))
     except SpreadsheetError as error:
         if error.missing:
-            raise PrcImportError([f"The file has no column “{column}”." for column in error.missing]
+            message = str(error)
+            said = [message] if message.startswith("The file is empty") else []  # or why columns are missing:
+            said += [message[message.index(" Its header"):].strip()] if " Its header" in message else []
+            raise PrcImportError(said + [f"The file has no column “{column}”." for column in error.missing]
                                  + [f"Expected columns: {', '.join(COLUMNS)}."]) from None
         raise PrcImportError([str(error)]) from None
+
+
+SOURCE_LENGTH = 200  # RecordedCrimeVolume.source
+
+
+def _offence_key(cell):
+    """What makes a row one force's count for one quarter and offence: a second row with the same key is a
+    duplicate, refused rather than added in."""
+    return (normalise(cell("Force Name")), re.sub(r"\s+", "", cell("Financial Year")),
+            cell("Financial Quarter").upper().lstrip("Q"), cell("Offence Code").upper(),
+            cell("Offence Description").lower())
 
 
 def quarterly_totals(rows):
     """Totals per (force, quarter end, category), how many rows were dropped and how many read."""
     forces = force_lookup()
     totals, problems, dropped = defaultdict(int), [], 0
+    first_row = {}
     for number, row in enumerate(rows, start=2):
         cell = lambda column: str(row[column]).strip()  # noqa: E731
         force_name, group = cell("Force Name"), cell("Offence Group").lower()
         if normalise(force_name) in NOT_TERRITORIAL_FORCES or group in FRAUD_GROUPS:
             dropped += 1
             continue
+        key = _offence_key(cell)
+        if key in first_row:
+            problems.append(f"Row {number}: {force_name}, {cell('Financial Year')} quarter "
+                            f"{cell('Financial Quarter')}, offence {cell('Offence Code')} "
+                            f"“{cell('Offence Description')}” is also on row {first_row[key]}: each count is "
+                            "given once (duplicates would be added together).")
+        first_row.setdefault(key, number)
         force = forces.get(normalise(force_name))
         if force is None:
             problems.append(f"Row {number}: unknown force “{force_name}”.")
@@ -142,8 +164,18 @@ def quarterly_totals(rows):
     return totals, dropped, len(rows)
 
 
+def default_source(filename):
+    """The source stored when none is given: the file's name, visibly shortened if it would not fit."""
+    name = filename if len(filename) <= 150 else filename[:138] + "…" + filename[-11:]
+    return f"Police recorded crime: {name}"
+
+
 @transaction.atomic
-def import_prc(upload, filename, source):
+def import_prc(upload, filename, source=None):
+    source = default_source(filename) if source is None else source
+    if len(source) > SOURCE_LENGTH or "\x00" in source:
+        raise PrcImportError([f"The source is {len(source):,} characters long or holds a NUL; it may have at most "
+                              f"{SOURCE_LENGTH} characters."])
     totals, dropped, read = quarterly_totals(read_rows(upload, filename))
     written = 0
     for (force, end, category), count in totals.items():
@@ -152,7 +184,7 @@ def import_prc(upload, filename, source):
             continue  # fewer than four consecutive quarters: no 12-month figure
         RecordedCrimeVolume.objects.update_or_create(
             force=force, period_end=end, category=category,
-            defaults={"count": count + sum(earlier), "source": source[:200]},
+            defaults={"count": count + sum(earlier), "source": source},
         )
         written += 1
     return PrcImportResult(read, dropped, written)

@@ -23,11 +23,13 @@ def token_create(*, user, name, expires_in_days=90, read_only=False):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, e.g. what will use it."})
+    if len(name) > 80:  # refused, never cut short
+        raise ValidationError({"name": f"Keep the name to 80 characters (it has {len(name):,})."})
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_DAYS:
         raise ValidationError({"expires_in_days": f"A token lasts between 1 and {MAX_DAYS} days."})
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:80], prefix=raw[:PREFIX_LENGTH], key_hash=_hash(raw), read_only=read_only,
+        user=user, name=name, prefix=raw[:PREFIX_LENGTH], key_hash=_hash(raw), read_only=read_only,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     return token, raw

@@ -47,7 +47,7 @@ def prc_upload(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        source = form.cleaned_data["source"] or f"Police recorded crime: {upload.name}"
+        source = form.cleaned_data["source"] or None
         try:
             result = import_prc(upload, upload.name, source)
         except PrcImportError as error:

@@ -3,11 +3,12 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from audits.models import Inspection
 from core.api_fields import SlugField
+from core.api_parsers import DepthLimitedJSONParser
 from forces.api_auth import AuditEditorsWrite, FollowUpWriters
 from recommendations import selectors, services
 from recommendations.filters import FindingFilter
@@ -90,7 +91,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     serializer_class = FollowUpSerializer
     permission_classes = [*viewsets.GenericViewSet.permission_classes, FollowUpWriters]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     filter_backends = []
 
     def finding(self):

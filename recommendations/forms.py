@@ -1,6 +1,6 @@
 from django import forms
 
-from recommendations.evidence import MAX_EVIDENCE_BYTES
+from recommendations.evidence import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES, MAX_EVIDENCE_TOTAL_BYTES
 from recommendations.models import Finding, Verdict
 
 
@@ -49,8 +49,9 @@ class FollowUpForm(forms.Form):
     status = forms.ChoiceField(label="Change the status to", required=False)
     comment = forms.CharField(label="Update", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     files = MultipleFileField(label="Evidence", required=False,
-                              help_text=f"PDF, Word, Excel, OpenDocument, CSV, text or images, up to "
-                                        f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB each.")
+                              help_text=f"PDF, Word, Excel, OpenDocument, CSV, text or images: up to "
+                                        f"{MAX_EVIDENCE_FILES} files and {MAX_EVIDENCE_TOTAL_BYTES // (1024 * 1024)} MB "
+                                        f"in one update, {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB each.")
     internal = forms.BooleanField(label="Internal inspectorate note (the force does not see it)", required=False)
     superseded_by = forms.ModelChoiceField(label="Superseded by", queryset=Finding.objects.none(), required=False)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audits.models import Inspection
 from forces.roles import Role, can_edit_audits, role_of
 from forces.transitions import Transition, TransitionTable
-from recommendations.evidence import validate_evidence
+from recommendations.evidence import validate_evidence, validate_evidence_set
 from recommendations.models import Evidence, Finding, FollowUp, Theme, Verdict
 from recommendations.signals import finding_moved
 
@@ -178,8 +178,10 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
             _check_successor(finding, superseded_by)
             finding.superseded_by = superseded_by
         finding.status = status
-    elif not comment and not files:
-        raise ValidationError("Write an update, attach evidence or change the status.")
+    elif not comment:  # evidence alone is not an update: the timeline entry says what it shows
+        raise ValidationError("Write an update saying what the evidence shows." if files
+                              else "Write an update, attach evidence or change the status.")
+    validate_evidence_set(files)
     for upload in files:
         validate_evidence(upload)
 

@@ -438,7 +438,7 @@ BAD = [
     (0, {"safeguarding": ""}, "Say whether the victim of this unrecorded crime was safeguarded"),
     (1, {"safeguarding": "yes"}, "Safeguarding is asked only of a crime the force did not record"),
     (0, {"anonymous_report": "sometimes"}, "anonymous_report “sometimes” is not yes or no"),
-    (1, {"third_party_report": "\x00"}, "third_party_report"),
+    (1, {"third_party_report": "\x00"}, "column third_party_report: contains a NUL character"),
     (0, {"equality_information": "partly"}, "equality_information “partly” is not one of"),
     (2, {"outcome": "dunno"}, "outcome “dunno” is not one of"),
     (2, {"outcome_reason": ""}, "Say why the case ends “No crime disclosed”"),
@@ -460,9 +460,10 @@ def test_a_bad_value_in_any_new_column_names_its_row_and_writes_nothing(world, c
     if message is None:
         assert preview.context["plan"].ok, preview.context["plan"].problems
         return
-    assert not preview.context["plan"].ok
-    assert f"Row {index + 2}: " in preview.content.decode() and message in preview.content.decode(), \
-        preview.context["plan"].problems
+    # A NUL is refused as the file is read, before any row is planned; every other problem by the plan.
+    assert not (preview.context.get("plan") and preview.context["plan"].ok)
+    assert f"Row {index + 2}" in preview.content.decode() and message in preview.content.decode(), \
+        preview.content.decode()
     assert counts() == before
 
 

@@ -144,6 +144,9 @@ def plan_review_import(inspection: Inspection, rows: Sequence[Mapping[str, Any]]
         def problem(message: str, number: int = number) -> None:
             problems.append((number, message))
 
+        for column in row:
+            if "\x00" in _text(row[column]):
+                problem(f"{column} contains a NUL character (a zero byte), which no text may hold.")
         reference = _text(row["reference"])
         if not reference:
             problem("reference is empty.")

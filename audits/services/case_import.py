@@ -36,6 +36,7 @@ from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
 from core.spreadsheets import (
     parse_moment,
 )
+from core.table_reader import text_problem
 
 MODES = {"add": "Add new cases only", "update": "Add new cases and update existing ones"}
 
@@ -72,6 +73,21 @@ class ImportPlan:
 
 def _text(value):
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+# Text cells and the model field each is stored in: checked for what the database would refuse.
+TEXT_FIELDS = {"case_reference": (AuditedCase, "reference"), "case_notes": (AuditedCase, "notes"),
+               "outcome_reason": (AuditedCase, "outcome_reason"),
+               "force_crime_reference": (AuditedCrime, "force_crime_reference")}
+
+
+def _row_key(row):
+    """A row as compared for exact duplicates: every cell, trimmed, in the column order."""
+    return tuple(_text(row[column]).lower() for column in sorted(row))
 
 
 def _flag(value):
@@ -139,6 +155,7 @@ def plan_import(inspection, rows, mode="add"):
     sources = {value: value for value in AuditedCase.Source.values}
     sources.update({label.lower(): value for value, label in AuditedCase.Source.choices})
     problems, cases = [], OrderedDict()
+    seen_rows = {}  # each distinct row -> the first row number it is on
     if inspection.is_locked:
         problems.append((None, LOCKED_MESSAGE))
     for number, row in enumerate(rows, start=2):
@@ -150,6 +167,14 @@ def plan_import(inspection, rows, mode="add"):
         reference = _text(row["case_reference"])
         if not reference:
             problem("case_reference is empty.")
+        for column, (model, name) in TEXT_FIELDS.items():
+            if message := text_problem(column, _text(row[column]), _max_length(model, name)):
+                problem(message)
+        key = _row_key(row)
+        if key in seen_rows:
+            problem(f"the row repeats row {seen_rows[key]} exactly: a crime is listed once (delete the copy, or "
+                    "tell the two crimes apart, e.g. by their force crime references).")
+        seen_rows.setdefault(key, number)
         source = sources.get(_text(row["source"]).lower())
         if source is None:
             problem(f"source “{_text(row['source'])}” is not one of {', '.join(AuditedCase.Source.values)}.")
@@ -215,8 +240,8 @@ def plan_import(inspection, rows, mode="add"):
 
         case_values = {"source": source, "reported_at": moments["reported_at"],
                        **{flag: flags.get(flag, False) for flag in REPORT_FLAGS},
-                       "equality_information": equality, "outcome": outcome, "outcome_reason": outcome_reason[:300],
-                       "notes": _text(row["case_notes"])[:500]}
+                       "equality_information": equality, "outcome": outcome, "outcome_reason": outcome_reason,
+                       "notes": _text(row["case_notes"])}
         plan = cases.get(reference)
         if plan is None and reference:
             plan = cases[reference] = CasePlan(reference, case_values)
@@ -230,14 +255,14 @@ def plan_import(inspection, rows, mode="add"):
             if not without_crime:
                 plan.crimes.append(({"expected_offence": expected, "recorded_offence": recorded,
                                      "recorded_at": moments["recorded_at"], "force_crime_reference":
-                                         _text(row["force_crime_reference"])[:64], "cancellation_code": cancellation,
+                                         _text(row["force_crime_reference"]), "cancellation_code": cancellation,
                                      **{flag: flags.get(flag, False) for flag in VICTIM_FLAGS},
                                      "safeguarding": safeguarding},
                                     set(kinds), chosen))
         problems += row_problems
 
     existing = {case.reference: case for case in AuditedCase.objects.filter(
-        inspection=inspection, reference__in=list(cases)).prefetch_related(
+        inspection=inspection, reference__in=[ref for ref in cases if "\x00" not in ref]).prefetch_related(
             "crimes__errors__rule", "crimes__expected_offence", "crimes__recorded_offence")}
     for number, reference, kind, rule in inactive:
         stored = existing.get(reference) if mode == "update" else None

@@ -39,10 +39,12 @@ def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the error is wrong."})
+    if len(reason) > 2000:  # refused, never cut short
+        raise ValidationError({"reason": f"Keep the reason to 2,000 characters (it has {len(reason):,})."})
     if Challenge.objects.filter(error=error, status=Challenge.Status.OPEN).exists():
         raise ValidationError("This error is already being challenged.")
     challenge = Challenge.objects.create(case=case, error=error, error_kind=error.kind,
-                                         offence=error.crime.expected_offence.name, reason=reason[:2000], raised_by=by)
+                                         offence=error.crime.expected_offence.name, reason=reason, raised_by=by)
     challenge_raised.send(sender=Challenge, challenge=challenge, by=by)
     return challenge
 
@@ -61,6 +63,8 @@ def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | 
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Give the reason for the decision: the force sees it."})
+    if len(note) > 2000:  # refused, never cut short
+        raise ValidationError({"note": f"Keep the reason to 2,000 characters (it has {len(note):,})."})
     ensure_unlocked(challenge.case.inspection)
     if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
         case_mark_changed(case_id=challenge.case_id, by=by)
@@ -69,7 +73,7 @@ def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | 
         challenge.save(update_fields=["error"])
         error.delete()
     challenge.status, challenge.resolved_by, challenge.resolved_at = outcome, by, timezone.now()
-    challenge.resolution = note[:2000]
+    challenge.resolution = note
     challenge.save()
     challenge_decided.send(sender=Challenge, challenge=challenge, by=by)
     return challenge

@@ -145,7 +145,9 @@ def inspection_change_status(*, inspection: Inspection, status: str, by: User, r
         refusal=_refusal(inspection, status),
         reason_missing={"reason": "Say why the published inspection is being reopened."})
     if inspection.status == Status.PUBLISHED:
-        inspection.reopen_reason = reason[:500]
+        if len(reason) > 500:  # refused, never cut short
+            raise ValidationError({"reason": f"Keep the reason to 500 characters (it has {len(reason):,})."})
+        inspection.reopen_reason = reason
     revision_reason = inspection.reopen_reason
     if status == Status.PUBLISHED:
         _ensure_publishable(inspection)

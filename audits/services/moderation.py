@@ -89,10 +89,12 @@ def case_agree(*, case: AuditedCase, by: User) -> AuditedCase:
 @transaction.atomic
 def case_query(*, case: AuditedCase, by: User, reason: str | None) -> AuditedCase:
     reason = (reason or "").strip()
+    if len(reason) > 500:  # refused, never cut short
+        raise ValidationError({"reason": f"Keep the reason to 500 characters (it has {len(reason):,})."})
     case = _moderation_target(case, by, Moderation.QUERIED, reason)
     case.moderation_state = Moderation.QUERIED
     case.moderated_by, case.moderated_at = by, timezone.now()
-    case.query_reason = reason[:500]
+    case.query_reason = reason
     case.save()
     case_queried.send(sender=AuditedCase, case=case, by=by)
     return case

@@ -16,6 +16,7 @@ from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.selectors import frame_populations
 from audits.services.guards import ensure_can_edit, ensure_unlocked
 from core.spreadsheets import SpreadsheetError, parse_moment, read_table
+from core.table_reader import text_problem
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
+REFERENCE_LENGTH, STRATUM_LENGTH = 64, 60  # FrameRecord's columns: longer is refused, never cut
 
 
 # The frame -----------------------------------------------------------------------------------------
@@ -47,6 +49,9 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
         raise ValidationError(str(error)) from None
     for number, row in enumerate(rows, start=2):
         reference, occurred, stratum = (str(row[column]).strip() for column in FRAME_COLUMNS)
+        for column, text, length in (("reference", reference, REFERENCE_LENGTH), ("stratum", stratum, STRATUM_LENGTH)):
+            if message := text_problem(column, text, length):
+                problems.append(f"Row {number}: {message}")
         if not reference:
             problems.append(f"Row {number}: reference is empty.")
         elif reference in seen:
@@ -64,17 +69,26 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
         if len(problems) >= MAX_PROBLEMS:
             problems.append("Stopped after 20 problems.")
             break
-        records.append(FrameRecord(reference=reference[:64], occurred_at=moment, stratum=stratum[:60]))
+        records.append(FrameRecord(reference=reference, occurred_at=moment, stratum=stratum))
     if problems:
         raise ValidationError(problems)
     if existing:
         existing.delete()
-    frame = SamplingFrame.objects.create(inspection=inspection, filename=filename[:200], record_count=len(records),
+    frame = SamplingFrame.objects.create(inspection=inspection, filename=_shown_name(filename), record_count=len(records),
                                          uploaded_by=by)
     for record in records:
         record.frame = frame
     FrameRecord.objects.bulk_create(records, batch_size=5000)
     return frame
+
+
+def _shown_name(filename: str) -> str:
+    """The upload's name as listed with the frame: a name longer than the column keeps its start and its
+    extension around an ellipsis, visibly shortened rather than cut."""
+    limit = 200  # SamplingFrame.filename
+    if len(filename) <= limit:
+        return filename
+    return filename[: limit - 12] + "…" + filename[-11:]
 
 
 # The draw ------------------------------------------------------------------------------------------

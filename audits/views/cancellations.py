@@ -88,12 +88,13 @@ def review_import(request, pk):
             except SpreadsheetError as error:
                 problem = str(error)
             else:
-                token = uuid.uuid4().hex
-                upload.seek(0)
-                path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
-                request.session.setdefault(SESSION_KEY, {})[token] = path
-                request.session.modified = True
                 plan = cancellation_reviews.plan_review_import(inspection, rows, form.cleaned_data["mode"])
+                if plan.ok:  # kept for the confirm only when there is something to confirm
+                    token = uuid.uuid4().hex
+                    upload.seek(0)
+                    path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
+                    request.session.setdefault(SESSION_KEY, {})[token] = path
+                    request.session.modified = True
     return render(request, "audits/cancellation_review_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem,
         "columns": [(column, cancellation_sheet.GUIDE[column]) for column in cancellation_sheet.COLUMNS],

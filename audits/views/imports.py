@@ -57,12 +57,13 @@ def import_page(request, pk):
             except case_sheet.ImportFileError as error:
                 problem = str(error)
             else:
-                token = uuid.uuid4().hex
-                upload.seek(0)
-                path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
-                request.session.setdefault(SESSION_KEY, {})[token] = path
-                request.session.modified = True
                 plan = case_import.plan_import(inspection, rows, form.cleaned_data["mode"])
+                if plan.ok:  # kept for the confirm only when there is something to confirm
+                    token = uuid.uuid4().hex
+                    upload.seek(0)
+                    path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
+                    request.session.setdefault(SESSION_KEY, {})[token] = path
+                    request.session.modified = True
     counts = {action: plan.count(action) for action in ("add", "update", "unchanged")} if plan else {}
     return render(request, "audits/case_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem, "counts": counts,

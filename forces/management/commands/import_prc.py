@@ -18,7 +18,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         try:
             with path.open("rb") as upload:
-                result = import_prc(upload, path.name, source or f"Police recorded crime: {path.name}")
+                result = import_prc(upload, path.name, source)
         except PrcImportError as error:
             raise CommandError("Nothing was imported:\n  " + "\n  ".join(error.problems)) from None
         self.stdout.write(self.style.SUCCESS(
