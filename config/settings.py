@@ -12,6 +12,7 @@ Everything that differs between machines comes from the environment:
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "forces",
     "audits",
     "recommendations",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in refused for too many failures into the "try again later" page (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +120,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked account or address before any password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (forces/lockout.py): failures for one account, or from one address, within the cool-off
+# period lock further attempts until it has passed (or an administrator lifts the lock in the admin).
+AXES_HANDLER = "forces.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOCKOUT_ACCOUNT_FAILURES", "5"))
+LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("DJANGO_LOCKOUT_ADDRESS_FAILURES", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOCKOUT_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "forces.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "forces.lockout.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "audits:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -217,7 +237,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.handle_exception",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["forces.lockout.TokenRateThrottle"],
     "DATETIME_FORMAT": "iso-8601",
+}
+# Requests a single API token may make (forces/lockout.py); over it the API answers 429 with Retry-After.
+API_TOKEN_RATE = os.environ.get("DJANGO_API_TOKEN_RATE", "120/minute")
+# Throttle counts live in the cache: set a shared one (e.g. Django's database cache after `manage.py
+# createcachetable`) when running more than one app server.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", ""),
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crime data integrity audits API",
