@@ -44,7 +44,9 @@ def editor_pages(world):
                            ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk})]
 # Pages about nobody's force, or only ever the signed-in person's own things.
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
-                 "forces:api_token_revoke"}
+                 "forces:api_token_revoke",
+                 # the idle-session check, keep-alive and "signed out" page: tests/test_idle_sessions.py
+                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended"}
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
 FORM_POSTS = {"notifications:mark_read", "audits:moderate_case"}
