@@ -44,6 +44,14 @@ class LockoutHandler(AxesDatabaseHandler):
         return max(by_account, limit) if by_address >= settings.LOCKOUT_ADDRESS_FAILURES else by_account
 
 
+    def reset_user_attempts(self, request: Any, credentials: dict | None = None) -> int:
+        """After a successful sign-in: that account's failures only. (Axes would also clear every failure from
+        the address, so that signing in to one's own account would reset the count against another's.)"""
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username).delete() if username else (0, {})
+        return int(count)
+
+
 def _failures(attempts: Any) -> int:
     return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
 

@@ -71,6 +71,14 @@ def test_four_failures_do_not_lock_and_a_success_starts_the_count_again(world):
     assert signed_in(attempt("insp", "pw")[0])
 
 
+def test_signing_in_to_ones_own_account_does_not_clear_the_failures_against_another(world):
+    fail("insp", 4, "10.0.0.5")
+    assert signed_in(attempt("staff-a", "pw", "10.0.0.5")[0])
+    fail("insp", 1, "10.0.0.5")
+    client, response = attempt("insp", "pw", "10.0.0.5")
+    assert response.status_code == 429 and not signed_in(client)
+
+
 def test_the_lock_page_and_the_failures_before_it_do_not_say_whether_the_account_exists(world):
     before_real, before_unknown = fail("insp", 1, "10.0.0.2"), fail("nobody-here", 1, "10.0.0.3")
     assert before_real.status_code == before_unknown.status_code == 200
