@@ -92,6 +92,15 @@ def admin_objects(world):
         RecordedCrimeVolume: RecordedCrimeVolume.objects.create(
             force=world.forces.a, period_end="2024-06-30", category="all_crime", count=1000, source="test"),
     }
+    # Sign-in lockouts (django-axes): no force's data, but in the admin for administrators only.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.utils import timezone
+
+    seen = {"username": "someone", "ip_address": "10.0.0.1", "user_agent": "test", "http_accept": "*/*",
+            "path_info": "/accounts/login/", "attempt_time": timezone.now()}
+    a_objects[AccessAttempt] = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    a_objects[AccessLog] = AccessLog.objects.create(**seen)
+    a_objects[AccessFailureLog] = AccessFailureLog.objects.create(**seen, locked_out=False)
     return a_objects
 
 
