@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 SESSION_KEY = "last_activity"
-WRITE_EVERY = 5  # seconds
 
 
 def _is_idle_check(request: HttpRequest) -> bool:
@@ -37,8 +36,8 @@ class IdleSessionMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)  # answered as anyone signed out: 401 or 403
                 return redirect(reverse("forces:session_ended"))
-            # Saved at most every few seconds, not on every request; never for the page's own check.
-            if last is None or (not _is_idle_check(request) and now - last > WRITE_EVERY):
+            # Every request but the page's own check (always: a page then makes the same queries every time).
+            if last is None or not _is_idle_check(request):
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
 
