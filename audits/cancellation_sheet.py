@@ -2,14 +2,11 @@
 XLSX, one row per reviewed cancelled or transferred record) and writing an inspection's reviews back in the
 same layout, so that an export re-imported changes nothing. Notes are not in the sheet: they are kept."""
 
-import io
-
-from openpyxl import Workbook
-
 from audits.models import CancellationReview
 from audits.rules import AviEvidenced
 from core.categories import CancellationCategory
-from core.spreadsheets import SpreadsheetError, read_table, spreadsheet_safe, spreadsheet_unsafe
+from core.downloads import SafeWorkbook
+from core.spreadsheets import SpreadsheetError, read_table, spreadsheet_unsafe
 
 COLUMNS = ["reference", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told", "verdict", "reason"]
 GUIDE = {
@@ -52,21 +49,13 @@ def _yes(value):
 
 
 def workbook_bytes(rows, with_guide=True):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    sheet.append([spreadsheet_safe(column) for column in COLUMNS])
-    for row in rows:
-        sheet.append([spreadsheet_safe(cell) for cell in row])
-    for column in sheet.columns:  # text, so that spreadsheet programs do not reinterpret references
-        for cell in column:
-            cell.number_format = "@"
+    workbook = SafeWorkbook()
+    sheet = workbook.sheet(SHEET_TITLE)
+    sheet.append(COLUMNS)
+    sheet.extend(rows)
+    sheet.all_text()
     if with_guide:
-        guide = workbook.create_sheet("Guide")
-        guide.append([spreadsheet_safe("column"), spreadsheet_safe("what to enter")])
-        for column in COLUMNS:
-            guide.append([spreadsheet_safe(column), spreadsheet_safe(GUIDE[column])])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
+        guide = workbook.sheet("Guide")
+        guide.append(["column", "what to enter"])
+        guide.extend([column, GUIDE[column]] for column in COLUMNS)
+    return workbook.content()

@@ -2,13 +2,10 @@
 (CSV, XLSX or ODS, one row per audited crime) and writing cases back in the same template, so that an
 export re-imported changes nothing."""
 
-import io
-
-from openpyxl import Workbook
-
 from audits.models import AuditedCase
 from audits.rules import CaseOutcome, EqualityInformation, ErrorKind, Safeguarding, default_rule_code
-from core.spreadsheets import SpreadsheetError, format_moment, read_table, spreadsheet_safe, spreadsheet_unsafe
+from core.downloads import SafeWorkbook
+from core.spreadsheets import SpreadsheetError, format_moment, read_table, spreadsheet_unsafe
 
 # The first thirteen are the template's original columns, in their original places; later ones follow them.
 COLUMNS = ["case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery",
@@ -92,20 +89,13 @@ def _yes(value, applies=True):
 
 
 def workbook_bytes(rows, with_guide=True):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Audited crimes"
-    sheet.append([spreadsheet_safe(column) for column in COLUMNS])
-    for row in rows:
-        sheet.append([spreadsheet_safe(cell) for cell in row])
-    for column in sheet.columns:  # text, so that spreadsheet programs do not reinterpret references or dates
-        for cell in column:
-            cell.number_format = "@"
+    workbook = SafeWorkbook()
+    sheet = workbook.sheet("Audited crimes")
+    sheet.append(COLUMNS)
+    sheet.extend(rows)
+    sheet.all_text()
     if with_guide:
-        guide = workbook.create_sheet("Guide")
-        guide.append([spreadsheet_safe("column"), spreadsheet_safe("what to enter")])
-        for column in COLUMNS:
-            guide.append([spreadsheet_safe(column), spreadsheet_safe(GUIDE[column])])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        guide = workbook.sheet("Guide")
+        guide.append(["column", "what to enter"])
+        guide.extend([column, GUIDE[column]] for column in COLUMNS)
+    return workbook.content()

@@ -5,9 +5,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models.functions import ExtractYear
 
-from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection
+from audits.models import AuditedCase, AuditedCrime, CancellationReview, Challenge, Inspection, PublishedResult
 from audits.rules import CaseOutcome, ErrorKind
 from core.categories import CASE_FILTER_CATEGORIES
+from forces.filters import ScopedChoiceFilter
 from forces.models import Force
 
 
@@ -104,3 +105,25 @@ class ModerationFilter(django_filters.FilterSet):
     class Meta:
         model = AuditedCase
         fields = ["inspection", "auditor"]
+
+
+def visible_inspections(request):
+    """The inspections a filter may offer: the requesting user's scope (none without a request)."""
+    return Inspection.objects.for_user(request.user).select_related("force") if request else Inspection.objects.none()
+
+
+class PublishedResultFilter(django_filters.FilterSet):
+    """By inspection (an id outside the user's scope matches nothing, exactly as an id that does not exist) and
+    category."""
+
+    inspection_id = ScopedChoiceFilter(field_name="inspection_id", queryset=visible_inspections)
+
+    class Meta:
+        model = PublishedResult
+        fields = ["inspection_id", "category"]
+
+
+class CancellationReviewFilter(django_filters.FilterSet):
+    class Meta:
+        model = CancellationReview
+        fields = ["category", "ground", "verdict"]

@@ -12,9 +12,11 @@ Everything that differs between machines comes from the environment:
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "forces",
     "audits",
     "recommendations",
@@ -69,17 +73,23 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL character in the address or query is a 400 before anything reads it.
     "config.api.refuse_nul_bytes",
+    "csp.middleware.CSPMiddleware",
+    "core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session idle for SESSION_IDLE_SECONDS (forces/idle.py).
+    "forces.idle.IdleSessionMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in refused for too many failures into the "try again later" page (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The HTTP benchmark (bench/http_run.py) counts each request's queries; never set in production.
@@ -99,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forces.context_processors.role",
+                "forces.idle.idle",
                 "notifications.context_processors.unread",
             ],
         },
@@ -122,6 +133,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked account or address before any password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (forces/lockout.py): failures for one account, or from one address, within the cool-off
+# period lock further attempts until it has passed (or an administrator lifts the lock in the admin).
+AXES_HANDLER = "forces.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOCKOUT_ACCOUNT_FAILURES", "5"))
+LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("DJANGO_LOCKOUT_ADDRESS_FAILURES", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOCKOUT_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "forces.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "forces.lockout.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "audits:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -170,9 +197,34 @@ SECURE_HSTS_PRELOAD = SECURE_SSL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("DJANGO_BEHIND_PROXY") else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# A session unused this long is signed out (forces/idle.py); pages warn this long before.
+SESSION_IDLE_SECONDS = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_IDLE_WARNING_SECONDS = 5 * 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy: everything from this site only, and no inline script or style anywhere (templates
+# load static files instead; tests/test_headers.py checks the templates and tests/browser/test_csp.py the pages).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (core/headers.py): browser features the service never uses, off for every page.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: [] for feature in ("accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+                                "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
+                                "screen-wake-lock", "serial", "usb", "xr-spatial-tracking")
+}
 
 LOGGING = {
     "version": 1,
@@ -228,7 +280,18 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.api_parsers.DepthLimitedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["forces.lockout.TokenRateThrottle"],
     "DATETIME_FORMAT": "iso-8601",
+}
+# Requests a single API token may make (forces/lockout.py); over it the API answers 429 with Retry-After.
+API_TOKEN_RATE = os.environ.get("DJANGO_API_TOKEN_RATE", "120/minute")
+# Throttle counts live in the cache: set a shared one (e.g. Django's database cache after `manage.py
+# createcachetable`) when running more than one app server.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", ""),
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Crime data integrity audits API",

@@ -11,3 +11,9 @@ from config.settings import *  # noqa: E402,F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests sign in with Client.login(), which passes no request to authenticate(): the lockout is switched on
+# only in the tests about it (tests/test_lockout.py).
+AXES_ENABLED = False
+# The API fuzzing makes thousands of calls with one token: the rate limit is tested on its own, with its own
+# rate (tests/test_lockout.py).
+API_TOKEN_RATE = "1000000/minute"

@@ -55,7 +55,10 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
         [("audits", m) for m in _AUDIT_MODELS]
         + _REFERENCE_MODELS + _FINDING_MODELS + [("recommendations", "theme")]
         + [("forces", "forcemembership"), ("auth", "user"), ("auth", "group")],
-    ),
+    )
+    # Sign-in lockouts: see them, and lift one by deleting its attempt record.
+    + _codenames(["view", "delete"], [("axes", "accessattempt")])
+    + _codenames(["view"], [("axes", "accesslog"), ("axes", "accessfailurelog")]),
 }
 
 # Roles that may enter and change audit data.

@@ -15,8 +15,16 @@ from recommendations.filters import FindingFilter
 from recommendations.models import Evidence, Finding, FollowUp, Theme
 
 
+def seen_version(instance) -> int:
+    """The version as the requesting user may know it (annotated by the selectors and services); the stored
+    one only for what the inspectorate has just written."""
+    return getattr(instance, "seen_version", instance.version)
+
+
 class FindingSerializer(serializers.ModelSerializer):
     themes = SlugField(slug_field="name", many=True, queryset=Theme.objects.all(), required=False)
+    version = serializers.SerializerMethodField(help_text="Bumped by every change you can see; send it back with "
+                                                           "an update.")
 
     class Meta:
         model = Finding
@@ -24,6 +32,9 @@ class FindingSerializer(serializers.ModelSerializer):
                   "owner", "status", "superseded_by", "themes", "version"]
         read_only_fields = ["status", "superseded_by", "version"]
         validators = []
+
+    def get_version(self, finding) -> int:
+        return seen_version(finding)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +59,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    version = serializers.SerializerMethodField(help_text="The finding's version once this entry was written.")
+
+    def get_version(self, entry) -> int:
+        return seen_version(entry)
 
     class Meta:
         model = FollowUp

@@ -9,7 +9,8 @@ from typing import Self
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -34,6 +35,16 @@ class FindingQuerySet(ScopedQuerySet):
 
     def overdue(self, today) -> Self:
         return self.open().filter(due_on__lt=today)
+
+    def with_seen_version(self, user) -> Self:
+        """Each finding with ``seen_version``: its version as ``user`` may know it. Every change bumps the
+        version by one; for anyone outside the inspectorate the internal notes' bumps are left out, so that the
+        number (and a conflict on it) moves only with what they can see."""
+        from forces.roles import can_edit_audits
+
+        if can_edit_audits(user):
+            return self.annotate(seen_version=F("version"))
+        return self.annotate(seen_version=F("version") - _internal_notes(finding=OuterRef("pk")))
 
 
 class Finding(models.Model):
@@ -124,6 +135,23 @@ class FollowUpQuerySet(ScopedQuerySet):
 
         entries = self.for_user(user)
         return entries if can_edit_audits(user) else entries.filter(visibility=FollowUp.Visibility.FORCE)
+
+    def with_seen_version(self, user) -> Self:
+        """Each entry with ``seen_version``: the finding's version once it was written, as ``user`` may know
+        it (see FindingQuerySet.with_seen_version)."""
+        from forces.roles import can_edit_audits
+
+        if can_edit_audits(user):
+            return self.annotate(seen_version=F("version"))
+        return self.annotate(seen_version=F("version") - _internal_notes(
+            finding=OuterRef("finding"), version__lt=OuterRef("version")))
+
+
+def _internal_notes(**where):
+    """How many internal notes match ``where`` (a subquery; 0 for none)."""
+    notes = (FollowUp.objects.filter(visibility=FollowUp.Visibility.INTERNAL, **where).order_by()
+             .values("finding").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(notes), Value(0))
 
 
 def evidence_path(instance, filename):

@@ -19,11 +19,11 @@ AGEING_BANDS: list[tuple[str, int, int | None]] = [("1 to 30 days", 1, 30), ("31
 
 
 def findings_for(user: AnyUser) -> QuerySet[Finding]:
-    return Finding.objects.for_user(user).select_related("inspection__force", "parent")
+    return Finding.objects.for_user(user).with_seen_version(user).select_related("inspection__force", "parent")
 
 
 def timeline(finding: Finding, user: AnyUser) -> QuerySet[FollowUp]:
-    return (FollowUp.objects.visible_to(user).filter(finding=finding).select_related("author")
+    return (FollowUp.objects.visible_to(user).with_seen_version(user).filter(finding=finding).select_related("author")
             .prefetch_related("evidence"))
 
 

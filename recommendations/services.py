@@ -158,10 +158,13 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
     role = role_of(by)
     if role not in (Role.FORCE_STAFF, Role.INSPECTOR, Role.ADMINISTRATOR):
         raise PermissionDenied("Your role cannot update findings.")
-    if finding.version != int(expected_version):
-        changes = list(FollowUp.objects.visible_to(by).filter(finding=finding, version__gt=expected_version)
-                       .select_related("author"))
-        raise FindingConflict(changes)
+    # What the user may know of the version: internal notes move it only for the inspectorate (otherwise a
+    # conflict with no visible change, or a jump in the number, would tell the force a note was written).
+    hidden_notes = 0 if can_edit_audits(by) else finding.follow_ups.filter(
+        visibility=FollowUp.Visibility.INTERNAL).count()
+    if finding.version - hidden_notes != int(expected_version):
+        entries = FollowUp.objects.visible_to(by).with_seen_version(by).filter(finding=finding).select_related("author")
+        raise FindingConflict([entry for entry in entries if getattr(entry, "seen_version") > int(expected_version)])
 
     comment = (comment or "").strip()
     if internal and role == Role.FORCE_STAFF:
@@ -192,6 +195,7 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
         comment=comment, visibility=FollowUp.Visibility.INTERNAL if internal else FollowUp.Visibility.FORCE,
         version=finding.version,
     )
+    entry.seen_version = finding.version - hidden_notes  # type: ignore[attr-defined]
     if status:
         finding_moved.send(sender=Finding, finding=finding, status_from=status_from, status_to=status, comment=comment,
                            by=by)

@@ -50,7 +50,7 @@ def _update_form(request, finding, data=None, files=None, initial=None):
         successors = Finding.objects.for_user(request.user).filter(
             inspection__force_id=finding.inspection.force_id,
             inspection__published_on__gt=finding.inspection.published_on or "1900-01-01").exclude(pk=finding.pk)
-    return FollowUpForm(data, files, initial=initial or {"version": finding.version}, statuses=statuses,
+    return FollowUpForm(data, files, initial=initial or {"version": finding.seen_version}, statuses=statuses,
                         can_write_internal=can_edit_audits(request.user), successors=successors)
 
 
@@ -71,9 +71,9 @@ def finding_detail(request, pk):
                     files=data["files"], superseded_by=data.get("superseded_by"))
             except services.FindingConflict as error:
                 conflict = error
-                finding.refresh_from_db()
+                finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
                 # Keep what they wrote; the form now carries the current version for a deliberate resubmit.
-                form = _update_form(request, finding, initial={**request.POST.dict(), "version": finding.version})
+                form = _update_form(request, finding, initial={**request.POST.dict(), "version": finding.seen_version})
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)

@@ -1,57 +1,43 @@
 """Downloads of report tables: CSV (all tables, one after another), XLSX (a sheet a table) and PDF
 (the same table templates as the pages, rendered without any network access)."""
 
-import csv
 import io
 
 from django.template.loader import render_to_string
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from xhtml2pdf import pisa
 
-from core.downloads import XLSX_CONTENT_TYPE, attachment
-from core.spreadsheets import spreadsheet_safe
+from core.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, SafeWorkbook, attachment, csv_text
 
 FORMATS = ("csv", "xlsx", "pdf")
 
 
 def tables_csv(tables, filename, preamble=()):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for line in preamble:
-        writer.writerow([spreadsheet_safe(line)])
-    for table in tables:
-        writer.writerow([spreadsheet_safe(table.title)])
-        writer.writerow([spreadsheet_safe(h) for h in table.header])
-        writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in table.rows])
-        if table.note:
-            writer.writerow([spreadsheet_safe(table.note)])
-        writer.writerow([])
-    return attachment("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", f"{filename}.csv")
+    def rows():
+        for line in preamble:
+            yield [line]
+        for table in tables:
+            yield [table.title]
+            yield table.header
+            yield from table.rows
+            if table.note:
+                yield [table.note]
+            yield []
+    return attachment(csv_text(rows()), CSV_CONTENT_TYPE, f"{filename}.csv")
 
 
 def tables_xlsx(tables, filename, preamble=()):
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = SafeWorkbook()
     for table in tables:
-        sheet = workbook.create_sheet(table.title[:31].replace("/", "-"))
-        for line in preamble:
-            sheet.append([spreadsheet_safe(line)])
-        sheet.append([spreadsheet_safe(h) for h in table.header])
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append([spreadsheet_safe(cell) for cell in row])
+        sheet = workbook.sheet(table.title)
+        sheet.extend([line] for line in preamble)
+        sheet.append(table.header, bold=True)
+        sheet.extend(table.rows)
         if table.note:
             sheet.append([])
-            sheet.append([spreadsheet_safe(table.note)])
-    if not workbook.sheetnames:
-        workbook.create_sheet("Empty").append(["No figures for this selection."])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return attachment(
-        buffer.getvalue(), XLSX_CONTENT_TYPE, f"{filename}.xlsx"
-    )
+            sheet.append([table.note])
+    if workbook.empty:
+        workbook.sheet("Empty").append(["No figures for this selection."])
+    return attachment(workbook.content(), XLSX_CONTENT_TYPE, f"{filename}.xlsx")
 
 
 def _no_network(uri, rel):

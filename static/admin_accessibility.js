@@ -32,9 +32,18 @@
     });
   }
 
+  // A tabular inline's "Delete?" boxes have only the column heading: name each after it.
+  function nameDeleteBoxes(root) {
+    root.querySelectorAll('input[type="checkbox"][name$="-DELETE"]').forEach(function (box) {
+      if (box.labels && box.labels.length) return;
+      if (!box.hasAttribute("aria-label")) box.setAttribute("aria-label", "Delete this row");
+    });
+  }
+
   function nameAll() {
     nameLookups(document);
     nameEmptyHeadings(document);
+    nameDeleteBoxes(document);
   }
 
   // select2 builds its controls when jQuery's ready handlers run and again for every row an inline adds:

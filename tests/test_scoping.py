@@ -45,7 +45,9 @@ def editor_pages(world):
                            ("reports:publish", {"pk": world.inspection.pk})]
 # Pages about nobody's force, or only ever the signed-in person's own things.
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
-                 "forces:api_token_revoke"}
+                 "forces:api_token_revoke",
+                 # the idle-session check, keep-alive and "signed out" page: tests/test_idle_sessions.py
+                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended"}
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
 FORM_POSTS = {"notifications:mark_read", "audits:moderate_case"}
@@ -91,6 +93,15 @@ def admin_objects(world):
         RecordedCrimeVolume: RecordedCrimeVolume.objects.create(
             force=world.forces.a, period_end="2024-06-30", category="all_crime", count=1000, source="test"),
     }
+    # Sign-in lockouts (django-axes): no force's data, but in the admin for administrators only.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.utils import timezone
+
+    seen = {"username": "someone", "ip_address": "10.0.0.1", "user_agent": "test", "http_accept": "*/*",
+            "path_info": "/accounts/login/", "attempt_time": timezone.now()}
+    a_objects[AccessAttempt] = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    a_objects[AccessLog] = AccessLog.objects.create(**seen)
+    a_objects[AccessFailureLog] = AccessFailureLog.objects.create(**seen, locked_out=False)
     return a_objects
 
 

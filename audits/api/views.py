@@ -22,7 +22,13 @@ from audits.api.serializers import (
     PublishedResultSerializer,
     StatusChangeSerializer,
 )
-from audits.filters import AuditedCaseFilter, ChallengeFilter, InspectionFilter
+from audits.filters import (
+    AuditedCaseFilter,
+    CancellationReviewFilter,
+    ChallengeFilter,
+    InspectionFilter,
+    PublishedResultFilter,
+)
 from audits.models import AuditedCase, CancellationReview, Challenge, Inspection, PublishedResult
 from audits.selectors import wants_provisional
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
@@ -158,7 +164,7 @@ class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
     their published record) unless an inspector asks for ``?include=provisional``."""
 
     serializer_class = PublishedResultSerializer
-    filterset_fields = {"inspection_id": ["exact"], "category": ["exact"]}
+    filterset_class = PublishedResultFilter
     ordering_fields = ["inspection_id", "category"]
     ordering = ["inspection_id", "category"]
 
@@ -209,7 +215,7 @@ class InspectionCancellationReviewViewSet(viewsets.ModelViewSet):
     cases, while the inspection is published."""
 
     serializer_class = CancellationReviewSerializer
-    filterset_fields = {"category": ["exact"], "ground": ["exact"], "verdict": ["exact"]}
+    filterset_class = CancellationReviewFilter
     ordering_fields = ["reference", "category"]
     ordering = ["reference"]
     permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
