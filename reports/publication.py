@@ -143,7 +143,8 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
     return version
 
 
-FrozenRow = TypeVar("FrozenRow", FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate)
+FrozenRow = TypeVar("FrozenRow", FrozenComputedResult, FrozenPublishedResult, FrozenUnrecordedEstimate,
+                    FrozenAdditionalEstimate, FrozenCancellationResult, FrozenIncorrectCancellation, FrozenScope)
 
 
 def _copied(rows: Iterable[FrozenRow], version: ResultVersion) -> list[FrozenRow]:
