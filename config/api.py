@@ -101,11 +101,11 @@ def not_found(request, exception):
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 raised outside a view (a malformed request, too many files, a NUL in the address)."""
-    from django.views.defaults import bad_request as page
+    from django.shortcuts import render
 
     if _is_api(request):
         return JsonResponse({"detail": _bad_request_message(exception)}, status=400)
-    return page(request, exception)
+    return render(request, "400.html", {"message": _bad_request_message(exception)}, status=400)
 
 
 def _bad_request_message(exception: Exception) -> str:

@@ -41,6 +41,8 @@ CASE_LIST_QUERIES = {
     "counts asked for": "_facets=True",
 }
 
+NUL_MESSAGE = "The address contains a NUL character (%00), which no address may hold."
+
 #: Every autocomplete the admin forms use.
 AUTOCOMPLETES = [
     ("audits", "auditedcase", "inspection", "thames"),
@@ -150,6 +152,9 @@ def test_the_inspection_filter_lists_inspections_from_the_inspections_table_and_
 def test_a_filter_value_that_means_nothing_is_refused_with_django_s_message_not_an_error(world, client_for, query):
     client = client_for(world.people.inspector)
     response = client.get(f"{CASES}?{query}")
+    if "%00" in query:  # PostgreSQL cannot hold a NUL: refused for every page before a view runs (config.api)
+        assert response.status_code == 400 and NUL_MESSAGE in response.content.decode()
+        return
     assert response.status_code in (200, 302), response.status_code
     if response.status_code == 302:
         assert response["Location"].endswith("?e=1")
@@ -177,10 +182,9 @@ def test_search_finds_a_case_by_its_reference_or_a_crime_s_force_reference_once(
     assert sorted(listed(page)) == expected
 
 
-def test_a_search_holding_a_nul_is_refused_by_name_and_lists_every_case(world, client_for):
-    page = client_for(world.people.inspector).get(CASES, {"q": "TVP\x00-A"}, follow=True)
-    assert page.status_code == 200 and "Null characters are not allowed" in page.content.decode()
-    assert sorted(listed(page)) == ["GLO-B-0001", "TVP-A-0001"]
+def test_a_search_holding_a_nul_is_refused_by_name(world, client_for):
+    page = client_for(world.people.inspector).get(CASES, {"q": "TVP\x00-A"})
+    assert page.status_code == 400 and NUL_MESSAGE in page.content.decode()
 
 
 def test_the_year_reported_filter_offers_the_audit_periods_years(world, client_for):
@@ -247,7 +251,10 @@ def test_the_row_checkbox_is_the_html_django_s_own_widget_renders(world, client_
 def test_the_cancellation_review_list_refuses_a_meaningless_filter_value_too(world, client_for, query):
     client = client_for(world.people.inspector)
     response = client.get(f"{reverse('admin:audits_cancellationreview_changelist')}?{query}")
-    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    if "%00" in query:
+        assert response.status_code == 400 and NUL_MESSAGE in response.content.decode()
+    else:
+        assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
 def test_the_victim_flag_filter_lists_cases_with_a_flagged_crime_once(world, client_for):
