@@ -37,6 +37,7 @@ def change_form_data(case, version, errors=None, **changes):
                      f"crimes-{i}-expected_offence": crime.expected_offence_id,
                      f"crimes-{i}-recorded_offence": crime.recorded_offence_id or "",
                      f"crimes-{i}-recorded_at": recorded_at.strftime("%d/%m/%Y %H:%M") if recorded_at else "",
+                     f"crimes-{i}-safeguarding": crime.safeguarding,
                      f"crimes-{i}-error_kinds": list(crime.errors.values_list("kind", flat=True))})
     for i, kinds in (errors or {}).items():
         data[f"crimes-{i}-error_kinds"] = kinds

@@ -112,6 +112,7 @@ def crime_rows(case):
                      f"crimes-{i}-recorded_offence": crime.recorded_offence_id or "",
                      f"crimes-{i}-recorded_at": crime.recorded_at.strftime("%d/%m/%Y %H:%M") if crime.recorded_at else "",
                      f"crimes-{i}-cancellation_code": crime.cancellation_code,
+                     f"crimes-{i}-safeguarding": crime.safeguarding,
                      f"crimes-{i}-error_kinds": list(crime.errors.values_list("kind", flat=True))})
     data.update({"crimes-TOTAL_FORMS": str(len(crimes)), "crimes-INITIAL_FORMS": str(len(crimes)),
                  "crimes-MIN_NUM_FORMS": "0", "crimes-MAX_NUM_FORMS": "1000"})
@@ -209,8 +210,9 @@ CASE = {
     "crimes": [
         {"expected_offence": "Rape", "recorded_offence": "Other sexual offences", "recorded_at": "2024-03-01T12:00:00Z",
          "errors": [{"kind": "misclassified", "rule": "HOCR-PCR"}]},
-        {"expected_offence": "Stalking and harassment", "errors": ["not_recorded"]},
-        {"expected_offence": "Violence with injury", "errors": [{"kind": "not_recorded", "rule": "ncrs-third-party"}]},
+        {"expected_offence": "Stalking and harassment", "errors": ["not_recorded"], "safeguarding": "yes"},
+        {"expected_offence": "Violence with injury", "errors": [{"kind": "not_recorded", "rule": "ncrs-third-party"}],
+         "safeguarding": "not_known"},
     ],
 }
 
@@ -280,10 +282,11 @@ HEADER = ",".join(case_sheet.COLUMNS)
 ROWS = [
     "RUL-1,incident_log,01/03/2024 09:00,no,no,no,,Rape,CR1,Other sexual offences,01/03/2024 10:00,,"
     "misclassified:HOCR-PCR",
-    "RUL-1,incident_log,01/03/2024 09:00,no,no,no,,Stalking and harassment,,,,,not_recorded:ncrs-third-party",
+    "RUL-1,incident_log,01/03/2024 09:00,no,no,no,,Stalking and harassment,,,,,not_recorded:ncrs-third-party,no,"
+    "not_known",
     "RUL-2,incident_log,02/03/2024 09:00,no,no,no,,Violence with injury,CR3,Violence with injury,"
     "04/03/2024 09:00,C2,wrongly_cancelled:CANCEL-DDM;victim_not_told",
-    "RUL-3,incident_log,02/03/2024 09:00,no,no,no,,Criminal damage,,,,,additional_crime_missed",
+    "RUL-3,incident_log,02/03/2024 09:00,no,no,no,,Criminal damage,,,,,additional_crime_missed,no,yes",
 ]
 
 
