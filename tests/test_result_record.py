@@ -346,7 +346,9 @@ def test_upgrading_freezes_inspections_published_before_the_record_existed(world
 @pytest.mark.parametrize("version", ["\x00", "-1", "1e3", "99999999999999999999999", "１", "1; DROP TABLE x"])
 def test_odd_version_numbers_answer_404_or_400_and_never_500(world, client_for, version):
     inspection = publish_world(world)
-    assert report(client_for(world.people.manager), inspection, version=version).status_code == 404
+    # A NUL is refused for every page before any view runs (config.api.refuse_nul_bytes); the rest are no version.
+    expected = 400 if "\x00" in version else 404
+    assert report(client_for(world.people.manager), inspection, version=version).status_code == expected
     response = api(world.people.manager).get(reverse("api:inspection-results", args=[inspection.pk]),
                                              {"version": version})
     assert response.status_code in (400, 404) and response["Content-Type"].startswith("application/json")

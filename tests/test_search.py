@@ -50,7 +50,7 @@ def test_exact_matches_come_first_and_an_empty_result_says_so(world, client_for)
     assert "Nothing you can see has that reference" in response.content.decode()
 
 
-@pytest.mark.parametrize("query,message", [("CR\x00/1", "letters, digits and punctuation only"),
+@pytest.mark.parametrize("query,message", [("CR\x00/1", "contains a NUL character (%00)"),  # config.api, for every page
                                            ("CR/1\x1b[31m", "letters, digits and punctuation only"),
                                            ("9" * 65, "at most 64 characters")])
 def test_what_is_not_a_reference_is_refused_clearly(world, client_for, query, message):

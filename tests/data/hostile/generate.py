@@ -23,14 +23,15 @@ from pathlib import Path
 COLUMNS = [
     "case_reference", "source", "reported_at", "domestic_abuse", "vulnerable_victim", "modern_slavery", "case_notes",
     "expected_offence", "force_crime_reference", "recorded_offence", "recorded_at", "cancellation_code", "errors",
-    "reference", "occurred_at", "stratum", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told",
+    "child_victim", "safeguarding", "anonymous_report", "third_party_report", "equality_information", "outcome",
+    "outcome_reason", "reference", "occurred_at", "stratum", "category", "ground", "avi_evidenced", "ddm_authorised", "victim_told",
     "verdict", "reason", "Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group",
     "Offence Subgroup", "Offence Code", "Number of Offences",
 ]
 # A row no upload path accepts as it is (dates are not dates, codes not codes), so the file reaches each
 # path's row checks and must be refused there.
 ROW = ["HOST-1", "nowhere", "not a date", "maybe", "no", "no", "", "Nothing", "", "", "", "C9", "",
-       "HOST-1", "not a date", "", "nothing", "C9", "", "", "", "perhaps", "", "2017", "9", "Narnia", "x", "x", "x",
+       "perhaps", "", "no", "no", "", "", "", "HOST-1", "not a date", "", "nothing", "C9", "", "", "", "perhaps", "", "2017", "9", "Narnia", "x", "x", "x",
        "x", "lots"]
 MB = 1024 * 1024
 
