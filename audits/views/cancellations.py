@@ -1,8 +1,6 @@
 """An inspection's cancellation review: the reviewed records, their spreadsheet (export, blank template) and
 the bulk import (dry run, then all rows or none)."""
 
-import uuid
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from audits import cancellation_sheet, selectors
 from audits.forms import CancellationReviewImportForm
 from audits.services import cancellation_reviews
+from audits.views.pending_uploads import PendingUploads
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from core.spreadsheets import SpreadsheetError
 from forces.roles import audit_editors_only, can_edit_audits
 
-SESSION_KEY = "cancellation_review_imports"
+PENDING = PendingUploads("cancellation_review_imports")
 
 
 def review_list(request, pk):
@@ -51,20 +50,13 @@ def review_template(request, fmt):
     return _sheet([], "cancellation-reviews-template", fmt, with_guide=True)
 
 
-def _stored_path(request, token):
-    path = request.session.get(SESSION_KEY, {}).get(token)
-    if not path or not default_storage.exists(path):
-        raise Http404
-    return path
-
-
 @audit_editors_only
 def review_import(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     form, plan, token, problem = CancellationReviewImportForm(), None, None, None
     if request.method == "POST" and "confirm" in request.POST:
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
-        path = _stored_path(request, token)
+        path = PENDING.path(request, token)
         with default_storage.open(path, "rb") as upload:
             plan = cancellation_reviews.plan_review_import(inspection, cancellation_sheet.read_rows(upload, path), mode)
         if plan.ok:
@@ -73,9 +65,7 @@ def review_import(request, pk):
             except ValidationError as error:  # published since the dry run: checked again under the lock
                 problem, plan = " ".join(error.messages), None
             else:
-                default_storage.delete(path)
-                request.session[SESSION_KEY].pop(token, None)
-                request.session.modified = True
+                PENDING.forget(request, token)
                 messages.success(request, f"Imported: {counts['added']} new review(s), {counts['updated']} updated, "
                                           f"{counts['unchanged']} unchanged.")
                 return redirect("audits:cancellation_reviews", pk=inspection.pk)
@@ -90,11 +80,7 @@ def review_import(request, pk):
             else:
                 plan = cancellation_reviews.plan_review_import(inspection, rows, form.cleaned_data["mode"])
                 if plan.ok:  # kept for the confirm only when there is something to confirm
-                    token = uuid.uuid4().hex
-                    upload.seek(0)
-                    path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
-                    request.session.setdefault(SESSION_KEY, {})[token] = path
-                    request.session.modified = True
+                    token = PENDING.keep(request, upload)
     return render(request, "audits/cancellation_review_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem,
         "columns": [(column, cancellation_sheet.GUIDE[column]) for column in cancellation_sheet.COLUMNS],

@@ -1,6 +1,3 @@
-import uuid
-from pathlib import PurePath
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -10,23 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from audits import case_sheet, selectors
 from audits.forms import CaseImportForm
 from audits.services import case_import
+from audits.views.pending_uploads import PendingUploads
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
 
-SESSION_KEY = "case_imports"
+PENDING = PendingUploads("case_imports")
 
 
-def _stored_path(request, token):
-    path = request.session.get(SESSION_KEY, {}).get(token)
-    if not path or not default_storage.exists(path):
-        raise Http404
-    return path
-
-
-def _imported(request, inspection, token, path, counts):
-    default_storage.delete(path)
-    request.session[SESSION_KEY].pop(token, None)
-    request.session.modified = True
+def _imported(request, inspection, token, counts):
+    PENDING.forget(request, token)
     messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
                               f"{counts['unchanged']} unchanged.")
     return redirect(inspection)
@@ -38,7 +27,7 @@ def import_page(request, pk):
     form, plan, token, problem = CaseImportForm(), None, None, None
     if request.method == "POST" and "confirm" in request.POST:
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
-        path = _stored_path(request, token)
+        path = PENDING.path(request, token)
         with default_storage.open(path, "rb") as upload:
             plan = case_import.plan_import(inspection, case_sheet.read_rows(upload, path), mode)
         if plan.ok:
@@ -47,7 +36,7 @@ def import_page(request, pk):
             except ValidationError as error:  # published since the dry run: checked again under the lock
                 problem, plan = " ".join(error.messages), None
             else:
-                return _imported(request, inspection, token, path, counts)
+                return _imported(request, inspection, token, counts)
     elif request.method == "POST":
         form = CaseImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -59,11 +48,7 @@ def import_page(request, pk):
             else:
                 plan = case_import.plan_import(inspection, rows, form.cleaned_data["mode"])
                 if plan.ok:  # kept for the confirm only when there is something to confirm
-                    token = uuid.uuid4().hex
-                    upload.seek(0)
-                    path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
-                    request.session.setdefault(SESSION_KEY, {})[token] = path
-                    request.session.modified = True
+                    token = PENDING.keep(request, upload)
     counts = {action: plan.count(action) for action in ("add", "update", "unchanged")} if plan else {}
     return render(request, "audits/case_import.html", {
         "inspection": inspection, "form": form, "plan": plan, "token": token, "problem": problem, "counts": counts,
