@@ -54,11 +54,13 @@ VALIDATION_ERROR = {
     "description": "Field names (or “detail” / “non_field_errors”) mapped to what is wrong with them.",
     "additionalProperties": {},
 }
+RETRY_AFTER = {"description": "Seconds to wait before the next request.", "schema": {"type": "integer"}}
 ERROR_RESPONSES = {
     "400": ("Invalid input: the fields and what is wrong with them. Nothing was written.", "ValidationError"),
     "401": ("No valid credentials: sign in or send a token.", "Error"),
     "403": ("Your role or token may not do this.", "Error"),
     "404": ("Not found, or not yours to see.", "Error"),
+    "429": ("Too many requests with this token: wait the seconds given in Retry-After.", "Error"),
     "500": ("Something went wrong on the server; nothing was written.", "Error"),
 }
 
@@ -72,10 +74,12 @@ def add_error_responses(result, generator, request, public):
         for operation in path.values():
             responses = operation.setdefault("responses", {})
             for status, (description, schema) in ERROR_RESPONSES.items():
-                responses.setdefault(status, {
+                response = responses.setdefault(status, {
                     "description": description,
                     "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
                 })
+                if status == "429":
+                    response.setdefault("headers", {"Retry-After": RETRY_AFTER})
     return result
 
 

@@ -219,7 +219,8 @@ def test_schema_is_valid_openapi_and_documents_errors(world):
 
     validate_schema(schema)  # against the OpenAPI 3 JSON schema
     operation = schema["paths"]["/api/v1/cases/{id}/"]["put"]
-    assert {"400", "401", "403", "404"} <= set(operation["responses"])
+    assert {"400", "401", "403", "404", "429"} <= set(operation["responses"])
+    assert "Retry-After" in operation["responses"]["429"]["headers"]
     docs = as_user(world.people.manager).get(reverse("api:docs"))
     html = docs.content.decode()
     assert docs.status_code == 200 and "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
