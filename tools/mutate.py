@@ -236,7 +236,7 @@ def apply_and_run(mutant):
         target.write_text(text.replace(mutant.original, mutant.mutated))
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # never cache bytecode of a mutant
         completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
+            [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", *mutant.tests],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     finally:
         shutil.copy2(backup, target)
