@@ -70,6 +70,7 @@ def serve(environ, media):
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     process.kill()
+    process.wait()
     raise AssertionError(f"the server on port {port} did not start")
 
 
@@ -85,8 +86,10 @@ def test_a_dry_run_on_one_server_is_confirmed_on_the_other(database, tmp_path):
                    "DATABASE_URL": database, "DJANGO_DEBUG": "0"}
         manage(environ, "migrate", "--no-input")
         inspection = manage(environ, "shell", "-c", SETUP).splitlines()[-1]
-        servers = [serve(environ, tmp_path / "media-one"), serve(environ, tmp_path / "media-two")]
+        servers = []
         try:
+            for media in ("media-one", "media-two"):
+                servers.append(serve(environ, tmp_path / media))
             (_, one), (_, two) = servers
             session = requests.Session()  # one browser: its session lives in the shared database
             login = f"{one}/accounts/login/"
