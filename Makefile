@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-deploy clean bench bench-10x lint mutate
+.PHONY: run test install check-deploy clean bench bench-10x lint mutate backup restore
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
@@ -66,3 +66,13 @@ lint: install
 # `make test`. The publication-lock mutant runs only with DATABASE_URL=postgres://… (skipped otherwise).
 mutate: install
 	$(BIN)/python tools/mutate.py
+
+# Back up the PostgreSQL database of DATABASE_URL (pg_dump -Fc) and the local media folder (tar) into
+# $(BACKUP_DIR)/cdi-<UTC time>/; `make restore` puts back the newest (or BACKUP=<folder>). See tools/backup.sh and
+# "Operations" in the README.
+BACKUP_DIR ?= backups
+backup:
+	BACKUP_DIR=$(BACKUP_DIR) tools/backup.sh backup
+
+restore:
+	BACKUP_DIR=$(BACKUP_DIR) tools/backup.sh restore $(BACKUP)

@@ -8,6 +8,12 @@ Everything that differs between machines comes from the environment:
 - ``DATABASE_URL``: e.g. ``postgres://user@host:5432/cdi``; SQLite in the project folder when unset.
 - ``DJANGO_SECURE_SSL``: ``0`` to turn off HTTPS-only cookies, HSTS and the HTTPS redirect
   (on by default whenever ``DEBUG`` is off).
+- ``DJANGO_MEDIA_ROOT``: the folder of uploaded files when they are kept on local disk (``media/`` by default).
+- ``DJANGO_S3_BUCKET``: keep uploaded files (evidence, pending imports) in this S3-compatible bucket instead, so
+  that every server sees the same files; with ``DJANGO_S3_ENDPOINT_URL`` (any S3-compatible service),
+  ``DJANGO_S3_REGION``, ``DJANGO_S3_PREFIX`` (a folder inside the bucket) and the usual ``AWS_ACCESS_KEY_ID`` /
+  ``AWS_SECRET_ACCESS_KEY`` (or an instance role).
+- ``DJANGO_PENDING_UPLOAD_HOURS``: how long an import's dry-run file waits for its confirm (24 by default).
 """
 
 import os
@@ -170,7 +176,22 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if not os.environ.get("DJANGO_S3_BUCKET")
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DJANGO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            "location": os.environ.get("DJANGO_S3_PREFIX", ""),
+            # Private objects, never overwritten (names are random; a clash must not replace evidence), read
+            # only through the application (evidence downloads check who is asking).
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -184,6 +205,8 @@ if DEBUG:
     WHITENOISE_USE_FINDERS = True
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# An import's dry-run file waits this long for its confirm; `manage.py purge_pending_uploads` removes it after.
+PENDING_UPLOAD_MAX_AGE = timedelta(hours=float(os.environ.get("DJANGO_PENDING_UPLOAD_HOURS", "24")))
 
 # Security. HTTPS-only settings are on whenever DEBUG is off, unless explicitly disabled
 # (for a plain-HTTP test server, say).

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import Inspection
+from core import stored_files
 from forces.roles import Role, can_edit_audits, role_of
 from forces.transitions import Transition, TransitionTable
 from recommendations.evidence import validate_evidence, validate_evidence_set
@@ -146,7 +147,7 @@ class FindingConflict(ValidationError):
         )
 
 
-@transaction.atomic
+@stored_files.atomic  # a transaction that removes the evidence files it saved if it fails
 def finding_update(*, finding_id: int, by: User, expected_version: int | str, status: str = "",
                    comment: str | None = "", internal: bool = False, files: Sequence[UploadedFile] = (),
                    superseded_by: Finding | None = None) -> FollowUp:
@@ -199,10 +200,14 @@ def finding_update(*, finding_id: int, by: User, expected_version: int | str, st
     if status:
         finding_moved.send(sender=Finding, finding=finding, status_from=status_from, status_to=status, comment=comment,
                            by=by)
+    field = Evidence._meta.get_field("file")
     for upload in files:
-        # An uploaded file always has a name and a size (validate_evidence has read both).
-        Evidence.objects.create(follow_up=entry, file=upload, original_name=cast(str, upload.name)[:200],
-                                content_type=getattr(upload, "content_type", "") or "", size=cast(int, upload.size))
+        # An uploaded file always has a name and a size (validate_evidence has read both). The file is saved
+        # first, then its row: a failure of the row (or of anything after it) removes the file again.
+        evidence = Evidence(follow_up=entry, original_name=cast(str, upload.name)[:200],
+                            content_type=getattr(upload, "content_type", "") or "", size=cast(int, upload.size))
+        evidence.file = stored_files.save(field.generate_filename(evidence, cast(str, upload.name)), upload)
+        evidence.save()
     return entry
 
 

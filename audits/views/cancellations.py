@@ -54,6 +54,10 @@ def review_template(request, fmt):
 def review_import(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     form, plan, token, problem = CancellationReviewImportForm(), None, None, None
+    if request.method == "POST" and "cancel" in request.POST:  # the dry run's file goes now, not at its expiry
+        PENDING.forget(request, request.POST.get("token", ""))
+        messages.info(request, "Import cancelled: nothing was written.")
+        return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
         path = PENDING.path(request, token)

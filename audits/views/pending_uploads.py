@@ -1,11 +1,20 @@
 """Files kept between an import's dry run and its confirm: stored under a random token that only the session
-which made the dry run knows, one session key per kind of import."""
+which made the dry run knows, one session key per kind of import.
+
+They live in the shared file store (core/stored_files.py), so the confirm may reach any server. A file waits
+``settings.PENDING_UPLOAD_MAX_AGE`` for its confirm: after that it is refused here and ``manage.py purge_uploads``
+removes it."""
 
 import uuid
 from pathlib import PurePath
 
-from django.core.files.storage import default_storage
+from django.conf import settings
 from django.http import Http404
+from django.utils import timezone
+
+from core import stored_files
+
+FOLDER = stored_files.PENDING_FOLDER
 
 
 class PendingUploads:
@@ -15,21 +24,22 @@ class PendingUploads:
     def keep(self, request, upload) -> str:
         """Store ``upload`` (from its start) for the confirm; its token."""
         token = uuid.uuid4().hex
-        upload.seek(0)
-        path = default_storage.save(f"imports/{token}{PurePath(upload.name).suffix.lower()}", upload)
+        path = stored_files.save(f"{FOLDER}/{token}{PurePath(upload.name).suffix.lower()}", upload)
         request.session.setdefault(self.session_key, {})[token] = path
         request.session.modified = True
         return token
 
     def path(self, request, token: str) -> str:
-        """The stored file of this session's ``token``; 404 for any other."""
+        """The stored file of this session's ``token``; 404 for any other, and once it has expired."""
         path = request.session.get(self.session_key, {}).get(token)
-        if not path or not default_storage.exists(path):
+        written = stored_files.modified(path) if path else None
+        if written is None or written < timezone.now() - settings.PENDING_UPLOAD_MAX_AGE:
             raise Http404
         return path
 
     def forget(self, request, token: str) -> None:
-        """Remove the stored file once its import is written."""
-        default_storage.delete(self.path(request, token))
-        request.session[self.session_key].pop(token, None)
+        """Remove the stored file once its import is written (or the user cancels it)."""
+        path = request.session.get(self.session_key, {}).pop(token, None)
         request.session.modified = True
+        if path:
+            stored_files.remove(path)
