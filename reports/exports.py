@@ -1,12 +1,8 @@
 """Downloads of report tables: CSV (all tables, one after another), XLSX (a sheet a table) and PDF
-(the same table templates as the pages, rendered without any network access)."""
-
-import io
-
-from django.template.loader import render_to_string
-from xhtml2pdf import pisa
+(reports.pdf: the same tables and charts as the pages, rendered without any network access)."""
 
 from core.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, SafeWorkbook, attachment, csv_text
+from reports import pdf
 
 FORMATS = ("csv", "xlsx", "pdf")
 
@@ -40,23 +36,9 @@ def tables_xlsx(tables, filename, preamble=()):
     return attachment(workbook.content(), XLSX_CONTENT_TYPE, f"{filename}.xlsx")
 
 
-def _no_network(uri, rel):
-    """xhtml2pdf asks here for every linked resource: nothing is fetched, least of all from the internet."""
-    return ""
-
-
-def tables_pdf(template, context, filename):
-    html = render_to_string(template, context)
-    buffer = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=buffer, link_callback=_no_network, encoding="utf-8")
-    if result.err:
-        raise RuntimeError(f"PDF rendering failed for {filename}")
-    return attachment(buffer.getvalue(), "application/pdf", f"{filename}.pdf")
-
-
-def export(fmt, tables, filename, *, pdf_template=None, pdf_context=None, preamble=()):
+def export(fmt, tables, filename, *, pdf_context=None, preamble=()):
     if fmt == "csv":
         return tables_csv(tables, filename, preamble)
     if fmt == "xlsx":
         return tables_xlsx(tables, filename, preamble)
-    return tables_pdf(pdf_template, {**(pdf_context or {}), "tables": tables, "preamble": preamble}, filename)
+    return pdf.response("reports/pdf/report.html", {**(pdf_context or {}), "tables": tables}, filename)
