@@ -32,7 +32,7 @@ LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}
               ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {}),
               ("search:search", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "xlsx")
-]
+] + [("reports:method", {})]
 # Pages for inspectors and administrators only: 403 for everyone else.
 EDITOR_PAGES = [("forces:prc_upload", {}), ("audits:moderation", {})]
 
