@@ -1,10 +1,11 @@
-"""Downloads of report tables: CSV (all tables, one after another), XLSX (a sheet a table) and PDF
+"""Downloads of report tables: CSV (one table, or all one after another), a ZIP of CSVs, XLSX (a sheet a
+table; reports.export_tables) and PDF
 (reports.pdf: the same tables and charts as the pages, rendered without any network access)."""
 
-from core.downloads import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, SafeWorkbook, attachment, csv_text
-from reports import pdf
+from core.downloads import CSV_CONTENT_TYPE, attachment, csv_text
+from reports import export_tables, pdf
 
-FORMATS = ("csv", "xlsx", "pdf")
+FORMATS = ("csv", "zip", "xlsx", "pdf")
 
 
 def tables_csv(tables, filename, preamble=()):
@@ -21,24 +22,15 @@ def tables_csv(tables, filename, preamble=()):
     return attachment(csv_text(rows()), CSV_CONTENT_TYPE, f"{filename}.csv")
 
 
-def tables_xlsx(tables, filename, preamble=()):
-    workbook = SafeWorkbook()
-    for table in tables:
-        sheet = workbook.sheet(table.title)
-        sheet.extend([line] for line in preamble)
-        sheet.append(table.header, bold=True)
-        sheet.extend(table.rows)
-        if table.note:
-            sheet.append([])
-            sheet.append([table.note])
-    if workbook.empty:
-        workbook.sheet("Empty").append(["No figures for this selection."])
-    return attachment(workbook.content(), XLSX_CONTENT_TYPE, f"{filename}.xlsx")
-
-
-def export(fmt, tables, filename, *, pdf_context=None, preamble=()):
+def export(fmt, tables, filename, *, pdf_context=None, preamble=(), table=None):
+    """``report.csv?table=<key>`` is one table; ``report.csv`` alone, every table one after another (the
+    older download, kept for links and scripts that read it); ``report.zip`` a CSV a table."""
     if fmt == "csv":
+        if table is not None:
+            return export_tables.csv_export(tables, filename, preamble, table)
         return tables_csv(tables, filename, preamble)
+    if fmt == "zip":
+        return export_tables.tables_zip(tables, filename, preamble)
     if fmt == "xlsx":
-        return tables_xlsx(tables, filename, preamble)
+        return export_tables.tables_xlsx(tables, filename, preamble)
     return pdf.response("reports/pdf/report.html", {**(pdf_context or {}), "tables": tables}, filename)

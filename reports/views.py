@@ -61,7 +61,7 @@ def overview(request, fmt=None):
     table = tables.overview_table(rows, options["method"])
     if fmt:
         preamble = _filters_line(overview_filter) + tables.labels_lines([row.figures for row in rows])
-        return export(fmt, [table], "national-overview", preamble=preamble,
+        return export(fmt, [table], "national-overview", preamble=preamble, table=request.GET.get("table"),
                       pdf_context=pdf.overview_context(rows, provisional=provisional, lines=preamble))
     overlapping, pairs = selectors.overlapping_neighbours(rows)
     bar_low, _ = rate_range([r.headline.low if r.headline.low is not None else r.headline.rate
@@ -114,7 +114,7 @@ def force_report(request, slug, fmt=None):
             tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"]))]
     if fmt:
         preamble = [f"{force.name}", f"Interval: {options['method'].description}", *tables.labels_lines(figures)]
-        return export(fmt, report_tables, f"{force.slug}-report", preamble=preamble,
+        return export(fmt, report_tables, f"{force.slug}-report", preamble=preamble, table=request.GET.get("table"),
                       pdf_context=pdf.force_context(force, figures, trends, preamble[1:]))
     charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points]))
               for trend in trends if trend.points]
@@ -187,7 +187,7 @@ def inspection_report(request, pk, fmt=None):
         preamble.append(tables.revision_line(figures.version))
     if fmt:
         return export(fmt, report_tables, f"{inspection.force.slug}-inspection-{inspection.pk}-report",
-                      preamble=preamble, pdf_context=pdf.inspection_context(
+                      preamble=preamble, table=request.GET.get("table"), pdf_context=pdf.inspection_context(
                           figures, method=options["method"], weighted=weighted, lines=preamble[2:]))
     versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
