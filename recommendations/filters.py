@@ -25,13 +25,14 @@ class FindingFilterForm(forms.Form):
 
 
 class FindingFilter(django_filters.FilterSet):
-    force = ScopedSlugChoiceFilter(field_name="inspection__force__slug", queryset=visible_forces,
+    force = ScopedSlugChoiceFilter(field_name="inspection__force__slug", queryset=visible_forces, label="Force",
                                    empty_label="All forces")
-    inspection = ScopedChoiceFilter(field_name="inspection_id", queryset=visible_inspections,
+    inspection = ScopedChoiceFilter(field_name="inspection_id", queryset=visible_inspections, label="Inspection",
                                     empty_label="Any inspection")
-    kind = django_filters.ChoiceFilter(choices=Finding.Kind.choices, empty_label="Any kind")
-    status = django_filters.ChoiceFilter(choices=Finding.Status.choices, empty_label="Any status")
-    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), empty_label="Any theme")
+    kind = django_filters.ChoiceFilter(choices=Finding.Kind.choices, label="Kind", empty_label="Any kind")
+    status = django_filters.ChoiceFilter(choices=Finding.Status.choices, label="Status", empty_label="Any status")
+    theme = django_filters.ModelChoiceFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme",
+                                             empty_label="Any theme")
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label="Due on or after",
                                           widget=forms.DateInput(attrs={"type": "date"}))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label="Due on or before",

@@ -39,8 +39,8 @@ def finding_list_csv(request):
              f.parent.reference if f.parent else "", f.get_owner_display(), f.get_timescale_display(),
              f.due_on.strftime("%d/%m/%Y") if f.due_on else "", f.get_status_display(), f.text]
             for f in findings.iterator(chunk_size=500))
-    return csv_response("findings.csv", ["force", "inspection", "reference", "kind", "under", "owner", "timescale",
-                                         "due", "status", "text"], rows)
+    return csv_response("findings.csv", ["Force", "Inspection", "Reference", "Kind", "Part of", "Owner", "Timescale",
+                                         "Due", "Status", "Text"], rows)
 
 
 def _update_form(request, finding, data=None, files=None, initial=None):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import method_views, views
 
 app_name = "reports"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/inspections/<int:pk>/", views.inspection_report, name="inspection"),
     path("inspections/<int:pk>/publish/", views.publish, name="publish"),
     path("reports/inspections/<int:pk>/report.<str:fmt>", views.inspection_report, name="inspection_export"),
+    path("reports/method/", method_views.method, name="method"),
 ]

@@ -13,7 +13,7 @@ from audits.selectors import inspections_for, wants_provisional
 from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
-from reports import record, selectors, tables
+from reports import pdf, record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
 from reports.models import ResultVersion
@@ -60,9 +60,9 @@ def overview(request, fmt=None):
     rows = selectors.national_overview(inspections, options["method"], sort, provisional)
     table = tables.overview_table(rows, options["method"])
     if fmt:
-        return export(fmt, [table], "national-overview", pdf_template="reports/pdf.html",
-                      pdf_context={"title": "National overview"},
-                      preamble=_filters_line(overview_filter) + tables.labels_lines([row.figures for row in rows]))
+        preamble = _filters_line(overview_filter) + tables.labels_lines([row.figures for row in rows])
+        return export(fmt, [table], "national-overview", preamble=preamble, table=request.GET.get("table"),
+                      pdf_context=pdf.overview_context(rows, provisional=provisional, lines=preamble))
     overlapping, pairs = selectors.overlapping_neighbours(rows)
     bar_low, _ = rate_range([r.headline.low if r.headline.low is not None else r.headline.rate
                              for r in rows if r.headline])
@@ -113,10 +113,9 @@ def force_report(request, slug, fmt=None):
         report_tables += [tables.marked_provisional(table, latest) for table in (
             tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"]))]
     if fmt:
-        return export(fmt, report_tables, f"{force.slug}-report", pdf_template="reports/pdf.html",
-                      pdf_context={"title": f"{force.name}: crime recording"},
-                      preamble=[f"{force.name}", f"Interval: {options['method'].description}",
-                                *tables.labels_lines(figures)])
+        preamble = [f"{force.name}", f"Interval: {options['method'].description}", *tables.labels_lines(figures)]
+        return export(fmt, report_tables, f"{force.slug}-report", preamble=preamble, table=request.GET.get("table"),
+                      pdf_context=pdf.force_context(force, figures, trends, preamble[1:]))
     charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points]))
               for trend in trends if trend.points]
     findings = findings_for(request.user).filter(inspection__force=force)
@@ -188,7 +187,8 @@ def inspection_report(request, pk, fmt=None):
         preamble.append(tables.revision_line(figures.version))
     if fmt:
         return export(fmt, report_tables, f"{inspection.force.slug}-inspection-{inspection.pk}-report",
-                      pdf_template="reports/pdf.html", pdf_context={"title": title}, preamble=preamble)
+                      preamble=preamble, table=request.GET.get("table"), pdf_context=pdf.inspection_context(
+                          figures, method=options["method"], weighted=weighted, lines=preamble[2:]))
     versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,

@@ -5,6 +5,7 @@ core/downloads.py writes CSV or XLSX, so a new export cannot forget the escaping
 import csv
 import io
 import re
+import zipfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -104,6 +105,15 @@ def export_urls(world):
                      reverse("reports:overview_export", args=[fmt]),
                      reverse("reports:force_export", args=[world.forces.a.slug, fmt]),
                      reverse("reports:force_export", args=[world.forces.b.slug, fmt])]
+    # The reports' ZIPs of CSVs (a file a table), and single tables as CSV.
+    for pk in (inspection.pk, inspection_b.pk):
+        resolved += [reverse("reports:inspection_export", args=[pk, "zip"]),
+                     reverse("reports:inspection_export", args=[pk, "csv"]) + "?table=incorrect_cancellations",
+                     reverse("reports:inspection_export", args=[pk, "csv"]) + "?table=categories"]
+    resolved += [reverse("reports:overview_export", args=["zip"]),
+                 reverse("reports:overview_export", args=["csv"]) + "?table=overview",
+                 reverse("reports:force_export", args=[world.forces.b.slug, "zip"]),
+                 reverse("reports:force_export", args=[world.forces.b.slug, "csv"]) + "?table=trend"]
     urls += ["audits:case_export", "audits:cancellation_review_export", "reports:inspection_export",
              "audits:case_template", "audits:cancellation_review_template", "reports:overview_export",
              "reports:force_export"]
@@ -134,12 +144,25 @@ def is_number(text):
     return True
 
 
+def csv_formula_cells(content):
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    cells = [cell for row in rows for cell in row]
+    return [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not is_number(cell)], cells
+
+
 def formula_cells(response):
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if response["Content-Type"].startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
-        cells = [cell for row in rows for cell in row]
-        return [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not is_number(cell)], cells
+        return csv_formula_cells(content)
+    if response["Content-Type"] == "application/zip":
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        bad, cells = [], []
+        for name in archive.namelist():
+            if name.endswith(".csv"):
+                more_bad, more_cells = csv_formula_cells(archive.read(name))
+                bad += more_bad
+                cells += more_cells
+        return bad, cells
     workbook = load_workbook(io.BytesIO(content))
     cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
              if cell.value is not None]

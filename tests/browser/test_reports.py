@@ -1,6 +1,7 @@
 """A manager reads the national overview, narrows it to a region, opens a force and downloads its
 report as CSV and PDF; force staff see only their own force."""
 
+import zipfile
 from datetime import date
 
 import pytest
@@ -47,15 +48,24 @@ def test_manager_filters_opens_a_force_and_downloads(new_page, tmp_path):
     expect(page.get_by_role("heading", name="Thames Valley Police: crime recording")).to_be_visible()
     expect(page.get_by_test_id("table-changes")).to_contain_text("a statistically significant change")
 
+    page.get_by_text("One table as a CSV file").click()
     with page.expect_download() as csv_download:
-        page.get_by_test_id("downloads").get_by_role("link", name="CSV").click()
+        page.get_by_test_id("csv-downloads").get_by_role("link", name="Recording rates across inspections").click()
     csv_path = tmp_path / "report.csv"
     csv_download.value.save_as(csv_path)
-    assert "Thames Valley Police" in csv_path.read_text(encoding="utf-8-sig")
-    assert "87.9" in csv_path.read_text(encoding="utf-8-sig")
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Category,Inspection,Published,Figure,Rate (%)")  # its header first
+    assert "87.9" in text
+
+    with page.expect_download() as zip_download:
+        page.get_by_test_id("downloads").get_by_role("link", name="ZIP of CSV files").click()
+    zip_path = tmp_path / "report.zip"
+    zip_download.value.save_as(zip_path)
+    with zipfile.ZipFile(zip_path) as archive:
+        assert "README.txt" in archive.namelist() and len(archive.namelist()) > 3
 
     with page.expect_download() as pdf_download:
-        page.get_by_test_id("downloads").get_by_role("link", name="PDF").click()
+        page.get_by_test_id("downloads").get_by_role("link", name="PDF report").click()
     pdf_path = tmp_path / "report.pdf"
     pdf_download.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF")
