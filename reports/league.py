@@ -247,7 +247,7 @@ def league_for(forces: QuerySet[Force], inspections: QuerySet[Inspection], area:
     force_ids = [force.pk for force in forces]
     chosen = inspections.filter(force_id__in=force_ids)
     figures = figures_for(chosen.filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk")))), method,
-                          groups=[area])
+                          groups={area, ALL_CRIME})  # all crime: whether it had cases
     inspected = set(inspections.filter(force_id__in=force_ids).values_list("force_id", flat=True).distinct()) \
         if tell_unpublished else None
     return build_league(forces, figures, area, method, inspected)
