@@ -29,7 +29,7 @@ from reports.league import (
 from reports.models import FrozenUnrecordedEstimate, ResultVersion
 from reports.selectors import InspectionFigures, figures_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod
-from reports.tables import Table, month, pct, points
+from reports.tables import Table, month, pct, points, published_way
 
 METHOD = IntervalMethod.NORMAL  # the interval the inspectorate publishes
 EXTRAPOLATION = ExtrapolationMethod.PER_RECORDED
@@ -43,17 +43,6 @@ def public_forces() -> QuerySet[Force]:
 
 def public_league(area: str, forces: QuerySet[Force]) -> League:
     return league_for(forces, published_record_inspections(), area, METHOD, tell_unpublished=False)
-
-
-def published_way(count: float | None) -> str | None:
-    """An estimate of unrecorded crimes as inspection reports print it: rounded down to the hundred, "over 35,200"
-    (below a hundred, the whole number)."""
-    if count is None:
-        return None
-    whole = int(count)
-    if whole < 100:
-        return f"{round(count):,}"
-    return f"over {whole // 100 * 100:,}"
 
 
 # Force page ---------------------------------------------------------------------------------------------
@@ -184,6 +173,12 @@ def unrecorded_lines(latest: InspectionFigures | None) -> list[UnrecordedLine]:
             category.label, published, row.central if row else None, row.low if row else None,
             row.high if row else None, row.volume if row else None, row.volume_period_end if row else None, reason))
     return lines
+
+
+def missing_unrecorded(figures: InspectionFigures, estimated: set[str]) -> list[tuple[str, str]]:
+    """(category label, why there is no estimate) for each category without an estimate of unrecorded crimes."""
+    return [(category.label, _unrecorded_reason(figures, category.value)) for category in ReportCategory
+            if category.value not in estimated]
 
 
 def _unrecorded_reason(figures: InspectionFigures, area: str) -> str:
