@@ -35,13 +35,15 @@ def interval_bar(figure, low=0.5, width=160, height=18):
     return bar
 
 
-def trend_chart(points, width=640, height=260):
+def trend_chart(points, width=640, height=260, low=None):
     """``points`` is a list of (label, Figure), oldest first: a line through the rates with the 95%
-    interval as a band."""
+    interval as a band. ``low``: the bottom of the y-axis, so that charts of one report share it (by default the
+    range of these points)."""
     if not points:
         return None
     margin_left, margin_right, margin_top, margin_bottom = 64, 64, 16, 44
-    low, high = rate_range([f.low if f.low is not None else f.rate for _, f in points])
+    own_low, high = rate_range([f.low if f.low is not None else f.rate for _, f in points])
+    low = own_low if low is None else min(low, own_low)
     y = Scale(low, high, height - margin_bottom, margin_top)
     step = (width - margin_left - margin_right) / max(len(points) - 1, 1)
     xs = [margin_left + (step * i if len(points) > 1 else (width - margin_left - margin_right) / 2)

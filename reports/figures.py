@@ -64,9 +64,11 @@ def computed_figure(group_result) -> Figure | None:
 def published_figure(result, method) -> Figure | None:
     """A PublishedResult as a Figure. "x of y" gives exact counts; "p ± m" an implied sample size."""
     if result.audited:
+        # The counts give an estimate to test changes with, but its interval was not published: a published
+        # figure carries an interval only if the report printed one ("62 of 63" has none; never "± 3.09").
         estimate = estimate_rate(result.recorded, result.audited, method)
         rate = float(result.rate) / 100 if result.rate is not None else estimate.rate
-        margin = float(result.interval) / 100 if result.interval is not None else estimate.margin
+        margin = float(result.interval) / 100 if result.interval is not None else None
         return Figure(PUBLISHED, rate, margin, result.recorded, result.audited, estimate)
     if result.rate is None:
         return None

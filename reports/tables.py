@@ -77,6 +77,16 @@ def figure_summary(figure):
     return f"{pct(figure.rate)}%{margin}"
 
 
+def figure_with_interval(figure):
+    """A figure with its interval where it has one: "81.9% ± 3.54 (372 of 454)", "62 of 63 (98.4%)", "96.6%"."""
+    if figure is None:
+        return None
+    counts = f" ({figure.recorded} of {figure.audited})" if figure.audited else ""
+    if figure.margin is not None:
+        return f"{pct(figure.rate)}% ± {points(figure.margin)}{counts}"
+    return figure_summary(figure)
+
+
 def scope_cell(figures, area):
     """What the inspection did with an area: audited, carried forward (with the figure carried), or not audited."""
     label = figures.scope.label(area)
@@ -380,21 +390,36 @@ def comparison_table(figures):
     )
 
 
-def unrecorded_table(estimates, method):
+def unrecorded_table(estimates, method, missing=()):
+    """``missing``: (category label, why it has no estimate) for the categories without one."""
     return Table(
         "unrecorded",
         "Estimated unrecorded crimes a year",
-        ["Category", "Recorded crimes (12 months to)", "Volume", "Rate used (%)", "Estimate", "Low", "High"],
+        ["Category", "Recorded crimes (12 months to)", "Volume", "Rate used (%)", "Estimate", "Low", "High",
+         "As reports print it", "Why no estimate"],
         [
             [group.label, volume.period_end.strftime("%d/%m/%Y"), volume.count, pct(figure.rate),
-             _whole(estimate.central), _whole(estimate.low), _whole(estimate.high)]
+             _whole(estimate.central), _whole(estimate.low), _whole(estimate.high),
+             published_way(estimate.central), None if estimate.central is not None else "The rate is 0%, so "
+             "R × (1 − p) / p has no value"]
             for group, figure, volume, estimate in estimates
-        ],
+        ] + [[label, None, None, None, None, None, None, None, reason] for label, reason in missing],
         note=f"Method: {method.formula} ({method.explanation}), where R is police recorded crime excluding fraud "
              "for the 12 months to the end of the audit period and p the recording rate; the range carries the "
-             "rate's 95% interval.",
-        numeric_from=2,
+             "rate's 95% interval. Reports print the estimate rounded down to the hundred (“over 35,200”).",
+        numeric_from=2, numeric_until=7,
     )
+
+
+def published_way(count):
+    """An estimate of unrecorded crimes as inspection reports print it: rounded down to the hundred, "over 35,200"
+    (below a hundred, the whole number)."""
+    if count is None:
+        return None
+    whole = int(count)
+    if whole < 100:
+        return f"{round(count):,}"
+    return f"over {whole // 100 * 100:,}"
 
 
 def _whole(value):
@@ -406,13 +431,17 @@ def trend_table(trends):
         "trend",
         "Recording rates across inspections",
         ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)", "Status",
-         "Sample"],
+         "Sample", "As published", "Computed from audited cases"],
         [
             [trend.category.label, item.kind_title, month(item.inspection.published_on),
-             *figure_cells(figure), item.status_label, sample_label(item)]
+             *figure_cells(figure), item.status_label, sample_label(item),
+             figure_with_interval(item.as_published(trend.category.key)) or "None published",
+             figure_with_interval(item.computed(trend.category.key) if item.has_cases else None) or "No audited cases"]
             for trend in trends
             for item, figure in trend.points
         ],
+        note="Figure: the one charted, computed from audited cases where there are cases, otherwise as published. "
+             "Both are shown; a published figure has an interval only where the report printed one.",
         numeric_from=4, numeric_until=8,
     )
 

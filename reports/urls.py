@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import method_views, views
+from reports import league_views, method_views, public_views, views
 
 app_name = "reports"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     path("inspections/<int:pk>/publish/", views.publish, name="publish"),
     path("reports/inspections/<int:pk>/report.<str:fmt>", views.inspection_report, name="inspection_export"),
     path("reports/method/", method_views.method, name="method"),
+    path("reports/league/", league_views.league, name="league"),
+    path("reports/league.csv", league_views.league, {"fmt": "csv"}, name="league_csv"),
+    # The public pages: no sign-in (reports/public_views.py).
+    path("public/", public_views.national, name="public"),
+    path("public/results.csv", public_views.national_csv, name="public_csv"),
+    path("public/forces/<slug:slug>/", public_views.force, name="public_force"),
+    path("public/forces/<slug:slug>/results.csv", public_views.force_results_csv, name="public_force_csv"),
+    path("public/forces/<slug:slug>/findings.csv", public_views.force_findings_csv, name="public_findings_csv"),
 ]

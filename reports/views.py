@@ -17,6 +17,7 @@ from reports import pdf, record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.exports import FORMATS, export
 from reports.models import ResultVersion
+from reports.public import missing_unrecorded
 from reports.publishing import blockers, publication_checks, publish_inspection
 from reports.results import COUNTING_RULE, TIMELINESS_RULE
 from reports.statistics import NORMAL_APPROXIMATION_RULE, ExtrapolationMethod, IntervalMethod
@@ -111,12 +112,16 @@ def force_report(request, slug, fmt=None):
     report_tables = [grades_table, tables.trend_table(trends), tables.changes_table(trends)]
     if latest:
         report_tables += [tables.marked_provisional(table, latest) for table in (
-            tables.errors_table(latest), tables.unrecorded_table(estimates, options["extrapolation"]))]
+            tables.errors_table(latest), tables.unrecorded_table(
+                estimates, options["extrapolation"], missing_unrecorded(latest, {row[0].key for row in estimates})))]
     if fmt:
         preamble = [f"{force.name}", f"Interval: {options['method'].description}", *tables.labels_lines(figures)]
         return export(fmt, report_tables, f"{force.slug}-report", preamble=preamble, table=request.GET.get("table"),
                       pdf_context=pdf.force_context(force, figures, trends, preamble[1:]))
-    charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points]))
+    # One y-axis for every chart of the report; a single point is no trend (the template says so).
+    shared_low, _ = rate_range([f.low if f.low is not None else f.rate for trend in trends for _, f in trend.points])
+    charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points], low=shared_low)
+               if len(trend.points) > 1 else None)
               for trend in trends if trend.points]
     findings = findings_for(request.user).filter(inspection__force=force)
     return render(request, "reports/force.html", {
@@ -165,7 +170,8 @@ def inspection_report(request, pk, fmt=None):
                      tables.rules_table(figures),
                      tables.flags_table(figures), tables.comparison_table(figures), tables.by_source_table(figures),
                      *([tables.additional_table(additional)] if additional else []),
-                     tables.unrecorded_table(estimates, options["extrapolation"])]
+                     tables.unrecorded_table(estimates, options["extrapolation"],
+                                             missing_unrecorded(figures, {row[0].key for row in estimates}))]
     outcomes = selectors.case_outcomes(figures)
     # A version frozen before these were recorded says so, if it had cases; otherwise shown when there are cases.
     if (outcomes is None and figures.has_cases) or (outcomes is not None and outcomes.records_audited):

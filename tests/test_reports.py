@@ -89,8 +89,13 @@ def test_unrecorded_estimate_uses_the_volume_to_the_end_of_the_audit_period(worl
     client = client_for(world.people.manager)
     url = reverse("reports:inspection", args=[world.inspection.pk])
     rows = table(client.get(url), "unrecorded").rows
-    assert rows == [["All crime", "30/06/2024", 120_000, 66.7, 60_000, rows[0][5], rows[0][6]]]
+    assert rows[0] == ["All crime", "30/06/2024", 120_000, 66.7, 60_000, rows[0][5], rows[0][6], "over 60,000", None]
     assert rows[0][5] < 60_000 < rows[0][6]
+    # The other categories are listed with the reason they have no estimate, never left out or blank.
+    assert {row[0]: row[8] for row in rows[1:]} == {
+        "Violence against the person": "No recorded-crime figure for the 12 months to the end of the audit period",
+        "Sexual offences": "No recorded-crime figure for the 12 months to the end of the audit period",
+        "Rape": "No recorded-crime figure for the 12 months to the end of the audit period"}
     share = table(client.get(url, {"extrapolation": "share_of_recorded"}), "unrecorded")
     assert share.rows[0][4] == 40_000 and "R × (1 − p)" in share.note
 

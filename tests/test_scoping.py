@@ -30,7 +30,7 @@ A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1", "TVP-A-CX1"]
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
               ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {}),
-              ("search:search", {})] + [
+              ("search:search", {}), ("reports:league", {}), ("reports:league_csv", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "zip", "xlsx")
 ] + [("reports:method", {})]
 # Pages for inspectors and administrators only: 403 for everyone else.
@@ -48,6 +48,16 @@ NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", 
                  "forces:api_token_revoke",
                  # the idle-session check, keep-alive and "signed out" page: tests/test_idle_sessions.py
                  "forces:session_status", "forces:session_keep_alive", "forces:session_ended"}
+# The public pages: no sign-in, the published record only (tests/test_public.py crawls them). Force A's inspection
+# here is unpublished, so nothing of it may appear on them for anyone.
+def public_pages(world):
+    return [("reports:public", {}), ("reports:public_csv", {}),
+            ("reports:public_force", {"slug": world.forces.a.slug}),
+            ("reports:public_force_csv", {"slug": world.forces.a.slug}),
+            ("reports:public_findings_csv", {"slug": world.forces.a.slug})]
+
+
+UNPUBLISHED_A_MARKERS = ["TVP-A-0001", "TVP-A-R1", "TVP-A-CX1"]
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
 FORM_POSTS = {"notifications:mark_read", "audits:moderate_case"}
@@ -157,7 +167,8 @@ def xlsx_text(content):
 
 
 def test_every_url_of_the_project_is_walked(world):
-    covered = ({name for name, _ in LIST_PAGES + editor_pages(world) + object_pages(world)} | NEUTRAL_PAGES
+    covered = ({name for name, _ in LIST_PAGES + editor_pages(world) + object_pages(world) + public_pages(world)}
+               | NEUTRAL_PAGES
                | FORM_POSTS | set(admin_urls(world)))
     admin_only = {"admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
                   "admin:jsi18n", "admin:auth_user_password_change"}
@@ -239,6 +250,17 @@ def test_signed_out_visitors_are_sent_to_sign_in_everywhere(world, client):
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), name
     assert client.get(reverse("forces:health")).status_code == 200
+
+
+@pytest.mark.parametrize("who", [None, "staff_b", "staff_a", "manager_b", "inspector"])
+def test_public_pages_answer_everyone_the_same_and_show_nothing_unpublished(world, client_for, client, who):
+    reader = client if who is None else client_for(getattr(world.people, who))
+    for name, kwargs in public_pages(world):
+        response = reader.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 200, (who, name)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        text = content.decode()
+        assert not any(marker in text for marker in UNPUBLISHED_A_MARKERS), (who, name)
 
 
 # The force that owns a row, found by following the row's own relations: written out per model, not

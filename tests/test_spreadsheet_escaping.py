@@ -117,6 +117,11 @@ def export_urls(world):
     urls += ["audits:case_export", "audits:cancellation_review_export", "reports:inspection_export",
              "audits:case_template", "audits:cancellation_review_template", "reports:overview_export",
              "reports:force_export"]
+    # The league table and the public page's downloads (tests/test_public.py, tests/test_league.py).
+    for slug in (world.forces.a.slug, world.forces.b.slug):
+        resolved += [reverse("reports:public_force_csv", args=[slug]), reverse("reports:public_findings_csv", args=[slug])]
+    resolved += [reverse("reports:league_csv"), reverse("reports:public_csv")]
+    urls += ["reports:league_csv", "reports:public_csv", "reports:public_force_csv", "reports:public_findings_csv"]
     return set(urls), resolved
 
 
