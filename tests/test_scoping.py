@@ -47,7 +47,10 @@ def editor_pages(world):
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
                  "forces:api_token_revoke",
                  # the idle-session check, keep-alive and "signed out" page: tests/test_idle_sessions.py
-                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended"}
+                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended",
+                 # the signed-in person's own two-factor sign-in: tests/test_two_factor.py
+                 "forces:two_factor", "forces:two_factor_enrol", "forces:two_factor_verify",
+                 "forces:two_factor_recovery", "forces:two_factor_new_codes"}
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
 FORM_POSTS = {"notifications:mark_read", "audits:moderate_case"}
