@@ -244,6 +244,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# The access record (who read or exported what, audits.AccessRecord) is kept this many days; the
+# prune_access_records command deletes older rows (run it daily).
+CDI_ACCESS_RECORD_DAYS = int(os.environ.get("CDI_ACCESS_RECORD_DAYS", "400"))
+
 # Lists show this many rows a page.
 PAGE_SIZE = 50
 
