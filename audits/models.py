@@ -826,7 +826,7 @@ class AccessRecord(models.Model):
         EXPORT = "export", "Exported"
         EVIDENCE = "evidence", "Downloaded evidence"
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField("when", default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     username = models.CharField(max_length=150, help_text="Kept if the user is deleted.")
     inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

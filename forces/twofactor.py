@@ -181,27 +181,31 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         code = _code(request)
-        device = _match(user, code) if code else None
+        device, waiting = _match(user, code) if code else (None, False)
         if device is not None:
             otp_login(request, device)
             request.session.cycle_key()
             return redirect(_next(request))
-        error = "The code is not right. Enter the newest code from your app, or one of your recovery codes"
+        error = ("Too many wrong codes: wait a few seconds, then enter the newest code" if waiting else
+                 "The code is not right. Enter the newest code from your app, or one of your recovery codes")
     return render(request, "registration/two_factor_verify.html",
                   {"error": error, "next": _next(request)}, status=400 if error else 200)
 
 
-def _match(user: Any, code: str) -> TOTPDevice | StaticDevice | None:
-    """The device that accepts the code (a recovery code is used up). Each device counts its own failures
-    and refuses for a growing time after them (django-otp's throttling)."""
+def _match(user: Any, code: str) -> tuple[TOTPDevice | StaticDevice | None, bool]:
+    """The device that accepts the code (a recovery code is used up), and whether a device refused to try
+    because of earlier failures: each device counts its own and refuses for a time that doubles with each
+    (django-otp's throttling)."""
+    waiting = False
     with transaction.atomic():
         devices: list[Any] = [*TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True),
                               *StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)]
         for device in devices:
             allowed, _ = device.verify_is_allowed()
+            waiting = waiting or not allowed
             if allowed and device.verify_token(code):
-                return device
-    return None
+                return device, False
+    return None, waiting
 
 
 @require_POST

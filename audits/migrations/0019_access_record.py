@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='AccessRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
                 ('username', models.CharField(help_text='Kept if the user is deleted.', max_length=150)),
                 ('kind', models.CharField(choices=[('cases', 'Viewed cases'), ('report', 'Viewed a report'), ('export', 'Exported'), ('evidence', 'Downloaded evidence')], max_length=10)),
                 ('path', models.CharField(help_text='The address read, with its query.', max_length=500)),
