@@ -40,6 +40,7 @@ from audits.forms import (
 )
 from audits.grading import GradeLine, Question
 from audits.models import (
+    AccessRecord,
     AuditedCase,
     AuditedCrime,
     CancellationReview,
@@ -54,6 +55,7 @@ from audits.scope import area_list
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
 from core.categories import CASE_FILTER_CATEGORIES
+from core.downloads import csv_response
 from core.spreadsheets import format_moment
 from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
 from forces.models import Force
@@ -767,3 +769,45 @@ class CancellationReviewAdmin(EditableUntilPublished, ScopedAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Who read or exported what (audits.services.access): administrators only (the only role with its view
+    permission), read only, scoped like everything else, filtered and exported as CSV."""
+
+    list_display = ["at", "username", "kind", "inspection", "path", "ip_address"]
+    list_filter = ["kind", "at", ("user", admin.RelatedOnlyFieldListFilter),
+                   ("inspection", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["inspection__force"]
+    search_fields = ["username", "path", "ip_address"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    change_list_template = "admin/audits/access_record_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [path("export.csv", self.admin_site.admin_view(self.export_view), name="audits_accessrecord_export"),
+                *super().get_urls()]
+
+    def export_view(self, request):
+        """The list as filtered, as CSV (core/downloads.py escapes every cell)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = self.get_changelist_instance(request).get_queryset(request).select_related("inspection__force")
+        return csv_response("access-record.csv", ["at", "user", "kind", "inspection", "force", "address read",
+                                                  "IP address"],
+                            ([format_moment(r.at, seconds=True), r.username, r.get_kind_display(), r.inspection_id or "",
+                              r.inspection.force.name if r.inspection else "", r.path, r.ip_address or ""]
+                             for r in rows.iterator(chunk_size=2000)))

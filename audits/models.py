@@ -798,3 +798,57 @@ class SampleDraw(models.Model):
     @property
     def total(self):
         return sum(self.sizes.values())
+
+
+class AppendOnly(Exception):
+    """An access record is never changed or deleted, except by the retention command."""
+
+
+class AccessRecordQuerySet(scoped_queryset("inspection__force_id")):  # type: ignore[misc]
+    def update(self, **kwargs):
+        raise AppendOnly("Access records are never changed.")
+
+    def delete(self):
+        raise AppendOnly("Access records are deleted only by the retention command (prune_access_records).")
+
+    def prune(self):
+        """Deletes these rows: for the retention command only (audits.services.access.prune_access_records)."""
+        return models.QuerySet.delete(self)
+
+
+class AccessRecord(models.Model):
+    """Who read or exported an inspection's audit data, when and from where: one row per request, written by
+    audits.services.access.record_access. Apart from the change history; append-only."""
+
+    class Kind(models.TextChoices):
+        CASES = "cases", "Viewed cases"
+        REPORT = "report", "Viewed a report"
+        EXPORT = "export", "Exported"
+        EVIDENCE = "evidence", "Downloaded evidence"
+
+    at = models.DateTimeField("when", default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, help_text="Kept if the user is deleted.")
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   help_text="Empty for reads across inspections (a force's or the overall report).")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    path = models.CharField(max_length=500, help_text="The address read, with its query.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["inspection", "at"], name="access_inspection_at"),
+                   models.Index(fields=["user", "at"], name="access_user_at")]
+
+    def __str__(self):
+        return f"{self.username} {self.get_kind_display().lower()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("Access records are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("Access records are deleted only by the retention command (prune_access_records).")

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "forces",
     "audits",
@@ -86,10 +89,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session has passed a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # Signs out a session idle for SESSION_IDLE_SECONDS (forces/idle.py).
     "forces.idle.IdleSessionMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A session that must pass a second factor and has not: pages go to "enter your code", writes are refused.
+    "forces.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the history tables.
@@ -155,6 +162,10 @@ AXES_LOCKOUT_CALLABLE = "forces.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "forces.lockout.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# Two-factor sign-in (forces/twofactor.py): required of inspectors and administrators. Off only for local
+# development and the demo (DEBUG); `manage.py check --deploy` warns when it is off (forces/checks.py).
+CDI_TWO_FACTOR_REQUIRED = env_flag("CDI_TWO_FACTOR_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "CDI audits"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "audits:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -257,6 +268,10 @@ LOGGING = {
     # WeasyPrint reports every step of every PDF at INFO.
     "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
+
+# The access record (who read or exported what, audits.AccessRecord) is kept this many days; the
+# prune_access_records command deletes older rows (run it daily).
+CDI_ACCESS_RECORD_DAYS = int(os.environ.get("CDI_ACCESS_RECORD_DAYS", "400"))
 
 # Lists show this many rows a page.
 PAGE_SIZE = 50

@@ -17,3 +17,5 @@ AXES_ENABLED = False
 # The API fuzzing makes thousands of calls with one token: the rate limit is tested on its own, with its own
 # rate (tests/test_lockout.py).
 API_TOKEN_RATE = "1000000/minute"
+# Two-factor sign-in is switched on only in the tests about it (tests/test_two_factor.py).
+CDI_TWO_FACTOR_REQUIRED = False

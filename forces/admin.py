@@ -76,3 +76,33 @@ class PersonAdmin(UserAdmin):
     def force(self, user):
         membership = getattr(user, "membership", None)
         return membership.force if membership else "All forces"
+
+
+# Two-factor devices (django-otp): administrators see who has set up two-factor sign-in and remove a lost
+# device (the user then sets it up again at their next sign-in). django-otp's own admin screens show a device's
+# secret key and recovery codes; these show neither, and nothing can be added or changed here.
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
+admin.site.register(StaticDevice, TwoFactorDeviceAdmin)

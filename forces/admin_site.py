@@ -27,7 +27,10 @@ class CdiAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return user.is_active and user.is_staff and role_of(user) in AUDIT_EDITORS
+        from forces.twofactor import needs_verification  # its models load after this app config
+
+        # A session that must pass a second factor and has not is refused (forces/twofactor.py).
+        return user.is_active and user.is_staff and role_of(user) in AUDIT_EDITORS and not needs_verification(request)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

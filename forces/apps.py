@@ -7,6 +7,7 @@ class ForcesConfig(AppConfig):
     verbose_name = "Forces and people"
 
     def ready(self):
+        from forces import checks, twofactor  # noqa: F401  (registers the deploy check and the sign-in signal)
         from forces.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="forces.ensure_role_groups")

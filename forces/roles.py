@@ -58,7 +58,11 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
     )
     # Sign-in lockouts: see them, and lift one by deleting its attempt record.
     + _codenames(["view", "delete"], [("axes", "accessattempt")])
-    + _codenames(["view"], [("axes", "accesslog"), ("axes", "accessfailurelog")]),
+    + _codenames(["view"], [("axes", "accesslog"), ("axes", "accessfailurelog")])
+    # The access record (who read or exported what): administrators only, read only.
+    + _codenames(["view"], [("audits", "accessrecord")])
+    # Two-factor devices: see who has one, remove a lost one (forces/admin.py shows no secret).
+    + _codenames(["view", "delete"], [("otp_totp", "totpdevice"), ("otp_static", "staticdevice")]),
 }
 
 # Roles that may enter and change audit data.

@@ -33,7 +33,7 @@ def verdicts_on(finding: Finding, user: AnyUser) -> QuerySet[Verdict]:
 
 
 def evidence_for(user: AnyUser, finding_id: int, evidence_id: int) -> Evidence:
-    return Evidence.objects.visible_to(user).select_related("follow_up").get(
+    return Evidence.objects.visible_to(user).select_related("follow_up__finding").get(
         pk=evidence_id, follow_up__finding_id=finding_id)
 
 

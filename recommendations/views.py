@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from audits.models import AccessRecord
 from audits.selectors import inspections_for
+from audits.services.access import record_access
 from core.downloads import csv_response
 from forces.roles import Role, audit_editors_only, can_edit_audits, role_of
 from recommendations import selectors, services
@@ -34,6 +36,7 @@ def finding_list(request):
 
 
 def finding_list_csv(request):
+    record_access(request, AccessRecord.Kind.EXPORT)
     _, findings = _filtered(request)
     rows = ([f.inspection.force.name, str(f.inspection), f.reference, f.get_kind_display(),
              f.parent.reference if f.parent else "", f.get_owner_display(), f.get_timescale_display(),
@@ -93,6 +96,7 @@ def evidence_download(request, finding_pk, pk):
         evidence = selectors.evidence_for(request.user, finding_pk, pk)
     except Evidence.DoesNotExist:
         raise Http404 from None
+    record_access(request, AccessRecord.Kind.EVIDENCE, evidence.follow_up.finding.inspection_id)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                         content_type=served_content_type(evidence.original_name))
 

@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from audits.filters import InspectionFilter
-from audits.models import Inspection
+from audits.models import AccessRecord, Inspection
 from audits.scope import area_list
 from audits.selectors import inspections_for, wants_provisional
+from audits.services.access import record_access
 from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
@@ -51,6 +52,7 @@ def _check_format(fmt):
 
 def overview(request, fmt=None):
     _check_format(fmt)
+    record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT)
     options = _options(request)
     provisional = options["include_provisional"]
     overview_filter = InspectionFilter(request.GET or None,
@@ -100,6 +102,7 @@ def _filters_line(filter_set):
 def force_report(request, slug, fmt=None):
     _check_format(fmt)
     force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
+    record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT)
     options = _options(request)
     provisional = options["include_provisional"]
     figures = selectors.figures_for(
@@ -164,6 +167,7 @@ def inspection_report(request, pk, fmt=None):
     _check_format(fmt)
     options = _options(request)
     figures = _inspection_figures(request, pk, options["method"])
+    record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT, pk)
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     additional = selectors.additional_estimates(figures)
     report_tables = [tables.grades_table(figures), tables.categories_table(figures), tables.errors_table(figures),

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db
 
 # Reference data kept by migrations, and the rows of a force's extract (never edited: replaced whole with
 # their frame, whose history is kept, and frozen once drawn) are not audit data.
-REFERENCE_MODELS = {"audits.offencegroup", "audits.offencesubgroup", "audits.framerecord"}
+# The access record (who read what) is itself a record, append-only and kept apart from the change history
+# (tests/test_access_record.py).
+REFERENCE_MODELS = {"audits.offencegroup", "audits.offencesubgroup", "audits.framerecord", "audits.accessrecord"}
 
 MAKERS = {
     "audits.inspection": lambda: InspectionFactory(),

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from audits.models import (
+    AccessRecord,
     AuditedCase,
     AuditedCrime,
     CancellationReview,
@@ -47,7 +48,10 @@ def editor_pages(world):
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
                  "forces:api_token_revoke",
                  # the idle-session check, keep-alive and "signed out" page: tests/test_idle_sessions.py
-                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended"}
+                 "forces:session_status", "forces:session_keep_alive", "forces:session_ended",
+                 # the signed-in person's own two-factor sign-in: tests/test_two_factor.py
+                 "forces:two_factor", "forces:two_factor_enrol", "forces:two_factor_verify",
+                 "forces:two_factor_recovery", "forces:two_factor_new_codes"}
 # The public pages: no sign-in, the published record only (tests/test_public.py crawls them). Force A's inspection
 # here is unpublished, so nothing of it may appear on them for anyone.
 def public_pages(world):
@@ -112,6 +116,14 @@ def admin_objects(world):
     a_objects[AccessAttempt] = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
     a_objects[AccessLog] = AccessLog.objects.create(**seen)
     a_objects[AccessFailureLog] = AccessFailureLog.objects.create(**seen, locked_out=False)
+    # The access record of a read of force A's inspection, and an inspector's two-factor devices.
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    a_objects[AccessRecord] = AccessRecord.objects.create(username="staff-a", inspection=world.inspection,
+                                                          kind=AccessRecord.Kind.CASES, path="/")
+    a_objects[TOTPDevice] = TOTPDevice.objects.create(user=world.people.inspector, name="app")
+    a_objects[StaticDevice] = StaticDevice.objects.create(user=world.people.inspector, name="codes")
     return a_objects
 
 
@@ -134,6 +146,7 @@ def admin_urls(world):
             urls[f"{prefix}_simple_history"] = reverse(f"{prefix}_simple_history", args=[obj.pk, version.history_id])
     urls["admin:audits_inspection_revise_grades"] = reverse("admin:audits_inspection_revise_grades",
                                                             args=[world.inspection.pk])
+    urls["admin:audits_accessrecord_export"] = reverse("admin:audits_accessrecord_export")
     urls["admin:index"] = reverse("admin:index")
     urls["admin:app_list"] = reverse("admin:app_list", args=["audits"])
     urls["admin:autocomplete"] = reverse("admin:autocomplete") + (
@@ -284,10 +297,14 @@ FORCE_OF = {
     Evidence: lambda row: row.follow_up.finding.inspection.force_id,
     Verdict: lambda row: row.inspection.force_id,
     ResultVersion: lambda row: row.inspection.force_id,
+    AccessRecord: lambda row: row.inspection.force_id if row.inspection_id else None,
 }
 
 
 def test_for_user_scopes_every_force_owned_model(world):
+    AccessRecord.objects.create(username="x", inspection=world.inspection, kind="cases", path="/")
+    AccessRecord.objects.create(username="y", inspection=world.inspection_b, kind="cases", path="/")
+    AccessRecord.objects.create(username="z", inspection=None, kind="report", path="/reports/")
     scoped_models = [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
     assert {Force, Inspection, AuditedCase, AuditedCrime, RecordingError, PublishedResult, CancellationReview,
             RecordedCrimeVolume, Finding, FollowUp, Evidence, Verdict} <= set(scoped_models)

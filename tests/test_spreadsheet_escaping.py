@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from audits.models import (
+    AccessRecord,
     AuditedCase,
     AuditedCrime,
     CancellationReview,
@@ -122,6 +123,9 @@ def export_urls(world):
         resolved += [reverse("reports:public_force_csv", args=[slug]), reverse("reports:public_findings_csv", args=[slug])]
     resolved += [reverse("reports:league_csv"), reverse("reports:public_csv")]
     urls += ["reports:league_csv", "reports:public_csv", "reports:public_force_csv", "reports:public_findings_csv"]
+    # The access record (administrators only; every other user gets 403): its rows carry names and addresses.
+    urls.append("admin:audits_accessrecord_export")
+    resolved.append(reverse("admin:audits_accessrecord_export"))
     return set(urls), resolved
 
 
@@ -192,6 +196,9 @@ def planted(world):
     plant(PLANTED)
     publish(Inspection.objects.get(pk=world.inspection_b.pk))
     plant(FROZEN)
+    # An access record whose user name and address read begin like formulas.
+    AccessRecord.objects.create(username="-2+3+cmd|1", path='=HYPERLINK("http://evil.example/","Open")',
+                                kind=AccessRecord.Kind.CASES, inspection=world.inspection)
     world.people = people
     return world
 
@@ -205,12 +212,15 @@ def test_a_formula_planted_in_every_free_text_field_is_text_in_every_export(plan
     assert FrozenIncorrectCancellation.objects.exists() and FrozenPublishedResult.objects.exists()
     _, urls = export_urls(planted)
     seen = set()
-    for user in (planted.people.inspector, planted.people.manager, planted.people.staff_a, planted.people.staff_b):
+    for user in (planted.people.inspector, planted.people.manager, planted.people.staff_a, planted.people.staff_b,
+                 planted.people.admin):
         client = client_for(user)
         for url in urls:
             response = client.get(url)
             if response.status_code == 404:  # another force's inspection
                 continue
+            if response.status_code == 403 and user != planted.people.admin and "/admin/" in url:
+                continue  # the access record: administrators only
             assert response.status_code == 200, (user, url, response.status_code)
             bad, cells = formula_cells(response)
             assert not bad, (user.username, url, bad)

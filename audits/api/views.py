@@ -29,8 +29,9 @@ from audits.filters import (
     InspectionFilter,
     PublishedResultFilter,
 )
-from audits.models import AuditedCase, CancellationReview, Challenge, Inspection, PublishedResult
+from audits.models import AccessRecord, AuditedCase, CancellationReview, Challenge, Inspection, PublishedResult
 from audits.selectors import wants_provisional
+from audits.services.access import record_access
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.challenges import challenge_raise, challenge_resolve
 from forces.api_auth import AuditEditorsWrite
@@ -93,6 +94,11 @@ class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
             return AuditedCase.objects.none()
         return cases_queryset(self.request.user).filter(inspection=self.inspection())
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)  # 404 for an inspection out of scope: nothing read
+        record_access(request, AccessRecord.Kind.CASES, int(self.kwargs["inspection_pk"]))
+        return response
+
     @transaction.atomic
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -112,6 +118,11 @@ class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.Des
 
     def get_queryset(self):
         return cases_queryset(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        record_access(request, AccessRecord.Kind.CASES, case.inspection_id)
+        return Response(self.get_serializer(case).data)
 
     @transaction.atomic
     def update(self, request, *args, **kwargs):
@@ -227,6 +238,16 @@ class InspectionCancellationReviewViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return CancellationReview.objects.none()
         return CancellationReview.objects.for_user(self.request.user).filter(inspection=self.inspection())
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record_access(request, AccessRecord.Kind.CASES, int(self.kwargs["inspection_pk"]))
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        review = self.get_object()
+        record_access(request, AccessRecord.Kind.CASES, review.inspection_id)
+        return Response(self.get_serializer(review).data)
 
     def perform_create(self, serializer):
         serializer.instance = cancellation_review_save(

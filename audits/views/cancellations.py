@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from audits import cancellation_sheet, selectors
 from audits.forms import CancellationReviewImportForm
+from audits.models import AccessRecord
 from audits.services import cancellation_reviews
+from audits.services.access import record_access
 from audits.views.pending_uploads import PendingUploads
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from core.spreadsheets import SpreadsheetError
@@ -21,6 +23,7 @@ PENDING = PendingUploads("cancellation_review_imports")
 
 def review_list(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.CASES, inspection.pk)
     return render(request, "audits/cancellation_reviews.html", {
         "inspection": inspection,
         "reviews": selectors.cancellation_reviews_for(request.user, inspection),
@@ -39,7 +42,10 @@ def _sheet(rows, name, fmt, with_guide):
 
 
 def review_export(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.EXPORT, inspection.pk)
     rows = [cancellation_sheet.row_of(review) for review in selectors.cancellation_reviews_for(request.user, inspection)]
     synthetic = "-synthetic" if inspection.sample_is_synthetic else ""
     return _sheet(rows, f"{inspection.force.slug}-inspection-{inspection.pk}-cancellation-reviews{synthetic}", fmt,

@@ -6,7 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from audits import case_sheet, selectors
 from audits.forms import CaseImportForm
+from audits.models import AccessRecord
 from audits.services import case_import
+from audits.services.access import record_access
 from audits.views.pending_uploads import PendingUploads
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
@@ -70,12 +72,13 @@ def template_download(request, fmt):
 
 
 def template_export(request, pk, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.EXPORT, inspection.pk)
     crimes, errors = selectors.case_export_rows(request.user, inspection.cases.all())
     rows = case_sheet.template_rows(crimes, errors)
     name = f"{inspection.force.slug}-inspection-{inspection.pk}-audited-crimes"
     if fmt == "csv":
         return csv_response(f"{name}.csv", case_sheet.COLUMNS, rows)
-    if fmt == "xlsx":
-        return attachment(case_sheet.workbook_bytes(list(rows), with_guide=False), XLSX_CONTENT_TYPE, f"{name}.xlsx")
-    raise Http404
+    return attachment(case_sheet.workbook_bytes(list(rows), with_guide=False), XLSX_CONTENT_TYPE, f"{name}.xlsx")

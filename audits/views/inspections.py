@@ -6,9 +6,10 @@ from django.utils import timezone
 from audits import selectors
 from audits.filters import AuditedCaseFilter
 from audits.forms import CaseQueryForm
-from audits.models import AuditedCase, Inspection
+from audits.models import AccessRecord, AuditedCase, Inspection
 from audits.rules import CaseOutcome, EqualityInformation, ErrorKind, Safeguarding
 from audits.scope import area_list
+from audits.services.access import record_access
 from audits.start_page import StartContext, provided
 from core.categories import OffenceCategory
 from core.downloads import csv_response
@@ -58,6 +59,7 @@ def _filtered_cases(request, inspection):
 
 def inspection_detail(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.CASES, inspection.pk)
     case_filter = _filtered_cases(request, inspection)
     cases = case_filter.qs.with_crime_count().order_by("reference")
     page = Paginator(cases, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -93,6 +95,7 @@ CASE_EXPORT_HEADER = ["case reference", "source", "reported at", "outcome", "out
 
 def inspection_cases_csv(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.EXPORT, inspection.pk)
     cases = _filtered_cases(request, inspection).qs
     crimes, errors = selectors.case_export_rows(request.user, cases)
     sources, states = dict(AuditedCase.Source.choices), dict(AuditedCase.Moderation.choices)
@@ -120,7 +123,9 @@ def inspection_cases_csv(request, pk):
 
 
 def case_detail(request, pk):
-    return render_case(request, get_object_or_404(selectors.cases_for(request.user), pk=pk))
+    case = get_object_or_404(selectors.cases_for(request.user), pk=pk)
+    record_access(request, AccessRecord.Kind.CASES, case.inspection_id)
+    return render_case(request, case)
 
 
 def render_case(request, case, *, query_form=None, status=200):
