@@ -71,7 +71,7 @@ def test_inspection_pdf_has_a_cover_contents_tables_method_and_marks_every_page(
     inspection = published.inspection
     page = client.get(reverse("reports:inspection", args=[inspection.pk]))
     reader, texts = pages(client.get(reverse("reports:inspection_export", args=[inspection.pk, "pdf"])))
-    assert len(texts) == 9
+    assert len(texts) == 10
     assert_every_page_marked_and_numbered(texts)
     cover = texts[0]
     title = page.context["figures"].title
@@ -103,7 +103,7 @@ def test_force_pdf_draws_each_trend_chart_as_vectors(published, client_for):
     charts = page.context["charts"]
     assert charts
     reader, texts = pages(client.get(reverse("reports:force_export", args=["thames-valley", "pdf"])))
-    assert len(texts) == 7
+    assert len(texts) == 8
     assert_every_page_marked_and_numbered(texts)
     assert "Thames Valley Police: crime recording" in texts[0] and "Force Thames Valley Police (South East)" in texts[0]
     assert "Publication Published October 2023" in texts[0]
