@@ -594,6 +594,13 @@ class AuditedCrimeInline(InlineEditableUntilPublished, admin.StackedInline):
         "error_kinds",
     ]})]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.autocomplete_fields:  # no link to view an offence: one tab stop fewer a look-up
+            formfield.widget.can_view_related = formfield.widget.can_change_related = False
+            formfield.widget.can_add_related = formfield.widget.can_delete_related = False
+        return formfield
+
     def get_extra(self, request, obj=None, **kwargs):
         # Copying the previous case starts with as many crimes as it had, each with its expected offence.
         copied = getattr(request, "copied_case", None)
@@ -657,6 +664,9 @@ class AuditedCaseAdmin(ScopedAdmin):
     ]
     actions = ["submit_cases", "agree_cases", "query_cases"]
 
+    class Media:
+        js = ["case_entry.js"]
+
     def get_fieldsets(self, request, obj=None):
         # A new case has no moderation, history or version yet: keep the entry screen short.
         if obj is None:
@@ -715,6 +725,9 @@ class AuditedCaseAdmin(ScopedAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         initial.pop("copy", None)
+        inspection = initial.get("inspection")
+        if inspection is not None and (not str(inspection).isdigit() or int(inspection) > MAX_ID):
+            del initial["inspection"]  # ?inspection=abc: a blank choice, not a 500
         if (case := getattr(request, "copied_case", None)) is not None:
             initial.update({field: getattr(case, field) for field in COPIED_CASE_FIELDS})
         return initial

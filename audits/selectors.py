@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -288,7 +289,8 @@ def offence_codes_named(term: str) -> QuerySet[OffenceCode]:
     that its class (1/1 is class 1, Murder), or failing that the codes it begins (105: 105A and 105B)."""
     code = normalise_offence_code(term)
     for candidates in (OffenceCode.objects.filter(code=code),
-                       OffenceCode.objects.filter(code=code.split(".")[0]) if "." in code else None,
+                       OffenceCode.objects.filter(code=code.split(".")[0]) if re.fullmatch(r"\d+[A-Z]?\.\d+", code)
+                       else None,
                        OffenceCode.objects.filter(code__startswith=code)):
         if candidates is not None and candidates.exists():
             return candidates
