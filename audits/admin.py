@@ -185,7 +185,7 @@ class OffenceSubgroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(OffenceCode)
-class OffenceCodeAdmin(admin.ModelAdmin):
+class OffenceCodeAdmin(SimpleHistoryAdmin):
     """Home Office classification codes, each in the subgroup it counts in: administrators correct or add them."""
 
     list_display = ["code", "description", "subgroup"]

@@ -112,6 +112,7 @@ class OffenceCode(models.Model):
     code = models.CharField(max_length=10, unique=True, help_text="E.g. 8N, 105A, 4.1 (4/1 finds it too).")
     description = models.CharField(max_length=150)
     subgroup = models.ForeignKey(OffenceSubgroup, on_delete=models.PROTECT, related_name="codes")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]

@@ -25,11 +25,22 @@
   // The browser may restore ticks on going back: match the lists to them again.
   window.addEventListener("pageshow", function () { matchRules(document); });
 
-  window.addEventListener("load", function () {
+  // Django's add form focuses its first field (the inspection) from an async script, before or after the load
+  // event: move that first focus on to the reference, once, and never after the user has pressed a key.
+  var started = false;
+  function startAtReference() {
     var inspection = document.getElementById("id_inspection");
     var reference = document.getElementById("id_reference");
-    var form = document.getElementById("auditedcase_form");
-    if (!inspection || !reference || !form || !inspection.value || reference.value) return;
-    if (document.activeElement === inspection || document.activeElement === document.body) reference.focus();
-  });
+    if (started || !inspection || !reference || !document.getElementById("auditedcase_form")) return;
+    if (!inspection.value || reference.value) return;
+    if (document.activeElement === inspection || document.activeElement === document.body) {
+      started = true;
+      reference.focus();
+    }
+  }
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "id_inspection") startAtReference();
+  }, true);
+  document.addEventListener("keydown", function () { started = true; }, true);
+  window.addEventListener("load", startAtReference);
 })();

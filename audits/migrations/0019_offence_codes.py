@@ -5,6 +5,8 @@ import csv
 from pathlib import Path
 
 from django.db import migrations, models
+import simple_history.models
+from django.conf import settings
 
 CODES_CSV = Path(__file__).resolve().parent.parent / "data" / "offence_codes.csv"
 
@@ -23,9 +25,31 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audits', '0018_case_list_indexes'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='HistoricalOffenceCode',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('code', models.CharField(db_index=True, help_text='E.g. 8N, 105A, 4.1 (4/1 finds it too).', max_length=10)),
+                ('description', models.CharField(max_length=150)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('subgroup', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='audits.offencesubgroup')),
+            ],
+            options={
+                'verbose_name': 'historical offence code',
+                'verbose_name_plural': 'historical offence codes',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
         migrations.CreateModel(
             name='OffenceCode',
             fields=[
