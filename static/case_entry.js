@@ -39,7 +39,7 @@
     }
   }
   document.addEventListener("focusin", function (event) {
-    if (event.target.id === "id_inspection") startAtReference();
+    if (event.target.id === "id_inspection") setTimeout(startAtReference, 0);  // once that focus has settled
   }, true);
   document.addEventListener("keydown", function () { started = true; }, true);
   window.addEventListener("load", startAtReference);

@@ -53,6 +53,7 @@ class Keyboard:
     def choose_offence(self, code):
         """On a focused look-up: open it, type the code, take the first answer."""
         self.press("Enter")
+        expect(self.page.locator(".select2-container--open .select2-search__field")).to_be_focused()
         self.type(code)
         self.page.locator(".select2-results__option--highlighted", has_text=code).wait_for()
         self.press("Enter")
