@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -46,6 +46,7 @@ from audits.models import (
     CancellationReview,
     CountingRule,
     Inspection,
+    OffenceCode,
     OffenceGroup,
     OffenceSubgroup,
     PublishedResult,
@@ -155,10 +156,44 @@ class OffenceGroupAdmin(admin.ModelAdmin):
 
 @admin.register(OffenceSubgroup)
 class OffenceSubgroupAdmin(admin.ModelAdmin):
+    """The offences a crime is classified in. The crimes' look-ups search here: by the subgroup's or group's
+    name, or by a Home Office code (8N, 105a, 4/1; 1/1 finds class 1) or words of its description."""
+
     list_display = ["name", "group", "category"]
     list_filter = ["category", "group"]
-    search_fields = ["name", "group__name"]
+    search_fields = ["name", "group__name", "codes__code", "codes__description"]
     list_select_related = ["group"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("codes")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.replace("\x00", "").strip()
+        if not term:
+            return queryset, False
+        codes = selectors.offence_codes_matching(term)
+        return queryset.filter(Q(name__icontains=term) | Q(group__name__icontains=term)
+                               | Q(pk__in=codes.values("subgroup_id"))), False
+
+    def autocomplete_label(self, subgroup, term):
+        """The subgroup's name, and the code the term found in it (8N: "Violence with injury — 8N Assault with
+        injury"); found by its name, just the name)."""
+        term = (term or "").strip()
+        if not term or term.lower() in subgroup.name.lower():
+            return subgroup.name
+        wanted = {code.pk for code in selectors.offence_codes_matching(term)}
+        matched = [code for code in subgroup.codes.all() if code.pk in wanted]
+        return f"{subgroup.name} — {matched[0]}" if matched else subgroup.name
+
+
+@admin.register(OffenceCode)
+class OffenceCodeAdmin(SimpleHistoryAdmin):
+    """Home Office classification codes, each in the subgroup it counts in: administrators correct or add them."""
+
+    list_display = ["code", "description", "subgroup"]
+    list_filter = ["subgroup"]
+    search_fields = ["code", "description"]
+    list_select_related = ["subgroup"]
 
 
 @admin.register(CountingRule)
@@ -543,12 +578,35 @@ class VictimFlagFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(AuditedCrime.objects.filter(case=OuterRef("pk"), **{self.value(): True})))
 
 
-class AuditedCrimeInline(InlineEditableUntilPublished, NamedColumnsTabularInline):
+class AuditedCrimeInline(InlineEditableUntilPublished, admin.StackedInline):
+    """A crime's fields in four short rows, each labelled, in the order they are entered (the tab order): what
+    should have been recorded, what the force recorded, the victim, the errors. Fits 1,280 px, where the
+    table of one row per crime was 1,887 px wide."""
+
     model = AuditedCrime
     form = AuditedCrimeForm
     formset = AuditedCrimeFormSet
     autocomplete_fields = ["expected_offence", "recorded_offence"]
     extra = 1
+    classes = ["crimes-inline"]
+    fieldsets = [(None, {"fields": [
+        ("expected_offence", "force_crime_reference"),
+        ("recorded_offence", "recorded_at", "cancellation_code"),
+        ("safeguarding", "domestic_abuse", "vulnerable_victim", "modern_slavery", "child_victim"),
+        "error_kinds",
+    ]})]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.autocomplete_fields:  # no link to view an offence: one tab stop fewer a look-up
+            formfield.widget.can_view_related = formfield.widget.can_change_related = False
+            formfield.widget.can_add_related = formfield.widget.can_delete_related = False
+        return formfield
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Copying the previous case starts with as many crimes as it had, each with its expected offence.
+        copied = getattr(request, "copied_case", None)
+        return max(1, len(copied.crimes.all())) if copied is not None and obj is None else self.extra
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("expected_offence", "recorded_offence").prefetch_related(
@@ -556,14 +614,24 @@ class AuditedCrimeInline(InlineEditableUntilPublished, NamedColumnsTabularInline
         )
 
 
-def with_inspection(url, inspection_id):
+def with_inspection(url, inspection_id, copy=False):
     """The add page's URL starting the next case in this inspection. Django's redirect after "Save and add
     another" already keeps the query string it was posted with (?inspection= from the inspection's link):
-    set the parameter in it rather than append a second query string."""
+    set the parameter in it rather than append a second query string. A case entered as a copy of the
+    previous one is followed by another copy (the add form offers a blank case instead)."""
     parts = urlsplit(url)
     query = QueryDict(parts.query, mutable=True)
     query["inspection"] = str(inspection_id)
+    if copy:
+        query["copy"] = "previous"
+    else:
+        query.pop("copy", None)
     return urlunsplit(parts._replace(query=query.urlencode()))
+
+
+#: What "Copy the previous case" carries over: what usually repeats from one case of a sample to the next.
+COPIED_CASE_FIELDS = ["source", "reported_at", "outcome", "outcome_reason", "anonymous_report", "third_party_report",
+                      "equality_information"]
 
 
 @admin.register(AuditedCase)
@@ -598,6 +666,9 @@ class AuditedCaseAdmin(ScopedAdmin):
     ]
     actions = ["submit_cases", "agree_cases", "query_cases"]
 
+    class Media:
+        js = ["case_entry.js"]
+
     def get_fieldsets(self, request, obj=None):
         # A new case has no moderation, history or version yet: keep the entry screen short.
         if obj is None:
@@ -620,9 +691,55 @@ class AuditedCaseAdmin(ScopedAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST:  # "Save and next case"
+            response["Location"] = with_inspection(response["Location"], obj.inspection_id,
+                                                   copy=request.GET.get("copy") == "previous")
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
         if "_addanother" in request.POST:
             response["Location"] = with_inspection(response["Location"], obj.inspection_id)
         return response
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """With ?inspection=…&copy=previous, the new case starts as a copy of the user's last case in that
+        inspection (selectors.case_to_copy): its source, report time, outcome, how it was reported and its
+        crimes' expected offences; never its reference, crime references or errors."""
+        request.copied_case = None
+        inspection = request.GET.get("inspection", "")
+        if request.method == "GET" and request.GET.get("copy") == "previous" and inspection.isdigit() \
+                and int(inspection) <= MAX_ID:
+            request.copied_case = selectors.case_to_copy(request.user, int(inspection))
+        return super().add_view(request, form_url, {**(extra_context or {}),
+                                                    **self._copy_context(request, inspection)})
+
+    def _copy_context(self, request, inspection):
+        if not inspection.isdigit() or int(inspection) > MAX_ID:
+            return {}
+        add = reverse("admin:audits_auditedcase_add")
+        return {"copied_case": request.copied_case,
+                "copy_url": f"{add}?inspection={inspection}&copy=previous",
+                "blank_url": f"{add}?inspection={inspection}",
+                "can_copy": request.copied_case is not None
+                or selectors.case_to_copy(request.user, int(inspection)) is not None}
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("copy", None)
+        inspection = initial.get("inspection")
+        if inspection is not None and (not str(inspection).isdigit() or int(inspection) > MAX_ID):
+            del initial["inspection"]  # ?inspection=abc: a blank choice, not a 500
+        if (case := getattr(request, "copied_case", None)) is not None:
+            initial.update({field: getattr(case, field) for field in COPIED_CASE_FIELDS})
+        return initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        case = getattr(request, "copied_case", None)
+        if request.method == "GET" and case is not None and isinstance(inline, AuditedCrimeInline):
+            kwargs["initial"] = [{"expected_offence": crime.expected_offence_id} for crime in case.crimes.all()]
+        return kwargs
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_crime_count()

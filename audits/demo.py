@@ -190,7 +190,8 @@ def load_demo():
 
 def ensure_revised_grade_example(inspector):
     """Staffordshire 2016 as first published (version 1 of its record), then its grades revised through the
-    service, as an inspector would (version 2), unless it is there already."""
+    service, as an inspector would (version 2), unless it is there already. The revision is told to the force's
+    staff and the managers: the demo manager's notification."""
     details = dict(STAFFORDSHIRE_2016)
     force = Force.objects.get(slug=details.pop("force_slug"))
     inspection, created = Inspection.objects.get_or_create(

@@ -196,12 +196,12 @@ class AuditedCrimeForm(forms.ModelForm):
         fields = ["expected_offence", "force_crime_reference", "recorded_offence", "recorded_at",
                   "cancellation_code", "safeguarding", "domestic_abuse", "vulnerable_victim", "modern_slavery",
                   "child_victim", "error_kinds"]
-        labels = {"safeguarding": "Safeguarded (if unrecorded)", "domestic_abuse": "DA",
-                  "vulnerable_victim": "Vulnerable", "modern_slavery": "Slavery", "child_victim": "Child"}
-        help_texts = {"domestic_abuse": "Domestic abuse: this crime's victim.",
-                      "vulnerable_victim": "This crime's victim is vulnerable.",
-                      "modern_slavery": "Modern slavery: this crime's victim.",
-                      "child_victim": "This crime's victim is a child (under 18)."}
+        # Each flag describes this crime's victim (the admin lays them out in one row, under the safeguarding).
+        labels = {"safeguarding": "Safeguarded (if unrecorded)", "domestic_abuse": "Domestic abuse",
+                  "vulnerable_victim": "Vulnerable victim", "modern_slavery": "Modern slavery",
+                  "child_victim": "Child victim"}
+        help_texts = {"domestic_abuse": "", "vulnerable_victim": "", "modern_slavery": "",
+                      "child_victim": "Under 18."}
 
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)

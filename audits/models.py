@@ -1,6 +1,8 @@
 """The audit data: inspections, the cases sampled in them, the crimes each case should have
 produced and the recording errors found. References and codes only: no victim names or narrative."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -94,6 +96,34 @@ class OffenceSubgroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def normalise_offence_code(text: str) -> str:
+    """A Home Office classification code as stored: upper case, the class and subclass joined by a dot with no
+    leading zeros ("008N" is 8N; "4/1", "004/01" and "4.1" are 4.1)."""
+    parts = [part.lstrip("0") or "0" for part in re.split(r"[./]", text.strip().upper().replace(" ", ""))]
+    return ".".join(parts)
+
+
+class OffenceCode(models.Model):
+    """A Home Office offence classification (e.g. 8N Assault with injury) and the subgroup it counts in: an
+    auditor picks an offence by typing its code or name."""
+
+    code = models.CharField(max_length=10, unique=True, help_text="E.g. 8N, 105A, 4.1 (4/1 finds it too).")
+    description = models.CharField(max_length=150)
+    subgroup = models.ForeignKey(OffenceSubgroup, on_delete=models.PROTECT, related_name="codes")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="offence_code_not_blank")]
+
+    def __str__(self):
+        return f"{self.code} {self.description}"
+
+    def save(self, *args, **kwargs):
+        self.code = normalise_offence_code(self.code)
+        super().save(*args, **kwargs)
 
 
 class CountingRule(models.Model):

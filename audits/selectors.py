@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -16,9 +17,11 @@ from audits.models import (
     CountingRule,
     GradeRevision,
     Inspection,
+    OffenceCode,
     PublishedResult,
     RecordingError,
     SamplingFrame,
+    normalise_offence_code,
 )
 from audits.rules import ErrorKind, Verdict
 from core.categories import RESULT_AREA_ORDER
@@ -279,3 +282,29 @@ def decisions_on_challenges_of(user: AnyUser) -> QuerySet[Challenge]:
 def inspections_published_since(user: AnyUser, since: date) -> QuerySet[Inspection]:
     return (inspections_for(user).filter(status=Inspection.Status.PUBLISHED, published_on__gte=since)
             .order_by("-published_on", "-id"))
+
+
+def offence_codes_named(term: str) -> QuerySet[OffenceCode]:
+    """The Home Office codes a typed code names, however written (8n, 008N, 4/1): the code itself, or failing
+    that its class (1/1 is class 1, Murder), or failing that the codes it begins (105: 105A and 105B)."""
+    code = normalise_offence_code(term)
+    for candidates in (OffenceCode.objects.filter(code=code),
+                       OffenceCode.objects.filter(code=code.split(".")[0]) if re.fullmatch(r"\d+[A-Z]?\.\d+", code)
+                       else None,
+                       OffenceCode.objects.filter(code__startswith=code)):
+        if candidates is not None and candidates.exists():
+            return candidates
+    return OffenceCode.objects.none()
+
+
+def offence_codes_matching(term: str) -> QuerySet[OffenceCode]:
+    """The codes a typed term finds: those it names as a code, and any whose description holds it."""
+    named = offence_codes_named(term)
+    return OffenceCode.objects.filter(Q(pk__in=named.values("pk")) | Q(description__icontains=term.strip()))
+
+
+def case_to_copy(user: AnyUser, inspection_id: int) -> AuditedCase | None:
+    """The case the user last saved in this inspection (in their scope), with its crimes: the one "Copy the
+    previous case" starts the next from."""
+    return (AuditedCase.objects.for_user(user).filter(inspection_id=inspection_id, auditor_id=user.pk)
+            .prefetch_related("crimes").order_by("-pk").first())

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.html import format_html
@@ -17,6 +18,17 @@ from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from forces.roles import AUDIT_EDITORS, role_of
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Django's look-up answers, each labelled by its model admin's ``autocomplete_label(obj, term)`` where it
+    has one (an offence found by its code says which code matched)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if label := getattr(self.model_admin, "autocomplete_label", None):
+            result["text"] = label(obj, self.term)
+        return result
 
 
 class CdiAdminSite(admin.AdminSite):
@@ -42,6 +54,9 @@ class CdiAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return refuse_signed_in_without_role
+
+    def autocomplete_view(self, request):
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
 
 class CdiAdminConfig(AdminConfig):

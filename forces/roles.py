@@ -33,7 +33,7 @@ _PRECEDENCE = [Role.ADMINISTRATOR, Role.INSPECTOR, Role.MANAGER, Role.FORCE_STAF
 # Models whose rows each role may view or edit through the admin. Pages check roles themselves.
 _AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror", "publishedresult", "cancellationreview"]
 _REFERENCE_MODELS = [("forces", "force"), ("forces", "recordedcrimevolume"), ("audits", "offencegroup"),
-                     ("audits", "offencesubgroup"), ("audits", "countingrule")]
+                     ("audits", "offencesubgroup"), ("audits", "offencecode"), ("audits", "countingrule")]
 
 
 def _codenames(actions: list[str], app_models: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from audits.models import AuditedCase, Challenge, Inspection
-from audits.signals import case_queried, challenge_decided, challenge_raised, inspection_published
+from audits.signals import case_queried, challenge_decided, challenge_raised, grades_revised, inspection_published
 from notifications import recipients
 from notifications.models import Notification
 from notifications.services import notify
@@ -67,4 +67,17 @@ def tell_the_force_and_managers_of_a_publication(*, inspection: Inspection, **kw
     notify(event=Event.INSPECTION_PUBLISHED, key=f"inspection-{inspection.pk}-v{version}",
            recipients=[*recipients.force_staff(force_id), *recipients.managers_of(force_id)],
            message=f"{inspection} was published{' again with revised figures' if version > 1 else ''}.",
+           url=reverse("reports:inspection", args=[inspection.pk]))
+
+
+@receiver(grades_revised, sender=Inspection)
+def tell_the_force_and_managers_of_revised_grades(*, inspection: Inspection, **kwargs) -> None:
+    """A published inspection's grades revised: a new version of its published record, told as a publication
+    (reports froze that version first, as for a publication)."""
+    version = ResultVersion.objects.filter(inspection=inspection).count()
+    force_id = inspection.force_id
+    notify(event=Event.INSPECTION_PUBLISHED, key=f"inspection-{inspection.pk}-v{version}",
+           recipients=[*recipients.force_staff(force_id), *recipients.managers_of(force_id)],
+           message=f"{inspection} was published again with revised grades: the report shows each beside the "
+                   "grade it replaced.",
            url=reverse("reports:inspection", args=[inspection.pk]))

@@ -236,16 +236,21 @@ def test_the_demo_shows_work_in_progress(demo):
 
 
 def test_demo_users_have_notifications_waiting(demo):
-    """Queries to each case's author, a challenge raised and decided, a finding verified. (Managers are told of
-    publications only, and the demo publishes nothing through the service: the manager has none.)"""
+    """Queries to each case's author, a challenge raised and decided, a finding verified, and for the manager
+    Staffordshire 2016 published again with its revised grades."""
     from notifications.models import Notification
 
     waiting = {username: set(Notification.objects.filter(recipient__username=username, read_at__isnull=True)
                              .values_list("event", flat=True))
-               for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff"]}
+               for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff", "manager"]}
     assert waiting == {"inspector": {"case_queried", "challenge_raised"}, "inspector2": {"case_queried"},
                        "admin": {"case_queried"}, "tvp-staff": {"challenge_decided"},
-                       "glos-staff": {"finding_verified"}}
+                       "glos-staff": {"finding_verified"}, "manager": {"inspection_published"}}
+    revised = Notification.objects.get(recipient__username="manager")
+    assert revised.message.startswith("Staffordshire Police") and "revised grades" in revised.message
+    page = Client()
+    page.force_login(revised.recipient)
+    assert revised.message in page.get(reverse("notifications:list")).content.decode()
 
 
 def test_the_demo_shows_records_with_no_crime_victim_flags_safeguarding_and_equality(demo):

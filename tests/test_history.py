@@ -15,6 +15,8 @@ from audits.models import (
     CountingRule,
     GradeRevision,
     Inspection,
+    OffenceCode,
+    OffenceSubgroup,
     PublishedResult,
     RecordingError,
     SampleDraw,
@@ -46,6 +48,8 @@ MAKERS = {
     "audits.publishedresult": lambda: PublishedResultFactory(),
     "audits.countingrule": lambda: CountingRule.objects.create(code="TEST-RULE", title="A rule for testing",
                                                                source="Test"),
+    "audits.offencecode": lambda: OffenceCode.objects.create(code="999Z", description="A code for testing",
+                                                             subgroup=OffenceSubgroup.objects.first()),
     "audits.challenge": lambda: ChallengeFactory(),
     "audits.cancellationreview": lambda: CancellationReview.objects.create(
         inspection=InspectionFactory(), reference="CX-1", category="robbery", ground="C3", ddm_authorised=True,

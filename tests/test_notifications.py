@@ -3,11 +3,13 @@ shown in the app with an unread count, marked read by its owner only, and e-mail
 senders at once."""
 
 import threading
+from datetime import date
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -91,6 +93,23 @@ def test_publication_tells_the_force_and_its_managers_again_when_republished(wor
     services.inspection_change_status(inspection=inspection, status="published", by=world.people.inspector)
     assert told(Event.INSPECTION_PUBLISHED) == ["boss", "boss", "boss-b", "boss-b", "staff-b", "staff-b"]
     assert Notification.objects.filter(message__contains="published again with revised figures").count() == 3
+
+
+@pytest.mark.django_db
+def test_revised_grades_tell_the_force_and_its_managers_once(world):
+    from tests.test_grades import REASON, published_2016
+
+    inspection = published_2016(world.forces)  # force A's
+    Notification.objects.all().delete()
+    services.inspection_revise_grades(inspection=inspection, grades={"overall": "good"}, revised_on=date(2017, 2, 9),
+                                      reason=REASON, by=world.people.inspector)
+    assert told(Event.INSPECTION_PUBLISHED) == ["boss", "staff-a"]  # never force B's staff or manager
+    assert Notification.objects.get(recipient__username="boss").message.endswith(
+        "was published again with revised grades: the report shows each beside the grade it replaced.")
+    with pytest.raises(ValidationError):  # refused: nothing revised, nobody told
+        services.inspection_revise_grades(inspection=inspection, grades={"overall": "good"},
+                                          revised_on=date(2017, 2, 10), reason=REASON, by=world.people.inspector)
+    assert Notification.objects.count() == 2
 
 
 @pytest.mark.django_db

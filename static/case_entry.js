@@ -1,0 +1,46 @@
+// The audited case form (audits/admin.py AuditedCaseAdmin), for entry at speed from the keyboard:
+// - with the inspection already chosen (from the inspection's "Add a case" link, or after "Save and next case"),
+//   a new case starts at its reference rather than at the inspection look-up Django focuses first;
+// - each recording error's rule list is offered once its box is ticked (until then it cites the usual rule and
+//   is no tab stop): Tab goes from one error's box to the next. Without JavaScript every list stays open.
+(function () {
+  "use strict";
+
+  function matchRules(root) {
+    root.querySelectorAll('.recording-errors input[type="checkbox"]').forEach(function (box) {
+      var rule = document.getElementById(box.id + "_rule");
+      if (rule) rule.disabled = !box.checked;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type === "checkbox" && box.closest(".recording-errors")) {
+      var rule = document.getElementById(box.id + "_rule");
+      if (rule) rule.disabled = !box.checked;
+    }
+  });
+  document.addEventListener("formset:added", function (event) { matchRules(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { matchRules(document); });
+  // The browser may restore ticks on going back: match the lists to them again.
+  window.addEventListener("pageshow", function () { matchRules(document); });
+
+  // Django's add form focuses its first field (the inspection) from an async script, before or after the load
+  // event: move that first focus on to the reference, once, and never after the user has pressed a key.
+  var started = false;
+  function startAtReference() {
+    var inspection = document.getElementById("id_inspection");
+    var reference = document.getElementById("id_reference");
+    if (started || !inspection || !reference || !document.getElementById("auditedcase_form")) return;
+    if (!inspection.value || reference.value) return;
+    if (document.activeElement === inspection || document.activeElement === document.body) {
+      started = true;
+      reference.focus();
+    }
+  }
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "id_inspection") setTimeout(startAtReference, 0);  // once that focus has settled
+  }, true);
+  document.addEventListener("keydown", function () { started = true; }, true);
+  window.addEventListener("load", startAtReference);
+})();
