@@ -104,7 +104,7 @@ def reference_data(transactional_db):
     importlib.import_module("forces.migrations.0002_load_forces").load_forces(apps, None)
     importlib.import_module("audits.migrations.0002_offence_classification").load_offences(apps, None)
     importlib.import_module("audits.migrations.0013_counting_rules_starter_list").load_counting_rules(apps, None)
-    importlib.import_module("audits.migrations.0019_offence_codes").load_codes(apps, None)
+    importlib.import_module("audits.migrations.0020_offence_codes").load_codes(apps, None)
     importlib.import_module("recommendations.migrations.0002_themes").load_themes(apps, None)
 
 

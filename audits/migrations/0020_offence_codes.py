@@ -24,7 +24,7 @@ def load_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0018_case_list_indexes'),
+        ('audits', '0019_access_record'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
