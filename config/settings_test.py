@@ -17,3 +17,5 @@ AXES_ENABLED = False
 # The API fuzzing makes thousands of calls with one token: the rate limit is tested on its own, with its own
 # rate (tests/test_lockout.py).
 API_TOKEN_RATE = "1000000/minute"
+# Jobs run in the request in tests; tests/test_import_worker.py runs the database backend and a real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405
