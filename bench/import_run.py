@@ -39,10 +39,9 @@ def make_csv(rows, rng):
     while len(lines) <= rows:
         case += 1
         reported = start + timedelta(minutes=rng.randint(0, 170 * 24 * 60))
-        for _ in range(2 if rng.random() < 0.2 else 1):
-            offence = rng.choice(OFFENCES)
+        for offence in rng.sample(OFFENCES, 2 if rng.random() < 0.2 else 1):  # a case's crimes differ
             if rng.random() < 0.1:
-                crime = f"{offence},,,,,not_recorded"
+                crime = f"{offence},,,,,not_recorded,no,not_known"
             else:
                 recorded = reported + timedelta(hours=rng.choice([2, 3, 30]))
                 crime = f"{offence},CR{case},{offence},{recorded:%d/%m/%Y %H:%M},,"

@@ -1,24 +1,16 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audits import case_sheet, selectors
 from audits.forms import CaseImportForm
 from audits.services import case_import
+from audits.tasks import import_cases_job
 from audits.views.pending_uploads import PendingUploads
+from core import jobs
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
 
 PENDING = PendingUploads("case_imports")
-
-
-def _imported(request, inspection, token, counts):
-    PENDING.forget(request, token)
-    messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
-                              f"{counts['unchanged']} unchanged.")
-    return redirect(inspection)
 
 
 @audit_editors_only
@@ -26,17 +18,15 @@ def import_page(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
     form, plan, token, problem = CaseImportForm(), None, None, None
     if request.method == "POST" and "confirm" in request.POST:
+        # The confirm is a background job (audits.tasks): the file is checked again and written there, all or
+        # none, and the job's page shows how far it has got. The kept file is removed once it is imported.
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
         path = PENDING.path(request, token)
-        with default_storage.open(path, "rb") as upload:
-            plan = case_import.plan_import(inspection, case_sheet.read_rows(upload, path), mode)
-        if plan.ok:
-            try:
-                counts = case_import.import_cases(plan, request.user)
-            except ValidationError as error:  # published since the dry run: checked again under the lock
-                problem, plan = " ".join(error.messages), None
-            else:
-                return _imported(request, inspection, token, counts)
+        job = jobs.create(kind="case_import", title=f"Import of audited cases into {inspection}",
+                          owner=request.user, back_url=request.path)
+        import_cases_job.enqueue(job.pk, inspection.pk, request.user.pk, path,
+                                 mode if mode in case_import.MODES else "add")
+        return redirect("audits:job", pk=job.pk)
     elif request.method == "POST":
         form = CaseImportForm(request.POST, request.FILES)
         if form.is_valid():
