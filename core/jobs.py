@@ -61,9 +61,12 @@ def create(*, kind: str, title: str, owner, back_url: str = "", total: int = 0) 
     return BackgroundJob.objects.create(kind=kind, title=title[:200], owner=owner, back_url=back_url, total=total)
 
 
-def finish(job_id: int, *, ok: bool, messages: list, next_url: str = "", total: int | None = None) -> None:
+def finish(job_id: int, *, ok: bool, messages: list, next_url: str = "", total: int | None = None,
+           result: dict | None = None) -> None:
     """The outcome; a job that succeeded has done all of its ``total``."""
-    fields = {} if total is None else {"total": total, **({"done": total} if ok else {})}
+    fields: dict = {} if total is None else {"total": total, **({"done": total} if ok else {})}
+    if result is not None:
+        fields["result"] = result
     BackgroundJob.objects.filter(pk=job_id).update(
         status=BackgroundJob.Status.SUCCEEDED if ok else BackgroundJob.Status.FAILED, **fields,
         messages=[list(message) for message in messages], next_url=next_url, updated_at=timezone.now())

@@ -42,6 +42,7 @@ class BackgroundJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     messages = models.JSONField(default=list, blank=True)  # [[level, text], ...]
+    result = models.JSONField(default=dict, blank=True)  # what the job's page needs beyond its messages
     next_url = models.CharField(max_length=300, blank=True)
     back_url = models.CharField(max_length=300, blank=True)
     task_id = models.CharField(max_length=64, blank=True)

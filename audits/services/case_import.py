@@ -329,11 +329,11 @@ def import_cases(plan, by, progress=None):
     new = [case for case in plan.cases.values() if case.action == "add"]
     changed = [case for case in plan.cases.values() if case.action == "update"]
 
-    def stage(name, done):
+    def stage(name, step):  # the rows appear only when the transaction commits: the stage is all there is to show
         if progress is not None:
-            progress(done, plan.rows, stage=name)
+            progress(0, 0, stage=f"{name}: step {step} of 3, {plan.rows:,} rows in one transaction (all or none)")
 
-    stage("Writing the cases (all or none)", 0)
+    stage("Writing the cases", 1)
     for case_plan in changed:
         case = case_plan.existing
         for name, value in case_plan.values.items():
@@ -348,7 +348,7 @@ def import_cases(plan, by, progress=None):
         [AuditedCase(inspection=plan.inspection, reference=case.reference, auditor=by, **case.values) for case in new],
         AuditedCase, batch_size=2000, default_user=by)
     cases = {case.reference: case for case in created} | {case.reference: case.existing for case in changed}
-    stage("Writing the crimes (all or none)", 0)
+    stage("Writing the crimes", 2)
     crimes, citations_of = [], []
     for case_plan in new + changed:
         case = cases[case_plan.reference]
@@ -356,7 +356,7 @@ def import_cases(plan, by, progress=None):
             crimes.append(AuditedCrime(case=case, **values))
             citations_of.append(_citations(values, kinds, chosen, case.reported_at, plan.rules))
     crimes = bulk_create_with_history(crimes, AuditedCrime, batch_size=2000, default_user=by)
-    stage("Writing the recording errors (all or none)", len(crimes))
+    stage("Writing the recording errors", 3)
     bulk_create_with_history([RecordingError(crime=crime, kind=kind, rule=rule)
                               for crime, citations in zip(crimes, citations_of) for kind, rule in citations],
                              RecordingError, batch_size=2000, default_user=by)

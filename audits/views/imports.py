@@ -4,13 +4,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from audits import case_sheet, selectors
 from audits.forms import CaseImportForm
 from audits.services import case_import
-from audits.tasks import import_cases_job
+from audits.tasks import check_import_job, import_cases_job
 from audits.views.pending_uploads import PendingUploads
 from core import jobs
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
 
 PENDING = PendingUploads("case_imports")
+# Files larger than this (about 10,000 rows of CSV) are checked by a worker, so no request waits on them.
+CHECK_IN_WORKER_BYTES = 1024 * 1024
 
 
 @audit_editors_only
@@ -31,6 +33,13 @@ def import_page(request, pk):
         form = CaseImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            if upload.size > CHECK_IN_WORKER_BYTES:  # a large file's dry run is a background job too
+                token = PENDING.keep(request, upload)
+                job = jobs.create(kind="case_import_check", title=f"Dry run of an import into {inspection}",
+                                  owner=request.user, back_url=request.path)
+                check_import_job.enqueue(job.pk, inspection.pk, PENDING.path(request, token),
+                                         form.cleaned_data["mode"], token)
+                return redirect("audits:job", pk=job.pk)
             try:
                 rows = case_sheet.read_rows(upload, upload.name)
             except case_sheet.ImportFileError as error:
