@@ -1,6 +1,6 @@
 from django.urls import path
 
-from audits.views import cancellations, challenges, imports, inspections, moderation, sampling
+from audits.views import cancellations, challenges, imports, inspections, jobs, moderation, sampling
 
 app_name = "audits"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("inspections/<int:pk>/cases.csv", inspections.inspection_cases_csv, name="inspection_cases_csv"),
     path("inspections/<int:pk>/sample/", sampling.sample_page, name="sample"),
     path("inspections/<int:pk>/import/", imports.import_page, name="case_import"),
+    path("jobs/<int:pk>/", jobs.job_page, name="job"),
     path("inspections/<int:pk>/audited-crimes.<str:fmt>", imports.template_export, name="case_export"),
     path("audited-cases-template.<str:fmt>", imports.template_download, name="case_template"),
     path("inspections/<int:pk>/cancellation-reviews/", cancellations.review_list, name="cancellation_reviews"),

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "core",
     "forces",
     "audits",
     "recommendations",
@@ -139,6 +142,16 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (large imports): Django's tasks framework through the django-tasks backport. Deployed, jobs
+# go into the database and `manage.py db_worker` runs them, on any number of machines sharing the database;
+# with DEBUG on (`make run`, SQLite) they run at once in the request, so one command serves everything.
+# DJANGO_TASKS_BACKEND=database|immediate overrides either.
+TASKS_BACKEND = os.environ.get("DJANGO_TASKS_BACKEND", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("DJANGO_TASKS_BACKEND must be 'database' or 'immediate'.")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
+                     else "django_tasks.backends.immediate.ImmediateBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -19,3 +19,5 @@ AXES_ENABLED = False
 API_TOKEN_RATE = "1000000/minute"
 # Two-factor sign-in is switched on only in the tests about it (tests/test_two_factor.py).
 CDI_TWO_FACTOR_REQUIRED = False
+# Jobs run in the request in tests; tests/test_import_worker.py runs the database backend and a real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405

@@ -1,9 +1,10 @@
 """Reminder digests for findings due within 14 days and overdue ones.
 
 Each (finding, recipient, kind, period) is claimed by inserting a ReminderSent row under a unique
-constraint before anything is sent, in the same transaction as the send. A second run, or another
-server running at the same moment, finds the claim and sends nothing; a failed send rolls the claim
-back so the next run tries again. Overdue reminders repeat once an ISO week; due-soon ones once per
+constraint, and the digest is recorded in the e-mail outbox in the same transaction (core.outbox): a
+second run, or another server running at the same moment, finds the claim and records nothing; a claim
+that rolls back leaves nothing to send. The outbox is delivered after the claims commit; a failed send
+stays in the outbox for the next run. Overdue reminders repeat once an ISO week; due-soon ones once per
 due date.
 """
 
@@ -13,10 +14,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 
+from core import outbox
 from forces.models import ForceMembership
 from forces.roles import Role
 from recommendations.models import Finding, ReminderSent
@@ -64,7 +65,8 @@ def owners_of(finding, staff_by_force, inspectorate):
 
 
 def send_reminders(today):
-    """Send each person one digest of their unsent reminders. Returns (emails sent, reminders in them)."""
+    """Record for each person one digest of their unclaimed reminders, then deliver the outbox. Returns (digests,
+    reminders in them)."""
     staff_by_force, inspectorate = recipients_by_force(), inspectors()
     per_person = defaultdict(list)
     for reminder in due_reminders(today):
@@ -75,6 +77,7 @@ def send_reminders(today):
         sent = _send_digest(person, reminders, today)
         emails += bool(sent)
         reminders_sent += sent
+    outbox.deliver_pending()
     return emails, reminders_sent
 
 
@@ -94,13 +97,12 @@ def _send_digest(person, reminders, today):
         for r in claimed
     ]
     overdue = sum(1 for r in claimed if r.kind == ReminderSent.Kind.OVERDUE)
-    send_mail(
+    outbox.record(
         subject=f"Crime data integrity: {len(claimed)} finding{'s' if len(claimed) != 1 else ''} to act on"
                 f"{f' ({overdue} overdue)' if overdue else ''}",
-        message=f"Dear {person.get_full_name() or person.get_username()},\n\n"
-                f"These findings are overdue or due within {DUE_SOON_DAYS} days (as of {today:%d/%m/%Y}):\n\n"
-                + "\n".join(lines) + "\n\nUpdate them on their pages: progress, evidence and status.\n",
-        from_email=None,
-        recipient_list=[person.email],
+        body=f"Dear {person.get_full_name() or person.get_username()},\n\n"
+             f"These findings are overdue or due within {DUE_SOON_DAYS} days (as of {today:%d/%m/%Y}):\n\n"
+             + "\n".join(lines) + "\n\nUpdate them on their pages: progress, evidence and status.\n",
+        to=person.email,
     )
     return len(claimed)

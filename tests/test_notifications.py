@@ -11,16 +11,17 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from audits import services
 from audits.models import Challenge, Inspection
 from audits.services.challenges import challenge_raise, challenge_resolve
 from audits.signals import challenge_raised
+from core.models import OutboxMessage
 from forces.models import Force
 from forces.roles import Role
-from notifications.emails import send_pending
+from notifications.emails import _send_to, send_pending
 from notifications.models import Notification
 from recommendations import services as finding_services
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, FindingFactory, InspectionFactory, make_user
@@ -164,11 +165,26 @@ def test_each_person_gets_one_email_of_what_they_were_not_sent(world):
 def test_a_failed_send_is_tried_again(world):
     get_user_model().objects.filter(pk=world.people.staff_a.pk).update(email="staff-a@tvp.example")
     challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld", note="Stands.")
-    with mock.patch("notifications.emails.send_mail", side_effect=OSError("mail server down")), \
-            pytest.raises(OSError):
-        send_pending()
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("mail server down")):
+        assert send_pending() == (1, 1)  # claimed and recorded in the outbox; the send failed
+    assert not mail.outbox
+    waiting = OutboxMessage.objects.get()
+    assert (waiting.sent_at, waiting.attempts, waiting.last_error) == (None, 1, "mail server down")
+    assert send_pending() == (0, 0)  # nothing claimed twice; the waiting e-mail is delivered
+    assert [message.to for message in mail.outbox] == [["staff-a@tvp.example"]]
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<outbox-{waiting.pk}-")
+
+
+@pytest.mark.django_db
+def test_an_email_claimed_in_a_transaction_that_rolls_back_is_never_sent(world):
+    get_user_model().objects.filter(pk=world.people.staff_a.pk).update(email="staff-a@tvp.example")
+    challenge_resolve(challenge_id=world.challenge.pk, by=world.people.inspector, outcome="upheld", note="Stands.")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert _send_to(get_user_model().objects.get(pk=world.people.staff_a.pk)) == 1
+        raise RuntimeError("fails after the claim")
+    assert not OutboxMessage.objects.exists() and not mail.outbox
     assert Notification.objects.get(recipient=world.people.staff_a).emailed_at is None
-    assert send_pending() == (1, 1)
+    assert send_pending() == (1, 1) and len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)

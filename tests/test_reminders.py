@@ -6,10 +6,12 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
+from core.models import OutboxMessage
 from forces.models import Force
 from forces.roles import Role
+from recommendations import reminders
 from recommendations.models import Finding, ReminderSent
 from tests.factories import FindingFactory, InspectionFactory, make_user
 
@@ -67,14 +69,32 @@ def test_overdue_reminders_repeat_weekly_but_due_soon_ones_do_not(due):
 
 
 @pytest.mark.django_db
-def test_a_failed_send_releases_the_claim(due, monkeypatch):
+def test_a_failed_send_keeps_the_claim_and_leaves_the_digest_in_the_outbox_to_retry(due, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("mail server down")
 
-    monkeypatch.setattr("recommendations.reminders.send_mail", broken)
-    with pytest.raises(ConnectionError):
-        run()
-    assert not ReminderSent.objects.exists()
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    run()
+    assert ReminderSent.objects.count() == 3 and not mail.outbox
+    waiting = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert waiting.count() == 2 and {m.attempts for m in waiting} == {1}
+    assert {m.last_error for m in waiting} == {"mail server down"}
+    monkeypatch.undo()
+    run()  # claims nothing new; delivers what is waiting
+    assert len(mail.outbox) == 2 and not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    call_command("send_outbox", stdout=open("/dev/null", "w"))
+    assert len(mail.outbox) == 2  # sent once
+
+
+@pytest.mark.django_db
+def test_a_claim_that_rolls_back_sends_nothing(due, world):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert reminders._send_digest(world.people.staff_a, list(reminders.due_reminders(TODAY)), TODAY) == 3
+        assert OutboxMessage.objects.count() == 1
+        raise RuntimeError("the claim's transaction fails after the claim")
+    assert not ReminderSent.objects.exists() and not OutboxMessage.objects.exists()
+    call_command("send_outbox", stdout=open("/dev/null", "w"))
+    assert not mail.outbox
 
 
 @pytest.mark.django_db

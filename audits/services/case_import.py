@@ -147,8 +147,9 @@ def _errors(cell, rules):
 # Checking ------------------------------------------------------------------------------------------
 
 
-def plan_import(inspection, rows, mode="add"):
-    """Check every row; nothing is written. Returns an ImportPlan listing each row's problems."""
+def plan_import(inspection, rows, mode="add", progress=None):
+    """Check every row; nothing is written. Returns an ImportPlan listing each row's problems. ``progress``, if
+    given, is told (rows checked, rows) as it goes (a background job's progress, core.jobs.Progress)."""
     offences = {o.name.lower(): o for o in OffenceSubgroup.objects.all()}
     rules = {rule.code: rule for rule in CountingRule.objects.all()}
     inactive = []  # (row, case reference, kind, rule): allowed only where the stored case already cites it
@@ -159,6 +160,8 @@ def plan_import(inspection, rows, mode="add"):
     if inspection.is_locked:
         problems.append((None, LOCKED_MESSAGE))
     for number, row in enumerate(rows, start=2):
+        if progress is not None and number % 500 == 0:
+            progress(number - 2, len(rows))
         row_problems = []
 
         def problem(message):
@@ -316,14 +319,21 @@ def _citations(values, kinds, chosen, reported_at, rules):
 
 
 @transaction.atomic
-def import_cases(plan, by):
-    """Write a checked plan: all of it or none. Returns counts of cases added, updated and unchanged."""
+def import_cases(plan, by, progress=None):
+    """Write a checked plan: all of it or none. Returns counts of cases added, updated and unchanged.
+    ``progress``, if given, is told each stage of the writing (core.jobs.Progress)."""
     ensure_can_edit(by)
     if not plan.ok:
         raise ValueError("A plan with problems cannot be imported.")
     lock_for_audit_write(plan.inspection.pk)  # one import at a time, and never into a published inspection
     new = [case for case in plan.cases.values() if case.action == "add"]
     changed = [case for case in plan.cases.values() if case.action == "update"]
+
+    def stage(name, step):  # the rows appear only when the transaction commits: the stage is all there is to show
+        if progress is not None:
+            progress(0, 0, stage=f"{name}: step {step} of 3, {plan.rows:,} rows in one transaction (all or none)")
+
+    stage("Writing the cases", 1)
     for case_plan in changed:
         case = case_plan.existing
         for name, value in case_plan.values.items():
@@ -338,6 +348,7 @@ def import_cases(plan, by):
         [AuditedCase(inspection=plan.inspection, reference=case.reference, auditor=by, **case.values) for case in new],
         AuditedCase, batch_size=2000, default_user=by)
     cases = {case.reference: case for case in created} | {case.reference: case.existing for case in changed}
+    stage("Writing the crimes", 2)
     crimes, citations_of = [], []
     for case_plan in new + changed:
         case = cases[case_plan.reference]
@@ -345,6 +356,7 @@ def import_cases(plan, by):
             crimes.append(AuditedCrime(case=case, **values))
             citations_of.append(_citations(values, kinds, chosen, case.reported_at, plan.rules))
     crimes = bulk_create_with_history(crimes, AuditedCrime, batch_size=2000, default_user=by)
+    stage("Writing the recording errors", 3)
     bulk_create_with_history([RecordingError(crime=crime, kind=kind, rule=rule)
                               for crime, citations in zip(crimes, citations_of) for kind, rule in citations],
                              RecordingError, batch_size=2000, default_user=by)

@@ -1,6 +1,4 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -9,18 +7,15 @@ from audits.forms import CaseImportForm
 from audits.models import AccessRecord
 from audits.services import case_import
 from audits.services.access import record_access
+from audits.tasks import check_import_job, import_cases_job
 from audits.views.pending_uploads import PendingUploads
+from core import jobs
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
 from forces.roles import audit_editors_only
 
 PENDING = PendingUploads("case_imports")
-
-
-def _imported(request, inspection, token, counts):
-    PENDING.forget(request, token)
-    messages.success(request, f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
-                              f"{counts['unchanged']} unchanged.")
-    return redirect(inspection)
+# Files larger than this (about 10,000 rows of CSV) are checked by a worker, so no request waits on them.
+CHECK_IN_WORKER_BYTES = 1024 * 1024
 
 
 @audit_editors_only
@@ -32,21 +27,26 @@ def import_page(request, pk):
         messages.info(request, "Import cancelled: nothing was written.")
         return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
+        # The confirm is a background job (audits.tasks): the file is checked again and written there, all or
+        # none, and the job's page shows how far it has got. The kept file is removed once it is imported.
         token, mode = request.POST.get("token", ""), request.POST.get("mode", "add")
         path = PENDING.path(request, token)
-        with default_storage.open(path, "rb") as upload:
-            plan = case_import.plan_import(inspection, case_sheet.read_rows(upload, path), mode)
-        if plan.ok:
-            try:
-                counts = case_import.import_cases(plan, request.user)
-            except ValidationError as error:  # published since the dry run: checked again under the lock
-                problem, plan = " ".join(error.messages), None
-            else:
-                return _imported(request, inspection, token, counts)
+        job = jobs.create(kind="case_import", title=f"Import of audited cases into {inspection}",
+                          owner=request.user, back_url=request.path)
+        import_cases_job.enqueue(job.pk, inspection.pk, request.user.pk, path,
+                                 mode if mode in case_import.MODES else "add")
+        return redirect("audits:job", pk=job.pk)
     elif request.method == "POST":
         form = CaseImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            if upload.size > CHECK_IN_WORKER_BYTES:  # a large file's dry run is a background job too
+                token = PENDING.keep(request, upload)
+                job = jobs.create(kind="case_import_check", title=f"Dry run of an import into {inspection}",
+                                  owner=request.user, back_url=request.path)
+                check_import_job.enqueue(job.pk, inspection.pk, PENDING.path(request, token),
+                                         form.cleaned_data["mode"], token)
+                return redirect("audits:job", pk=job.pk)
             try:
                 rows = case_sheet.read_rows(upload, upload.name)
             except case_sheet.ImportFileError as error:
