@@ -26,21 +26,21 @@
   window.addEventListener("pageshow", function () { matchRules(document); });
 
   // Django's add form focuses its first field (the inspection) from an async script, before or after the load
-  // event: move that first focus on to the reference, once, and never after the user has pressed a key.
+  // event: move that focus on to the reference, until the user presses a key or clicks (after that, a focus on
+  // the inspection is theirs to keep). Our own move does not count as a start: Django's focus may come after it.
   var started = false;
   function startAtReference() {
     var inspection = document.getElementById("id_inspection");
     var reference = document.getElementById("id_reference");
     if (started || !inspection || !reference || !document.getElementById("auditedcase_form")) return;
     if (!inspection.value || reference.value) return;
-    if (document.activeElement === inspection || document.activeElement === document.body) {
-      started = true;
-      reference.focus();
-    }
+    if (document.activeElement === inspection || document.activeElement === document.body) reference.focus();
   }
   document.addEventListener("focusin", function (event) {
     if (event.target.id === "id_inspection") setTimeout(startAtReference, 0);  // once that focus has settled
   }, true);
-  document.addEventListener("keydown", function () { started = true; }, true);
+  ["keydown", "mousedown", "touchstart"].forEach(function (kind) {
+    document.addEventListener(kind, function () { started = true; }, true);
+  });
   window.addEventListener("load", startAtReference);
 })();

@@ -276,7 +276,7 @@ def test_the_report_gives_x_of_y_correct_per_category_and_overall_with_the_reaso
     workbook = load_workbook(io.BytesIO(client_for(people.manager).get(
         reverse("reports:inspection_export", args=[inspection.pk, "xlsx"])).content))
     assert ["All reviewed", "6", "4", "2", "4 of 6", "66.7", "4 of 6"] in [
-        list(row) for row in workbook["Cancellation review by category"].iter_rows(values_only=True)]
+        list(row) for row in workbook["Cancellation review"].iter_rows(values_only=True)]
 
     result = api_cancellations(people.inspector, inspection, include="provisional")
     by_category = {row["category"]: row for row in result["categories"]}

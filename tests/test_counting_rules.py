@@ -434,7 +434,7 @@ def test_the_rule_table_is_in_the_csv_and_xlsx_exports_and_the_results_api(world
     assert lines[title + 4][:3] == ["HOCR-PCR: Principal crime rule", "HOCR general rules: principal crime rule", "1"]
     workbook = load_workbook(io.BytesIO(client.get(
         reverse("reports:inspection_export", args=[world.inspection.pk, "xlsx"])).content))
-    sheet = workbook["Recording errors by rule and ca"]
+    sheet = workbook["Errors by rule"]
     assert ["NCRS-THIRD-PARTY: Third-party and anonymous reports"] == [
         row[0] for row in sheet.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("NCRS-THIRD")]
 

@@ -51,7 +51,9 @@ NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", 
                  "forces:session_status", "forces:session_keep_alive", "forces:session_ended",
                  # the signed-in person's own two-factor sign-in: tests/test_two_factor.py
                  "forces:two_factor", "forces:two_factor_enrol", "forces:two_factor_verify",
-                 "forces:two_factor_recovery", "forces:two_factor_new_codes"}
+                 "forces:two_factor_recovery", "forces:two_factor_new_codes",
+                 # a background job's page, its owner's only: tests/test_import_worker.py
+                 "audits:job"}
 # The public pages: no sign-in, the published record only (tests/test_public.py crawls them). Force A's inspection
 # here is unpublished, so nothing of it may appear on them for anyone.
 def public_pages(world):
