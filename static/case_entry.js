@@ -26,21 +26,25 @@
   window.addEventListener("pageshow", function () { matchRules(document); });
 
   // Django's add form focuses its first field (the inspection) from an async script, before or after the load
-  // event: move that focus on to the reference, until the user presses a key or clicks (after that, a focus on
-  // the inspection is theirs to keep). Our own move does not count as a start: Django's focus may come after it.
+  // event: move focus on to the reference until the user presses a key or clicks (after that, where focus goes
+  // is theirs to choose). Our own move does not count as a start: Django's focus may come after it.
   var started = false;
   function startAtReference() {
     var inspection = document.getElementById("id_inspection");
     var reference = document.getElementById("id_reference");
     if (started || !inspection || !reference || !document.getElementById("auditedcase_form")) return;
     if (!inspection.value || reference.value) return;
-    if (document.activeElement === inspection || document.activeElement === document.body) reference.focus();
+    if (document.activeElement !== reference) reference.focus();
   }
+  // Any focus before the user acts is a script's (Django's first-field focus, a look-up widget starting):
+  // once it has settled, the reference takes it back.
   document.addEventListener("focusin", function (event) {
-    if (event.target.id === "id_inspection") setTimeout(startAtReference, 0);  // once that focus has settled
+    if (event.target.id !== "id_reference") setTimeout(startAtReference, 0);
   }, true);
   ["keydown", "mousedown", "touchstart"].forEach(function (kind) {
     document.addEventListener(kind, function () { started = true; }, true);
   });
+  document.addEventListener("DOMContentLoaded", startAtReference);
   window.addEventListener("load", startAtReference);
+  window.addEventListener("pageshow", startAtReference);
 })();
