@@ -28,8 +28,11 @@
   // Django's add form focuses its first field (the inspection) from an async script, before or after the load
   // event: move focus on to the reference until the user presses a key or clicks (after that, where focus goes
   // is theirs to choose). Our own move does not count as a start: Django's focus may come after it.
-  var started = false;
+  // Only while the page starts: two seconds after load, a focus that arrives without a key or a click (an
+  // assistive technology's, say) is left where it goes.
+  var started = false, loadedAt = null;
   function startAtReference() {
+    if (loadedAt !== null && Date.now() - loadedAt > 2000) return;
     var inspection = document.getElementById("id_inspection");
     var reference = document.getElementById("id_reference");
     if (started || !inspection || !reference || !document.getElementById("auditedcase_form")) return;
@@ -45,6 +48,8 @@
     document.addEventListener(kind, function () { started = true; }, true);
   });
   document.addEventListener("DOMContentLoaded", startAtReference);
-  window.addEventListener("load", startAtReference);
-  window.addEventListener("pageshow", startAtReference);
+  window.addEventListener("load", function () { loadedAt = Date.now(); startAtReference(); });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { loadedAt = Date.now(); startAtReference(); }  // back to a page kept in memory
+  });
 })();
