@@ -206,5 +206,3 @@ def test_a_worker_completes_the_import_and_the_page_ends_on_the_inspection(big_i
     cases = AuditedCase.objects.filter(inspection=inspection).count()
     assert cases > 15000 and f"Imported: {cases} new case(s), 0 updated, 0 unchanged." in page.content.decode()
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
-    worker.send_signal(signal.SIGTERM)
-    assert worker.wait(20) == 0
