@@ -10,18 +10,20 @@ from reports import public
 from reports.league_forms import LeagueForm
 
 
-def _league_form(request):
+def _league(request):
+    """The league the query asks for, or None (with the form's errors) when the query is not valid."""
     form = LeagueForm(request.GET, forces=public.public_forces())
-    return form, form.is_valid()
+    if not form.is_valid():
+        return form, None
+    return form, public.public_league(form.cleaned_data["category"], form.chosen_forces())
 
 
 @login_not_required
 @require_GET
 def national(request):
-    form, valid = _league_form(request)
-    if not valid:
+    form, league = _league(request)
+    if league is None:
         return render(request, "public/national.html", {"form": form}, status=400)
-    league = public.public_league(form.cleaned_data["category"], form.chosen_forces())
     return render(request, "public/national.html", {
         "form": form, "league": league, "table": public.league_table(league), "query": request.GET.urlencode(),
     })
@@ -30,10 +32,9 @@ def national(request):
 @login_not_required
 @require_GET
 def national_csv(request):
-    form, valid = _league_form(request)
-    if not valid:
+    form, league = _league(request)
+    if league is None:
         return render(request, "public/national.html", {"form": form}, status=400)
-    league = public.public_league(form.cleaned_data["category"], form.chosen_forces())
     table = public.league_table(league)
     return csv_response(f"published-results-{league.area}.csv", table.header, table.rows)
 
