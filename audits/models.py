@@ -159,6 +159,7 @@ class Inspection(models.Model):
         CDI = "cdi", "Crime data integrity inspection"
         CDI_REINSPECTION = "cdi_reinspection", "Crime data integrity re-inspection"
         PEEL_VICTIM_SERVICE = "peel_victim_service", "PEEL victim service assessment"
+        FORCE_SELF_AUDIT = "force_self_audit", "Force self-audit"
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
