@@ -4,7 +4,7 @@ carried forward. Always labelled with where it came from."""
 
 from dataclasses import dataclass, replace
 
-from reports.statistics import RateEstimate, estimate_rate, implied_sample_size
+from reports.statistics import SMALL_SAMPLE, RateEstimate, estimate_rate, implied_sample_size, sample_too_small_reason
 
 COMPUTED = "computed"
 PUBLISHED = "published"
@@ -50,6 +50,20 @@ class Figure:
     @property
     def is_small(self):
         return self.audited is not None and self.estimate is not None and self.estimate.is_small
+
+    @property
+    def small_sample_reason(self) -> str:
+        """Why the figure is shown as "x of y" rather than "rate ± margin", or "": a computed figure whose sample
+        is too small for the normal approximation; a published "x of y" of a small sample, printed without an
+        interval (none is invented for it)."""
+        if not self.audited or self.recorded is None:
+            return ""
+        if self.source == COMPUTED:
+            return sample_too_small_reason(self.recorded, self.audited)
+        if self.margin is None and self.audited < SMALL_SAMPLE:
+            return (f"Sample too small for a ± figure: published as “{self.recorded} of {self.audited}” (fewer than "
+                    f"{SMALL_SAMPLE} crimes audited) with no interval")
+        return ""
 
 
 def computed_figure(group_result) -> Figure | None:

@@ -172,7 +172,7 @@ def _not_found_reason(figures: InspectionFigures, area: str) -> str:
             return f"Not audited in {title}; carried forward, and no earlier inspection published a figure"
         return f"Not audited in {title}"
     if figures.has_cases:
-        return f"{title} audited no {label} crimes"
+        return f"Category not audited: {title} audited no {label} crimes"
     return f"{title} published no {label} figure"
 
 

@@ -14,7 +14,7 @@ from core.downloads import attachment
 from reports import selectors
 from reports.charts import interval_bar, rate_range, trend_chart
 from reports.guide import NOTES, method_sections
-from reports.tables import point_label, scope_sentence
+from reports.tables import category_reason, point_label, scope_sentence
 
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 STYLESHEET = Path(__file__).with_name("pdf.css")
@@ -123,8 +123,14 @@ def inspection_context(figures, *, method, weighted, lines):
                        provisional=figures.provisional, lines=lines),
         "summary_template": "reports/pdf/inspection_summary.html",
         "figures": figures, "method": method, "weighted": weighted,
-        "bars": [(r, interval_bar(r.headline) if figures.scope.audits(r.group.key) else None,
-                  figures.scope.audits(r.group.key), figures.scope.treatment_label(r.group.key),
-                  scope_sentence(figures, r.group.key))
-                 for r in figures.results.categories],
+        "bars": headline_rows(figures),
     }
+
+
+def headline_rows(figures):
+    """Per category, for the report page and its PDF: (result, its interval bar, audited?, scope label, scope
+    sentence, why its figure is missing or shown as "x of y")."""
+    return [(r, interval_bar(r.headline) if figures.scope.audits(r.group.key) else None,
+             figures.scope.audits(r.group.key), figures.scope.treatment_label(r.group.key),
+             scope_sentence(figures, r.group.key), category_reason(figures, r))
+            for r in figures.results.categories]

@@ -29,7 +29,7 @@ from reports.league import (
 from reports.models import FrozenUnrecordedEstimate, ResultVersion
 from reports.selectors import InspectionFigures, figures_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod
-from reports.tables import Table, month, pct, points, published_way
+from reports.tables import NO_CASES_REASON, Table, month, pct, points, published_way
 
 METHOD = IntervalMethod.NORMAL  # the interval the inspectorate publishes
 EXTRAPOLATION = ExtrapolationMethod.PER_RECORDED
@@ -185,7 +185,8 @@ def _unrecorded_reason(figures: InspectionFigures, area: str) -> str:
     if not figures.scope.audits(area):
         return "Category not audited in this inspection"
     if figures.headline(area) is None:
-        return "No recording rate for this category"
+        # Audited cases, none of them in this category: the category was not audited (tables.NO_CASES_REASON).
+        return NO_CASES_REASON if figures.has_cases else "No recording rate for this category"
     if figures.inspection.audit_period_end is None:
         return "No audit period recorded, so no recorded-crime base to estimate from"
     headline = figures.headline(area)

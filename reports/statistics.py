@@ -101,6 +101,21 @@ def normal_approximation_adequate(recorded: int, audited: int) -> bool:
     return audited >= SMALL_SAMPLE and recorded >= ADEQUATE_COUNT and audited - recorded >= ADEQUATE_COUNT
 
 
+def sample_too_small_reason(recorded: int, audited: int) -> str:
+    """Why a computed figure is shown as "x of y" with a small-sample interval and not as "rate ± margin" (by
+    NORMAL_APPROXIMATION_RULE), in words beginning "Sample too small"; "" when the sample is large enough."""
+    if not audited or normal_approximation_adequate(recorded, audited):
+        return ""
+    if audited < SMALL_SAMPLE:
+        return (f"Sample too small for a ± figure: {audited} crimes audited, fewer than {SMALL_SAMPLE}, so shown as "
+                "“x of y” with an interval suited to small samples")
+    unrecorded = audited - recorded
+    few = "recorded" if recorded < ADEQUATE_COUNT else "not recorded"
+    count = recorded if recorded < ADEQUATE_COUNT else unrecorded
+    return (f"Sample too small for a ± figure: only {count} of the {audited} audited crimes {few} (fewer than "
+            f"{ADEQUATE_COUNT}), so shown as “x of y” with an interval suited to small samples")
+
+
 def one_sided_estimate(recorded: int, audited: int) -> RateEstimate:
     """None or all of ``audited`` recorded: the exact (Clopper–Pearson) one-sided 95% bound, [0, 1 − 0.05^(1/n)]
     for 0 of n and [0.05^(1/n), 1] for n of n; a two-sided interval would put 2.5% on a side that cannot miss."""

@@ -21,7 +21,7 @@ from reports.results import (
     SAFEGUARDING_RULE,
     TIMELINESS_RULE,
 )
-from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value
+from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value, sample_too_small_reason
 
 
 @dataclass
@@ -143,17 +143,34 @@ def point_label(figures):
     return f"{label} (provisional)" if figures.provisional else label
 
 
+# The column that says why a figure is missing, or shown as "x of y" (reports.statistics.sample_too_small_reason).
+WHY_COLUMN = "Why no figure, or why “x of y”"
+NOT_AUDITED_REASON = "Category not audited in this inspection"
+NO_CASES_REASON = "Category not audited: the sample has no crimes of this category"
+
+
+def category_reason(figures, group_result):
+    """Why a category's computed figure is missing (not audited, no cases of it) or shown as "x of y" (sample too
+    small); None when there is nothing to explain."""
+    if not figures.scope.audits(group_result.group.key):
+        return NOT_AUDITED_REASON
+    if not group_result.audited:
+        return NO_CASES_REASON
+    return sample_too_small_reason(group_result.recorded, group_result.audited) or None
+
+
 def overview_table(rows, method):
     return Table(
         "overview",
         "Latest recording rate per force (all crime)",
         ["Force", "Region", "Inspection", "Published", "Grade", "Figure", "Rate (%)", "± (points)",
-         "Low (%)", "High (%)", "Recorded of audited", "Status", "Sample"],
+         "Low (%)", "High (%)", "Recorded of audited", WHY_COLUMN, "Status", "Sample"],
         [
             [row.inspection.force.name, row.inspection.force.region, row.figures.kind_title,
              month(row.inspection.published_on), _overall_grade(row.figures),
              *figure_cells(row.headline),
              x_of_y(row.headline.recorded, row.headline.audited) if row.headline else None,
+             (row.headline.small_sample_reason or None) if row.headline else NOT_AUDITED_REASON,
              row.figures.status_label, sample_label(row.figures)]
             for row in rows
         ],
@@ -216,11 +233,12 @@ def categories_table(figures):
         "categories",
         "Recording rates computed from audited cases",
         ["Category", "Should have been recorded", "Recorded", "Rate (%)", "± (points)", "Low (%)", "High (%)",
-         "Recorded within 24 hours (%)", *(["Scope"] if scoped else [])],
+         "Recorded within 24 hours (%)", WHY_COLUMN, *(["Scope"] if scoped else [])],
         [
             [r.group.label,
              *([r.audited, r.recorded, pct(r.estimate.rate), points(r.estimate.margin), pct(r.estimate.low),
                 pct(r.estimate.high), pct(r.timeliness)] if figures.scope.audits(r.group.key) else [None] * 7),
+             category_reason(figures, r),
              *([scope_cell(figures, r.group.key)] if scoped else [])]
             for r in results.categories
         ],

@@ -16,7 +16,7 @@ from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
 from reports import pdf, record, selectors, tables
 from reports.charts import interval_bar, rate_range, trend_chart
-from reports.exports import FORMATS, export
+from reports.exports import FORMATS, export, old_csv_link
 from reports.models import ResultVersion
 from reports.public import missing_unrecorded
 from reports.publishing import blockers, publication_checks, publish_inspection
@@ -102,6 +102,8 @@ def _filters_line(filter_set):
 def force_report(request, slug, fmt=None):
     _check_format(fmt)
     force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
+    if moved := old_csv_link(request, fmt):
+        return moved
     record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT)
     options = _options(request)
     provisional = options["include_provisional"]
@@ -167,6 +169,8 @@ def inspection_report(request, pk, fmt=None):
     _check_format(fmt)
     options = _options(request)
     figures = _inspection_figures(request, pk, options["method"])
+    if moved := old_csv_link(request, fmt):
+        return moved
     record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT, pk)
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     additional = selectors.additional_estimates(figures)
@@ -202,10 +206,7 @@ def inspection_report(request, pk, fmt=None):
     versions = figures.versions or list(ResultVersion.objects.filter(inspection=inspection).order_by("-number"))
     return render(request, "reports/inspection.html", {
         **options, "inspection": inspection, "figures": figures, "tables": report_tables,
-        "bars": [(r, interval_bar(r.headline) if figures.scope.audits(r.group.key) else None,
-                  figures.scope.audits(r.group.key), figures.scope.treatment_label(r.group.key),
-                  tables.scope_sentence(figures, r.group.key))
-                 for r in figures.results.categories],
+        "bars": pdf.headline_rows(figures),
         "scope_audited": area_list(figures.scope.audited), "scope_carried": area_list(figures.scope.carried_forward),
         "weighted": weighted,
         "versions": versions, "latest_version": versions[0] if versions else None, "cancellations": cancellations,

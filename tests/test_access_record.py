@@ -37,7 +37,7 @@ def reads(world):
         (reverse("reports:inspection", args=[i.pk]), Kind.REPORT, i.pk),
         (reverse("reports:inspection_export", args=[i.pk, "xlsx"]), Kind.EXPORT, i.pk),
         (reverse("reports:force", args=[world.forces.a.slug]), Kind.REPORT, None),
-        (reverse("reports:force_export", args=[world.forces.a.slug, "csv"]), Kind.EXPORT, None),
+        (reverse("reports:force_export", args=[world.forces.a.slug, "csv"]) + "?table=trend", Kind.EXPORT, None),
         (reverse("reports:overview"), Kind.REPORT, None),
         (reverse("reports:overview_export", args=["csv"]), Kind.EXPORT, None),
         (reverse("recommendations:list_csv"), Kind.EXPORT, None),

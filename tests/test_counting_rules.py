@@ -16,6 +16,7 @@ from audits.models import AuditedCase, AuditedCrime, Challenge, CountingRule, In
 from audits.rules import DEFAULT_RULE_CODES, ErrorKind
 from reports.models import ResultVersion
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, offence, publish
+from tests.report_files import table_rows, zip_readme
 
 pytestmark = pytest.mark.django_db
 
@@ -427,11 +428,11 @@ def test_the_inspection_report_counts_errors_by_rule_and_category(world, client_
 def test_the_rule_table_is_in_the_csv_and_xlsx_exports_and_the_results_api(world, client_for):
     cite_in_world(world)
     client = client_for(world.people.inspector)
-    lines = list(csv.reader(io.StringIO(client.get(
-        reverse("reports:inspection_export", args=[world.inspection.pk, "csv"])).content.decode("utf-8-sig"))))
-    title = lines.index(["Recording errors by rule and category (a crime can have more than one)"])
-    assert lines[title + 1][:3] == ["Rule", "Set out in", "All crime"]
-    assert lines[title + 4][:3] == ["HOCR-PCR: Principal crime rule", "HOCR general rules: principal crime rule", "1"]
+    lines = table_rows(client, reverse("reports:inspection_export", args=[world.inspection.pk, "csv"]), "rules")
+    assert lines[0][:3] == ["Rule", "Set out in", "All crime"]
+    assert lines[3][:3] == ["HOCR-PCR: Principal crime rule", "HOCR general rules: principal crime rule", "1"]
+    assert "Recording errors by rule and category (a crime can have more than one)" in zip_readme(
+        client.get(reverse("reports:inspection_export", args=[world.inspection.pk, "zip"])))
     workbook = load_workbook(io.BytesIO(client.get(
         reverse("reports:inspection_export", args=[world.inspection.pk, "xlsx"])).content))
     sheet = workbook["Errors by rule"]

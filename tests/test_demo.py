@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, RecordingError
+from tests.report_files import csv_rows, zip_readme, zip_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -120,10 +121,13 @@ def test_the_demo_freezes_its_synthetic_samples_as_synthetic_everywhere_figures_
     synthetic_rows = [row for row in overview.context["table"].rows if row[-1] == "Synthetic"]
     assert sorted(row[0] for row in synthetic_rows) == ["Gloucestershire Constabulary", "Thames Valley Police"]
     assert overview.content.decode().count('data-testid="synthetic-tag"') == 2
-    csv = client.get(reverse("reports:overview_export", args=["csv"])).content.decode("utf-8-sig")
-    assert csv.startswith('Filters: none\r\n"SYNTHETIC DATA:')
-    force_csv = client.get(reverse("reports:force_export", args=["thames-valley", "csv"])).content.decode("utf-8-sig")
-    assert "SYNTHETIC DATA:" in force_csv and ",Synthetic" in force_csv
+    overview_csv = client.get(reverse("reports:overview_export", args=["csv"]))
+    assert overview_csv["Content-Disposition"].endswith('-SYNTHETIC.csv"')
+    assert sum(row[-1] == "Synthetic" for row in csv_rows(overview_csv)) == 2
+    assert zip_readme(client.get(reverse("reports:overview_export", args=["zip"]))).startswith(
+        "Filters: none\nSYNTHETIC DATA:")
+    force_zip = client.get(reverse("reports:force_export", args=["thames-valley", "zip"]))
+    assert "SYNTHETIC DATA:" in zip_readme(force_zip) and "Synthetic" in [row[-1] for row in zip_rows(force_zip)]
     tvp = Inspection.objects.get(force__slug="thames-valley", sample_is_synthetic=True, status="published")
     api = Client()
     api.login(username="manager", password="demo")

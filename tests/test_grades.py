@@ -1,7 +1,6 @@
 """Grades per question under the inspection's scheme, grades revised after publication, and titles from the
 inspection's own year (never the publication date)."""
 
-import csv
 import importlib
 import io
 from datetime import date
@@ -27,6 +26,7 @@ from reports.models import (
     ResultVersion,
 )
 from tests.factories import InspectionFactory, PublishedResultFactory, publish
+from tests.report_files import table_rows, zip_readme
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +61,6 @@ def table(response, key):
 
 def grade_cells(response):
     return {row[0]: row[1] for row in table(response, "grades").rows}
-
-
-def csv_lines(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # The scheme decides which grades exist ----------------------------------------------------------------
@@ -188,7 +184,7 @@ def test_question_grades_are_saved_and_shown_on_the_report_page_and_its_exports(
     }
     assert "Grades under the PEEL 2021/22 scheme" in page.content.decode()
     assert "Grading scheme: PEEL 2021/22 (five tiers)." in page.content.decode()
-    exported = csv_lines(client.get(reverse("reports:inspection_export", args=[world.inspection.pk, "csv"])))
+    exported = table_rows(client, reverse("reports:inspection_export", args=[world.inspection.pk, "csv"]), "grades")
     assert ["How effective is the force at recording reported crime?", "Inadequate"] in exported
     assert ["Overall grade", "Requires improvement"] in exported
     workbook = load_workbook(io.BytesIO(client.get(
@@ -201,9 +197,10 @@ def test_question_grades_are_saved_and_shown_on_the_report_page_and_its_exports(
     assert row[:7] == ["Crime data integrity inspection 2024", "October 2024", "PEEL 2021/22 (five tiers)",
                        "Requires improvement", "Inadequate", "Adequate", "Good"]
     assert 'data-testid="table-grades"' in force_page.content.decode()
-    force_csv = client.get(reverse("reports:force_export", args=[world.forces.a.slug, "csv"])).content.decode(
-        "utf-8-sig")
-    assert "Grades by inspection" in force_csv and "Systems and processes" in force_csv
+    force_grades = table_rows(client, reverse("reports:force_export", args=[world.forces.a.slug, "csv"]), "grades")
+    assert "Systems and processes" in force_grades[0] and force_grades[1][:4] == row[:4]
+    assert "Grades by inspection" in zip_readme(client.get(reverse("reports:force_export",
+                                                                   args=[world.forces.a.slug, "zip"])))
 
     overview = client_for(world.people.manager).get(reverse("reports:overview"))
     assert [row[4] for row in overview.context["table"].rows if row[0] == "Thames Valley Police"] == [
@@ -269,8 +266,8 @@ def test_a_revision_keeps_the_original_grade_with_date_and_reason_and_the_report
     assert [v.number for v in versions] == [1, 2] and versions[1].frozen_by == world.people.inspector
     assert list(versions[1].published.values_list("category", "rate")) == list(
         versions[0].published.values_list("category", "rate"))
-    exported = client.get(reverse("reports:inspection_export", args=[inspection.pk, "csv"])).content.decode("utf-8-sig")
-    assert both in exported
+    exported = table_rows(client, reverse("reports:inspection_export", args=[inspection.pk, "csv"]), "grades")
+    assert [Question.OVERALL.label, both] in exported
     overview = client_for(world.people.manager).get(reverse("reports:overview"))
     assert "Good (revised from requires improvement)" in [row[4] for row in overview.context["table"].rows]
     inspection_page = client.get(inspection.get_absolute_url()).content.decode()
@@ -422,8 +419,8 @@ def test_the_title_uses_the_stored_year_not_the_publication_date(world, client_f
     assert f'data-testid="report-title">{title}: report<' in page and "Published March 2026" in page
     assert "2026" not in page.split('data-testid="report-title"')[1].split("<")[0]
     assert f'data-testid="inspection-title">{title}<' in client.get(inspection.get_absolute_url()).content.decode()
-    exported = csv_lines(client.get(reverse("reports:inspection_export", args=[inspection.pk, "csv"])))
-    assert exported[0] == [title]
+    readme = zip_readme(client.get(reverse("reports:inspection_export", args=[inspection.pk, "zip"])))
+    assert readme.splitlines()[0] == title
     overview = client.get(reverse("reports:overview")).context["table"]
     assert [row[2] for row in overview.rows if row[0] == "Thames Valley Police"] == [
         "Crime data integrity inspection 2024"]

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from audits.models import Inspection, PublishedResult
 from reports.tables import PROVISIONAL_LINE
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, publish
+from tests.report_files import zip_lines, zip_tables, zip_text
 
 pytestmark = pytest.mark.django_db
 
@@ -120,22 +121,6 @@ def column(table_header, rows, name):
     return [row[index] for row in rows]
 
 
-def csv_tables(lines):
-    """{title: (header, rows)} of a multi-table CSV export (title line, header, rows, optional note, blank)."""
-    tables, index = {}, 0
-    while index < len(lines):
-        line = lines[index]
-        if len(line) == 1 and index + 1 < len(lines) and len(lines[index + 1]) > 1:
-            header, rows, index = lines[index + 1], [], index + 2
-            while index < len(lines) and len(lines[index]) == len(header):
-                rows.append(lines[index])
-                index += 1
-            tables[line[0]] = (header, rows)
-        else:
-            index += 1
-    return tables
-
-
 # The scene ----------------------------------------------------------------------------------------
 
 
@@ -222,8 +207,8 @@ def test_provisional_figures_appear_nowhere_outside_their_own_pages(scene, clien
         assert all("provisional" not in mark["label"] for mark in chart["marks"])
         assert all(round(mark["rate"] * 100, 1) not in PROVISIONAL_NUMBERS for mark in chart["marks"])
     assert not page.context["provisional"]
-    assert_no_provisional_cells(csv_rows(client.get(reverse("reports:force_export", args=["thames-valley", "csv"]),
-                                                    query)), "force CSV")
+    assert_no_provisional_cells(zip_lines(client.get(reverse("reports:force_export", args=["thames-valley", "zip"]),
+                                                     query)), "force ZIP of CSVs")
     assert_no_provisional_cells(all_xlsx_rows(xlsx_rows(
         client.get(reverse("reports:force_export", args=["thames-valley", "xlsx"]), query))), "force XLSX")
     force_pdf = pdf_text(client.get(reverse("reports:force_export", args=["thames-valley", "pdf"]), query))
@@ -234,8 +219,8 @@ def test_provisional_figures_appear_nowhere_outside_their_own_pages(scene, clien
     page = client.get(reverse("reports:inspection", args=[scene.a_2023.pk]), query)
     assert 'data-testid="record-status"' in page.content.decode()
     assert_no_provisional_text(page.content.decode(), "published inspection page")
-    assert_no_provisional_cells(csv_rows(
-        client.get(reverse("reports:inspection_export", args=[scene.a_2023.pk, "csv"]), query)), "inspection CSV")
+    assert_no_provisional_cells(zip_lines(
+        client.get(reverse("reports:inspection_export", args=[scene.a_2023.pk, "zip"]), query)), "inspection ZIP")
     assert_pdf_clean(pdf_text(client.get(reverse("reports:inspection_export", args=[scene.a_2023.pk, "pdf"]), query)),
                      "inspection PDF")
 
@@ -263,8 +248,8 @@ def test_force_b_results_stay_published_for_its_readers(scene, client_for):
     assert_no_provisional_text(page.content.decode(), "force B page")
     for report_table in page.context["tables"]:  # the latest with cases is the published one: 5 of 6
         assert_no_provisional_cells(report_table.rows, f"force B table {report_table.key}")
-    csv_text = client_for(scene.people.manager).get(
-        reverse("reports:force_export", args=[scene.forces.b.slug, "csv"])).content.decode("utf-8-sig")
+    csv_text = zip_text(client_for(scene.people.manager).get(
+        reverse("reports:force_export", args=[scene.forces.b.slug, "zip"])))
     assert B_OPEN_COUNT not in csv_text and "30.8" not in csv_text
 
 
@@ -285,11 +270,13 @@ def test_an_inspector_asking_for_provisional_figures_gets_them_labelled_on_every
     content = page.content.decode()
     assert content.count('data-testid="provisional-tag"') == 2 and 'data-testid="provisional-banner"' in content
 
-    lines = csv_rows(client.get(reverse("reports:overview_export", args=["csv"]), query))
-    assert [PROVISIONAL_LINE] in lines
-    header, rows = csv_tables(lines)[overview.title]
-    assert {row[header.index("Recorded of audited")]: row[header.index("Status")] for row in rows} == {
-        A_OPEN_COUNT: PROVISIONAL, B_OPEN_COUNT: PROVISIONAL}
+    zipped = client.get(reverse("reports:overview_export", args=["zip"]), query)
+    assert [PROVISIONAL_LINE] in zip_lines(zipped)
+    one_csv = client.get(reverse("reports:overview_export", args=["csv"]), query)
+    assert one_csv["Content-Disposition"].endswith('-PROVISIONAL.csv"')
+    for header, rows in (zip_tables(zipped)[overview.title], (csv_rows(one_csv)[0], csv_rows(one_csv)[1:])):
+        assert {row[header.index("Recorded of audited")]: row[header.index("Status")] for row in rows} == {
+            A_OPEN_COUNT: PROVISIONAL, B_OPEN_COUNT: PROVISIONAL}
     sheet = next(iter(xlsx_rows(client.get(reverse("reports:overview_export", args=["xlsx"]), query)).values()))
     assert [PROVISIONAL_LINE] in sheet
     xlsx_header = next(row for row in sheet if row and row[0] == "Force")
@@ -314,9 +301,9 @@ def test_an_inspector_asking_for_provisional_figures_gets_them_labelled_on_every
     chart_labels = [mark["label"] for trend_item, chart in page.context["charts"] if chart for mark in chart["marks"]]
     assert "Unpublished (provisional)" in chart_labels
     assert 'data-testid="provisional-banner"' in page.content.decode()
-    lines = csv_rows(client.get(reverse("reports:force_export", args=["thames-valley", "csv"]), query))
-    assert [PROVISIONAL_LINE] in lines
-    exported = csv_tables(lines)
+    zipped = client.get(reverse("reports:force_export", args=["thames-valley", "zip"]), query)
+    assert [PROVISIONAL_LINE] in zip_lines(zipped)
+    exported = zip_tables(zipped)
     header, rows = exported[tables["trend"].title]
     assert [row[header.index("Status")] for row in rows if row[0] == "All crime"] == [
         "Published", "Published", PROVISIONAL]
@@ -344,7 +331,7 @@ def test_only_inspectors_can_ask_for_provisional_figures(scene, client_for, role
     client = client_for(user)
     query = {"include": "provisional"}
     rows = client.get(reverse("reports:overview"), query).context["table"].rows
-    assert rows and all(row[11] == "Published" for row in rows)
+    assert rows and all(row[12] == "Published" for row in rows)
     assert_no_provisional_cells(rows, f"{role} overview")
     assert_no_provisional_cells(csv_rows(client.get(reverse("reports:overview_export", args=["csv"]), query)),
                                 f"{role} overview CSV")
@@ -366,7 +353,7 @@ def test_unpublished_inspection_shows_its_provisional_figures_on_its_own_page(sc
     assert f"{A_OPEN_COUNT}" in content
     categories = next(t for t in page.context["tables"] if t.key == "categories")
     assert categories.rows[0][:4] == ["All crime", 7, 3, A_OPEN_RATE]
-    lines = csv_rows(client.get(reverse("reports:inspection_export", args=[scene.a_open.pk, "csv"])))
+    lines = zip_lines(client.get(reverse("reports:inspection_export", args=[scene.a_open.pk, "zip"])))
     assert [PROVISIONAL_LINE] in lines
     audits_page = client.get(reverse("audits:inspection", args=[scene.a_open.pk])).content.decode()
     assert 'data-testid="crimes-audited">7<' in audits_page and PROVISIONAL in audits_page
@@ -380,7 +367,8 @@ def test_published_inspections_audit_page_is_not_labelled_provisional(scene, cli
 def test_other_forces_staff_cannot_see_an_unpublished_inspection(scene, client_for):
     client = client_for(scene.people.staff_b)
     assert client.get(reverse("reports:inspection", args=[scene.a_open.pk])).status_code == 404
-    assert client.get(reverse("reports:inspection_export", args=[scene.a_open.pk, "csv"])).status_code == 404
+    for fmt in ("csv", "zip"):
+        assert client.get(reverse("reports:inspection_export", args=[scene.a_open.pk, fmt])).status_code == 404
     assert client.get(reverse("audits:inspection", args=[scene.a_open.pk])).status_code == 404
     assert api_as(scene.people.staff_b).get(reverse("api:inspection-results", args=[scene.a_open.pk]),
                                             {"include": "provisional"}).status_code == 404
@@ -414,11 +402,14 @@ def test_synthetic_figures_are_labelled_in_the_overview_and_its_exports(syntheti
     assert rows["Thames Valley Police"]["Sample"] == "Synthetic"
     assert rows["Gloucestershire Constabulary"]["Sample"] == "Audited cases"
 
-    lines = csv_rows(client.get(reverse("reports:overview_export", args=["csv"])))
-    assert len(synthetic_lines(lines)) == 1
-    header, exported = csv_tables(lines)[page.context["table"].title]
-    assert {row[0]: row[header.index("Sample")] for row in exported} == {
-        "Thames Valley Police": "Synthetic", "Gloucestershire Constabulary": "Audited cases"}
+    zipped = client.get(reverse("reports:overview_export", args=["zip"]))
+    assert len(synthetic_lines(zip_lines(zipped))) == 1
+    one_csv = client.get(reverse("reports:overview_export", args=["csv"]))
+    assert one_csv["Content-Disposition"].endswith('-SYNTHETIC.csv"')
+    for header, exported in (zip_tables(zipped)[page.context["table"].title],
+                             (csv_rows(one_csv)[0], csv_rows(one_csv)[1:])):
+        assert {row[0]: row[header.index("Sample")] for row in exported} == {
+            "Thames Valley Police": "Synthetic", "Gloucestershire Constabulary": "Audited cases"}
     sheet = next(iter(xlsx_rows(client.get(reverse("reports:overview_export", args=["xlsx"]))).values()))
     assert str(sheet[1][0]).startswith("SYNTHETIC DATA")
     xlsx_header = next(row for row in sheet if row and row[0] == "Force")
@@ -430,8 +421,9 @@ def test_synthetic_figures_are_labelled_in_the_overview_and_its_exports(syntheti
     # Force B alone (its staff) has no synthetic figure: no label.
     staff_b = client_for(synthetic.people.staff_b)
     assert 'data-testid="synthetic-tag"' not in staff_b.get(reverse("reports:overview")).content.decode()
-    lines = csv_rows(staff_b.get(reverse("reports:overview_export", args=["csv"])))
+    lines = zip_lines(staff_b.get(reverse("reports:overview_export", args=["zip"])))
     assert not synthetic_lines(lines) and "Synthetic" not in str(lines)
+    assert "Synthetic" not in str(csv_rows(staff_b.get(reverse("reports:overview_export", args=["csv"]))))
 
 
 @pytest.mark.parametrize("report", ["force", "inspection"])
@@ -448,14 +440,15 @@ def test_synthetic_figures_are_labelled_in_every_report_and_export(synthetic, cl
     page_url, export_url = urls(synthetic.made_up)
     content = client.get(page_url).content.decode()
     assert 'data-testid="synthetic-banner"' in content
-    lines = csv_rows(client.get(export_url("csv")))
+    zipped = client.get(export_url("zip"))
+    lines = zip_lines(zipped)
     assert len(synthetic_lines(lines)) == 1
     sheets = xlsx_rows(client.get(export_url("xlsx")))
     assert all(any(row and str(row[0]).startswith("SYNTHETIC DATA") for row in rows) for rows in sheets.values())
     text = pdf_text(client.get(export_url("pdf")))
     assert "SYNTHETIC DATA" in text
     if report == "force":  # rows per inspection carry the Sample column
-        header, rows = csv_tables(lines)["Recording rates across inspections"]
+        header, rows = zip_tables(zipped)["Recording rates across inspections"]
         assert rows and {row[header.index("Sample")] for row in rows} == {"Synthetic"}
         trend = next(t for t in client.get(page_url).context["tables"] if t.key == "trend")
         assert {row[trend.header.index("Sample")] for row in trend.rows} == {"Synthetic"}
@@ -464,7 +457,7 @@ def test_synthetic_figures_are_labelled_in_every_report_and_export(synthetic, cl
     page_url, export_url = urls(synthetic.real)
     content = client.get(page_url).content.decode()
     assert 'data-testid="synthetic-banner"' not in content and 'data-testid="synthetic-tag"' not in content
-    lines = csv_rows(client.get(export_url("csv")))
+    lines = zip_lines(client.get(export_url("zip")))
     assert not synthetic_lines(lines) and "Synthetic" not in str(lines)
     assert "Synthetic" not in str(xlsx_rows(client.get(export_url("xlsx"))))
     text = pdf_text(client.get(export_url("pdf")))

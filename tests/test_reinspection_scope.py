@@ -1,8 +1,6 @@
 """Re-inspection scope (what an inspection audited and what it carried forward), additionally recorded
 crimes a year, and results by source and flag computed beside those published."""
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +15,7 @@ from forces.models import RecordedCrimeVolume
 from reports.models import FrozenAdditionalEstimate, FrozenScope, ResultVersion
 from reports.statistics import additional_recorded_per_year
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, offence, publish
+from tests.report_files import csv_rows, zip_text
 
 pytestmark = pytest.mark.django_db
 
@@ -81,9 +80,10 @@ def test_a_reinspection_that_audited_only_violence_and_sexual_offences_shows_no_
     response = report(client_for(people.manager), inspection)
 
     categories = rows_by_label(response, "categories")
-    assert categories["All crime"][1:8] == [None] * 7 and categories["All crime"][8] == "Not audited"
+    assert categories["All crime"][1:8] == [None] * 7 and categories["All crime"][9] == "Not audited"
+    assert categories["All crime"][8] == "Category not audited in this inspection"  # the empty figure says why
     assert categories["Violence against the person"][1:4] == [1, 1, 100.0]
-    assert categories["Violence against the person"][8] == "Audited"
+    assert categories["Violence against the person"][9] == "Audited"
     assert "All crime" not in rows_by_label(response, "computed_vs_published")
     headline = response.content.decode().split('data-testid="headline-all_crime">')[1].split("</dd>")[0]
     assert "Not audited in this inspection" in headline and "2 of 2" not in headline
@@ -112,7 +112,7 @@ def test_a_carried_forward_figure_is_shown_labelled_on_the_report_the_overview_t
     # Published as "9 of 20" with no interval: none is shown as published (issue 16).
     assert scope["Vulnerable victims"][1:] == ["Carried forward", EARLIER_TITLE, "published", 45.0, None, "9 of 20"]
     assert scope["Rape"][1:3] == ["Not audited", None] and scope["Sexual offences"][1] == "Audited"
-    assert rows_by_label(response, "categories")["All crime"][8] == (
+    assert rows_by_label(response, "categories")["All crime"][9] == (
         f"Carried forward from {EARLIER_TITLE}: 80.4% ± 1.75")
     assert rows_by_label(response, "by_source")["Vulnerable victims"][8] == (
         f"Carried forward from {EARLIER_TITLE}: 9 of 20 (45.0%)")
@@ -124,11 +124,12 @@ def test_a_carried_forward_figure_is_shown_labelled_on_the_report_the_overview_t
     thames = next(r for r in overview.context["table"].rows if r[0] == "Thames Valley Police")
     assert thames[5:7] == [f"carried forward from {EARLIER_TITLE} (published)", 80.4]
     assert 'data-testid="carried-tag"' in overview.content.decode()
-    lines = list(csv.reader(io.StringIO(client.get(reverse("reports:overview_export", args=["csv"]))
-                                        .content.decode("utf-8-sig"))))
+    lines = csv_rows(client.get(reverse("reports:overview_export", args=["csv"])))
     assert any(f"carried forward from {EARLIER_TITLE} (published)" in line for line in lines)
-    export = client.get(reverse("reports:inspection_export", args=[inspection.pk, "csv"])).content.decode("utf-8-sig")
+    export = zip_text(client.get(reverse("reports:inspection_export", args=[inspection.pk, "zip"])))
     assert "Scope of this inspection" in export and f"Carried forward from {EARLIER_TITLE}: 80.4% ± 1.75" in export
+    scope = csv_rows(client.get(reverse("reports:inspection_export", args=[inspection.pk, "csv"]), {"table": "scope"}))
+    assert scope[0][0] == "Category or result" and ["Carried forward", EARLIER_TITLE] in [row[1:3] for row in scope]
 
     row = api_results(people.staff_a, inspection)[ALL_CRIME]
     assert (row["scope"], row["rate"], row["carried_forward_from"]) == ("carried_forward", None, EARLIER_TITLE)
@@ -359,8 +360,10 @@ def test_additional_crimes_a_year_are_computed_beside_the_published_figure_and_f
     assert "R × (1 − p₁ / p₂)" in response.content.decode()
     additional = api_results(people.manager, later)[ALL_CRIME]["additional_recorded_per_year"]
     assert (additional["computed"], additional["published"], additional["volume"]) == (11_111, 11_000, 100_000)
-    export = client.get(reverse("reports:inspection_export", args=[later.pk, "csv"])).content.decode("utf-8-sig")
+    export = zip_text(client.get(reverse("reports:inspection_export", args=[later.pk, "zip"])))
     assert "Additionally recorded crimes a year" in export and "11111" in export
+    assert "11111" in str(csv_rows(client.get(reverse("reports:inspection_export", args=[later.pk, "csv"]),
+                                              {"table": "additional"})))
 
     frozen = FrozenAdditionalEstimate.objects.get(version__inspection=later, category=ALL_CRIME)
     assert (round(frozen.additional), frozen.volume, frozen.earlier_rate) == (11_111, 100_000, 0.8)

@@ -126,3 +126,43 @@ def test_short_titles_never_cut_a_word(text, expected):
 
 def test_every_sheet_title_fits():
     assert all(len(title) <= 31 for title in SHEET_TITLES.values())
+
+
+@pytest.mark.parametrize("kind", ["force", "inspection"])
+def test_an_old_link_to_the_stacked_csv_of_a_report_of_several_tables_goes_to_its_zip(world, client_for, reports,
+                                                                                      kind):
+    """``report.csv`` without ``?table=`` once stacked every table in one file; an old link now gets the ZIP, a
+    clean CSV a table, with its query kept, and only the ZIP's request is recorded as an export."""
+    from audits.models import AccessRecord
+
+    client = client_for(world.people.manager)
+    _, export_url = reports[kind]
+    before = AccessRecord.objects.count()
+    response = client.get(export_url("csv"), {"interval": "wilson"})
+    assert response.status_code == 302 and response["Location"] == export_url("zip") + "?interval=wilson"
+    assert AccessRecord.objects.count() == before
+    followed = client.get(export_url("csv"), {"interval": "wilson"}, follow=True)
+    assert followed["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(followed.content)).namelist()
+    assert names[0] == "README.txt" and all(name.endswith(".csv") for name in names[1:]) and len(names) > 3
+
+
+def test_the_overview_csv_is_its_one_table_with_or_without_naming_it(world, client_for, reports):
+    client = client_for(world.people.manager)
+    page_url, export_url = reports["overview"]
+    table = page_tables(client.get(page_url))[0]
+    plain, named = client.get(export_url("csv")), client.get(export_url("csv"), {"table": table.key})
+    assert read_csv(plain.content) == read_csv(named.content)
+    assert read_csv(plain.content)[0] == [str(cell) for cell in table.header]
+
+
+@pytest.mark.parametrize("kind", ["overview", "force", "inspection"])
+def test_no_page_offers_a_stacked_csv(world, client_for, reports, kind):
+    """Every CSV link a report page offers names its table: no link to several tables in one file."""
+    import re
+
+    page_url, export_url = reports[kind]
+    content = client_for(world.people.manager).get(page_url).content.decode()
+    csv_links = re.findall(r'href="([^"]*\.csv[^"]*)"', content)
+    assert csv_links and all("table=" in link for link in csv_links), csv_links
+    assert "every table in one CSV file" not in content

@@ -23,6 +23,7 @@ from tests.factories import (
     offence,
     publish,
 )
+from tests.report_files import zip_readme, zip_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -164,9 +165,11 @@ def test_exports_carry_filters_and_escape_formulas(world, client_for):
     Force.objects.filter(pk=world.forces.a.pk).update(name="=cmd|' /C calc'!A0")
     publish(world.inspection)
     client = client_for(world.people.manager)
-    lines = csv_lines(client.get(reverse("reports:overview_export", args=["csv"]), {"region": "South East"}))
-    assert lines[0] == ["Filters: Region: South East"]
-    assert any(line and line[0] == "'=cmd|' /C calc'!A0" for line in lines)
+    zipped = client.get(reverse("reports:overview_export", args=["zip"]), {"region": "South East"})
+    assert zip_readme(zipped).splitlines()[0] == "Filters: Region: South East"
+    for lines in (zip_rows(zipped), csv_lines(client.get(reverse("reports:overview_export", args=["csv"]),
+                                                         {"region": "South East"}))):
+        assert any(line and line[0] == "'=cmd|' /C calc'!A0" for line in lines)
     sheets = xlsx_cells(client.get(reverse("reports:inspection_export", args=[world.inspection.pk, "xlsx"])))
     assert set(sheets) >= {"Recording rates", "Unrecorded estimate"}  # whole words, never cut mid-word
     assert any("'=cmd" in str(row[0]) for rows in sheets.values() for row in rows if row and row[0])
@@ -198,7 +201,8 @@ REPORT_URLS = {
     "overview.csv": lambda w: reverse("reports:overview_export", args=["csv"]),
     "overview.xlsx": lambda w: reverse("reports:overview_export", args=["xlsx"]),
     "force": lambda w: reverse("reports:force", args=["thames-valley"]),
-    "force.csv": lambda w: reverse("reports:force_export", args=["thames-valley", "csv"]),
+    "force.csv": lambda w: reverse("reports:force_export", args=["thames-valley", "csv"]) + "?table=trend",
+    "force.zip": lambda w: reverse("reports:force_export", args=["thames-valley", "zip"]),
     "force.pdf": lambda w: reverse("reports:force_export", args=["thames-valley", "pdf"]),
     "inspection": lambda w: reverse("reports:inspection", args=[w.inspection.pk]),
     "inspection.xlsx": lambda w: reverse("reports:inspection_export", args=[w.inspection.pk, "xlsx"]),

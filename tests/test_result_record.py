@@ -17,6 +17,7 @@ from forces.models import RecordedCrimeVolume
 from recommendations import services as finding_services
 from reports.models import ResultVersion
 from tests.factories import CaseFactory, CrimeFactory, InspectionFactory, PublishedResultFactory, offence, publish
+from tests.report_files import zip_readme
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +149,7 @@ def test_republishing_writes_a_revision_with_its_reason_and_keeps_the_earlier_ve
     assert report(client, inspection, version=7).status_code == 404
     assert report(client, inspection, version="x").status_code == 404
     assert api_results(world.people.staff_a, inspection, version=1)["all_crime"]["audited"] == 3
-    csv = client.get(reverse("reports:inspection_export", args=[inspection.pk, "csv"])).content.decode("utf-8-sig")
+    csv = zip_readme(client.get(reverse("reports:inspection_export", args=[inspection.pk, "zip"])))
     assert f"Revised on {versions[1].frozen_at:%d/%m/%Y}: {REASON}" in csv
 
 

@@ -215,8 +215,11 @@ def test_inspectors_and_administrators_see_every_page_of_force_a(world, client_f
     client = client_for(getattr(world.people, who))
     for name, kwargs in object_pages(world) + editor_pages(world):
         response = client.get(reverse(name, kwargs=kwargs))
-        # Only the force's own staff raise challenges: the inspectorate gets the challenge form's 404.
-        assert response.status_code == (404 if name == "audits:challenge_new" else 200), name
+        # Only the force's own staff raise challenges: the inspectorate gets the challenge form's 404. A report
+        # of several tables has no one CSV: report.csv without ?table= sends its reader to the ZIP.
+        expected = {"audits:challenge_new": 404}.get(name, 302 if kwargs.get("fmt") == "csv" and name in (
+            "reports:force_export", "reports:inspection_export") else 200)
+        assert response.status_code == expected, name
     for name, kwargs in LIST_PAGES:
         response = client.get(reverse(name, kwargs=kwargs))
         assert response.status_code == 200, name

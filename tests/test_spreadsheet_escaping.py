@@ -99,14 +99,17 @@ def export_urls(world):
     for fmt in ("csv", "xlsx"):
         for pk in (inspection.pk, inspection_b.pk):
             resolved += [reverse("audits:case_export", args=[pk, fmt]),
-                         reverse("audits:cancellation_review_export", args=[pk, fmt]),
-                         reverse("reports:inspection_export", args=[pk, fmt])]
+                         reverse("audits:cancellation_review_export", args=[pk, fmt])]
         resolved += [reverse("audits:case_template", args=[fmt]),
                      reverse("audits:cancellation_review_template", args=[fmt]),
-                     reverse("reports:overview_export", args=[fmt]),
-                     reverse("reports:force_export", args=[world.forces.a.slug, fmt]),
-                     reverse("reports:force_export", args=[world.forces.b.slug, fmt])]
-    # The reports' ZIPs of CSVs (a file a table), and single tables as CSV.
+                     reverse("reports:overview_export", args=[fmt])]
+    # Reports of several tables: XLSX, the ZIP of CSVs (a file a table), and single tables as CSV (their
+    # report.csv without ?table= is only a redirect to the ZIP).
+    for pk in (inspection.pk, inspection_b.pk):
+        resolved.append(reverse("reports:inspection_export", args=[pk, "xlsx"]))
+    resolved += [reverse("reports:force_export", args=[slug, fmt]) for slug in (world.forces.a.slug,
+                                                                                 world.forces.b.slug)
+                 for fmt in ("xlsx", "zip")]
     for pk in (inspection.pk, inspection_b.pk):
         resolved += [reverse("reports:inspection_export", args=[pk, "zip"]),
                      reverse("reports:inspection_export", args=[pk, "csv"]) + "?table=incorrect_cancellations",
