@@ -35,30 +35,68 @@ def interval_bar(figure, low=0.5, width=160, height=18):
     return bar
 
 
-def trend_chart(points, width=640, height=260, low=None):
-    """``points`` is a list of (label, Figure), oldest first: a line through the rates with the 95%
-    interval as a band. ``low``: the bottom of the y-axis, so that charts of one report share it (by default the
-    range of these points)."""
+PUBLISHED = "published"
+COMPUTED = "computed"
+# How each series is drawn: never by colour alone. Published: solid line, square markers, its interval only where
+# the report printed one (as whiskers). Computed: dashed line, round hollow markers, its 95% interval as a band.
+SERIES = {
+    PUBLISHED: {"name": "Published", "colour": "#0b0c0c", "dash": "", "offset": -5},
+    COMPUTED: {"name": "Computed from audited cases", "colour": "#1d70b8", "dash": "7 4", "offset": 5},
+}
+
+
+def chart_values(points):
+    """Every value a trend chart of ``points`` draws (rates and interval bottoms), for a shared axis."""
+    return [f.low if f.low is not None else f.rate for _, *figures in points for f in figures if f is not None]
+
+
+def _in_words(figure, series):
+    if figure is None:
+        return "none published" if series == PUBLISHED else "no audited cases"
+    if figure.low is None:
+        return f"{figure.rate:.1%}" + (" (no interval published)" if series == PUBLISHED else "")
+    return f"{figure.rate:.1%} (95% interval {figure.low:.1%} to {figure.high:.1%})"
+
+
+def trend_chart(points, width=640, height=270, low=None):
+    """``points`` is a list of (label, published figure, computed figure), oldest first, either figure None: a
+    line for each series present, the published figure with its interval only where one was published, the
+    computed one with its 95% interval as a band. Any figure with ``rate``, ``low`` and ``high`` will do (a
+    reports.figures.Figure or a reports.league.ShownFigure). ``low``: the bottom of the y-axis, so that the charts
+    of one report share it (``rate_range(chart_values(...))`` over all of them; by default these points')."""
     if not points:
         return None
-    margin_left, margin_right, margin_top, margin_bottom = 64, 64, 16, 44
-    own_low, high = rate_range([f.low if f.low is not None else f.rate for _, f in points])
+    margin_left, margin_right, margin_top, margin_bottom = 64, 64, 40, 44
+    own_low, high = rate_range(chart_values(points))
     low = own_low if low is None else min(low, own_low)
     y = Scale(low, high, height - margin_bottom, margin_top)
     step = (width - margin_left - margin_right) / max(len(points) - 1, 1)
     xs = [margin_left + (step * i if len(points) > 1 else (width - margin_left - margin_right) / 2)
           for i in range(len(points))]
-    marks = [
-        {"x": x, "y": y(f.rate), "label": label, "rate": f.rate,
-         "top": y(f.high) if f.high is not None else None, "bottom": y(f.low) if f.low is not None else None}
-        for x, (label, f) in zip(xs, points)
-    ]
-    with_band = [m for m in marks if m["top"] is not None]
-    band = " ".join(f"{m['x']:.1f},{m['top']:.1f}" for m in with_band) + " " + " ".join(
-        f"{m['x']:.1f},{m['bottom']:.1f}" for m in reversed(with_band))
+    series = []
+    for key in (PUBLISHED, COMPUTED):
+        style = SERIES[key]
+        marks = [
+            {"x": x + style["offset"], "y": y(f.rate), "label": label, "rate": f.rate, "series": key,
+             "top": y(f.high) if f.high is not None else None, "bottom": y(f.low) if f.low is not None else None}
+            for x, (label, *figures) in zip(xs, points)
+            if (f := figures[0 if key == PUBLISHED else 1]) is not None
+        ]
+        if not marks:
+            continue
+        with_band = [m for m in marks if m["top"] is not None] if key == COMPUTED else []
+        band = " ".join(f"{m['x']:.1f},{m['top']:.1f}" for m in with_band) + " " + " ".join(
+            f"{m['x']:.1f},{m['bottom']:.1f}" for m in reversed(with_band))
+        series.append({**style, "key": key, "marks": marks,
+                       "line": " ".join(f"{m['x']:.1f},{m['y']:.1f}" for m in marks) if len(marks) > 1 else "",
+                       "band": band.strip() if len(with_band) > 1 else ""})
     ticks = [{"y": y(v / 100), "label": f"{v}%"} for v in range(round(low * 100), 101, 10)]
     return {
-        "width": width, "height": height, "marks": marks, "band": band.strip() if len(with_band) > 1 else "",
-        "line": " ".join(f"{m['x']:.1f},{m['y']:.1f}" for m in marks), "ticks": ticks,
+        "width": width, "height": height, "series": series, "ticks": ticks,
+        "marks": [mark for line in series for mark in line["marks"]],
+        "labels": [{"x": x, "text": label} for x, (label, *_) in zip(xs, points)],
         "left": margin_left, "right": width - margin_right, "baseline": height - margin_bottom,
+        "legend": [{**line, "x": margin_left + 150 * n} for n, line in enumerate(series)],
+        "description": "; ".join(f"{label}: published {_in_words(published, PUBLISHED)}, computed "
+                                 f"{_in_words(computed, COMPUTED)}" for label, published, computed in points) + ".",
     }

@@ -12,7 +12,7 @@ from weasyprint import CSS, HTML
 
 from core.downloads import attachment
 from reports import selectors
-from reports.charts import interval_bar, rate_range, trend_chart
+from reports.charts import chart_values, interval_bar, rate_range, trend_chart
 from reports.guide import NOTES, method_sections
 from reports.tables import category_reason, point_label, scope_sentence
 
@@ -108,10 +108,21 @@ def force_context(force, figures, trends, lines):
                        audit_period=audit_period(latest.inspection) if latest else "No inspection with figures",
                        publication=publication(latest) if latest else "Nothing published",
                        provisional=any(f.provisional for f in figures), lines=lines),
-        "charts": [(trend, trend_chart([(point_label(item), f) for item, f in trend.points]))
-                   for trend in trends if trend.points],
+        "charts": trend_charts(trends),
         "charts_title": "Trend charts",
     }
+
+
+def trend_charts(trends):
+    """(trend, chart) per category with figures, for a force's report page and its PDF: both the published and
+    the computed figure of each inspection, on one y-axis for every chart of the report; a single point is no
+    trend, so no chart (the templates say so)."""
+    points = {trend.category.key: [(point_label(item), item.as_published(trend.category.key),
+                                    item.computed(trend.category.key) if item.has_cases else None)
+                                   for item, _ in trend.points] for trend in trends}
+    shared_low, _ = rate_range(chart_values([point for each in points.values() for point in each]))
+    return [(trend, trend_chart(points[trend.category.key], low=shared_low) if len(trend.points) > 1 else None)
+            for trend in trends if trend.points]
 
 
 def inspection_context(figures, *, method, weighted, lines):

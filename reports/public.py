@@ -17,7 +17,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from core.categories import ReportCategory
 from forces.models import Force
 from recommendations.models import Finding, FollowUp
-from reports.charts import rate_range, trend_chart
+from reports.charts import chart_values, rate_range, trend_chart
 from reports.league import (
     League,
     ShownFigure,
@@ -99,11 +99,11 @@ def force_trends(figures: list[InspectionFigures]) -> list[PublicTrend]:
             if published or computed:
                 trend.points.append(TrendPoint(item, published, computed))
         trends.append(trend)
-    lows = [p.charted.low if p.charted.low is not None else p.charted.rate for t in trends for p in t.points]
-    shared_low, _ = rate_range(lows)
+    # Both figures of each point on the chart, on one y-axis for every chart of the page.
+    shared_low, _ = rate_range(chart_values([(p.label, p.published, p.computed) for t in trends for p in t.points]))
     for trend in trends:
         if len(trend.points) > 1:
-            trend.chart = trend_chart([(p.label, p.charted) for p in trend.points], low=shared_low)
+            trend.chart = trend_chart([(p.label, p.published, p.computed) for p in trend.points], low=shared_low)
     return trends
 
 

@@ -458,7 +458,8 @@ def trend_table(trends):
             for trend in trends
             for item, figure in trend.points
         ],
-        note="Figure: the one charted, computed from audited cases where there are cases, otherwise as published. "
+        note="Figure: the headline, computed from audited cases where there are cases, otherwise as published; the "
+             "charts draw both. "
              "Both are shown; a published figure has an interval only where the report printed one.",
         numeric_from=4, numeric_until=8,
     )

@@ -15,7 +15,7 @@ from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
 from reports import pdf, record, selectors, tables
-from reports.charts import interval_bar, rate_range, trend_chart
+from reports.charts import interval_bar, rate_range
 from reports.exports import FORMATS, export, old_csv_link
 from reports.models import ResultVersion
 from reports.public import missing_unrecorded
@@ -123,11 +123,7 @@ def force_report(request, slug, fmt=None):
         preamble = [f"{force.name}", f"Interval: {options['method'].description}", *tables.labels_lines(figures)]
         return export(fmt, report_tables, f"{force.slug}-report", preamble=preamble, table=request.GET.get("table"),
                       pdf_context=pdf.force_context(force, figures, trends, preamble[1:]))
-    # One y-axis for every chart of the report; a single point is no trend (the template says so).
-    shared_low, _ = rate_range([f.low if f.low is not None else f.rate for trend in trends for _, f in trend.points])
-    charts = [(trend, trend_chart([(tables.point_label(item), f) for item, f in trend.points], low=shared_low)
-               if len(trend.points) > 1 else None)
-              for trend in trends if trend.points]
+    charts = pdf.trend_charts(trends)
     findings = findings_for(request.user).filter(inspection__force=force)
     return render(request, "reports/force.html", {
         **options, "force": force, "charts": charts, "grades_table": grades_table, "tables": report_tables,
