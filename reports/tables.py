@@ -147,6 +147,7 @@ def point_label(figures):
 WHY_COLUMN = "Why no figure, or why “x of y”"
 NOT_AUDITED_REASON = "Category not audited in this inspection"
 NO_CASES_REASON = "Category not audited: the sample has no crimes of this category"
+NO_SAMPLE_REASON = "No audited cases entered for this inspection: its figures are as published"
 
 
 def category_reason(figures, group_result):
@@ -154,6 +155,8 @@ def category_reason(figures, group_result):
     small); None when there is nothing to explain."""
     if not figures.scope.audits(group_result.group.key):
         return NOT_AUDITED_REASON
+    if not figures.has_cases:
+        return NO_SAMPLE_REASON
     if not group_result.audited:
         return NO_CASES_REASON
     return sample_too_small_reason(group_result.recorded, group_result.audited) or None
