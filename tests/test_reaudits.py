@@ -14,32 +14,19 @@ from reaudits import services
 from reaudits.models import ReAudit, ReAuditCase, ReAuditFinding, ReAuditVerdict
 from reaudits.selectors import reaudit_results
 from reports.agreement import AgreementTable, cohens_kappa, describe_kappa
-from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, offence
+from tests.factories import (
+    FORCE_NOTE,
+    FORCE_QUERY,
+    FORCE_REASON,
+    CaseFactory,
+    CrimeFactory,
+    ErrorFactory,
+    InspectionFactory,
+    make_self_audit,
+    offence,
+)
 
 pytestmark = pytest.mark.django_db
-
-FORCE_NOTE = "TVP-SA-NOTE-7731"
-FORCE_QUERY = "TVP-SA-QUERY-5120"
-FORCE_REASON = "TVP-SA-OUTCOME-REASON"
-
-
-def make_self_audit(force, auditor, n=6, *, agreed=True):
-    """A force self-audit with ``n`` cases of one crime each: odd cases recorded correctly; even ones a rape
-    the force did not record (its auditors found "not recorded"), and one case ending with no crime."""
-    self_audit = InspectionFactory(force=force, kind=Inspection.Kind.FORCE_SELF_AUDIT,
-                                   status=Inspection.Status.MODERATION)
-    moderation = AuditedCase.Moderation.AGREED if agreed else AuditedCase.Moderation.SUBMITTED
-    for i in range(1, n + 1):
-        case = CaseFactory(inspection=self_audit, reference=f"TVP-SA-{i:03d}", auditor=auditor,
-                           moderation_state=moderation, notes=FORCE_NOTE, query_reason=FORCE_QUERY)
-        if i % 2:
-            CrimeFactory(case=case)
-        else:
-            ErrorFactory(crime__case=case, crime__expected_offence=offence("Rape"), kind="not_recorded")
-    CaseFactory(inspection=self_audit, reference="TVP-SA-NOCRIME", outcome="no_crime", outcome_reason=FORCE_REASON,
-                moderation_state=moderation)
-    return self_audit
-
 
 @pytest.fixture
 def sa(world):
