@@ -22,7 +22,7 @@ Side = ReAuditFinding.Side
 
 
 def reaudits_for(user: AnyUser) -> QuerySet[ReAudit]:
-    rows = ReAudit.objects.for_user(user).select_related("self_audit__force", "drawn_by")
+    rows: QuerySet[ReAudit] = ReAudit.objects.for_user(user).select_related("self_audit__force", "drawn_by")
     if not can_edit_audits(user):
         rows = rows.filter(submitted_at__isnull=False)
     return rows
@@ -121,13 +121,13 @@ def reaudit_results(reaudit: ReAudit) -> Results:
     kinds: dict[str, dict[str, Any]] = {}
     rules: dict[int, dict[str, Any]] = {}
     for side in (Side.FORCE, Side.INSPECTORATE):
-        for row in _unmatched(reaudit, side, same_rule=False).values("kind").annotate(n=Count("pk")).order_by():
-            kinds.setdefault(row["kind"], {"kind": labels.get(row["kind"], row["kind"]), "force": 0,
-                                           "inspectorate": 0})[side] = row["n"]
-        for row in (_unmatched(reaudit, side, same_rule=True).values("rule", "rule__code", "rule__title")
-                    .annotate(n=Count("pk")).order_by()):
-            rules.setdefault(row["rule"], {"code": row["rule__code"], "title": row["rule__title"], "force": 0,
-                                           "inspectorate": 0})[side] = row["n"]
+        for kind_row in _unmatched(reaudit, side, same_rule=False).values("kind").annotate(n=Count("pk")).order_by():
+            kinds.setdefault(kind_row["kind"], {"kind": labels.get(kind_row["kind"], kind_row["kind"]), "force": 0,
+                                                "inspectorate": 0})[side] = kind_row["n"]
+        for rule_row in (_unmatched(reaudit, side, same_rule=True).values("rule", "rule__code", "rule__title")
+                         .annotate(n=Count("pk")).order_by()):
+            rules.setdefault(rule_row["rule"], {"code": rule_row["rule__code"], "title": rule_row["rule__title"],
+                                                "force": 0, "inspectorate": 0})[side] = rule_row["n"]
     differs = Q()
     for side in (Side.FORCE, Side.INSPECTORATE):  # a finding one side made and the other did not (kind or rule)
         differs |= Q(Exists(_unmatched(reaudit, side, same_rule=True).filter(verdict=OuterRef("pk"))))

@@ -105,12 +105,12 @@ def reaudit_case_save(*, reaudit_case: ReAuditCase, verdicts: Mapping[int, tuple
             problems.append(f"{label}: {problem}")
         found: dict[str, CountingRule] = {}
         for kind in sorted(crime_error_kinds(crime, kinds)):
-            code = cited.get(kind) or default_rule_code(kind, crime.cancellation_code)
+            code: str = cited.get(kind) or default_rule_code(kind, crime.cancellation_code)
             rule = rules.get(code)
             if rule is None:
                 problems.append(f"{label}: {code} is not a rule you can cite.")
-            elif problem := rule_citation_problem(kind, code, active=rule.is_active, already_cited=False):
-                problems.append(f"{label}: {problem}")
+            elif refusal := rule_citation_problem(kind, code, active=rule.is_active, already_cited=False):
+                problems.append(f"{label}: {refusal}")
             else:
                 found[kind] = rule
         chosen[crime_id] = found

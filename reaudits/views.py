@@ -93,7 +93,8 @@ def reaudit_case(request, pk, position):
                 problems = error.messages
             else:
                 if position < reaudit.size and request.POST.get("then") != "stay":
-                    messages.success(request, f"Case {row.case.reference} saved. This is the next case.")
+                    # No banner: GOV.UK's success banner takes the focus, which belongs on the next case's first
+                    # choice (its caption says which case of how many it is).
                     return redirect("reaudits:case", pk=reaudit.pk, position=position + 1)
                 messages.success(request, f"Case {row.case.reference} saved.")
                 return redirect(reaudit)

@@ -35,7 +35,7 @@ class AgreementTable:
     inspectorate_only_compliant: int = 0  # the inspectorate found it compliant, the force did not
     neither_compliant: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("both_compliant", "force_only_compliant", "inspectorate_only_compliant", "neither_compliant"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
@@ -78,11 +78,27 @@ class Agreement:
         return "—" if self.agreement is None else f"{100 * self.agreement:.1f}%"
 
     @property
-    def reading(self) -> str:
-        """Kappa in plain English."""
+    def band(self) -> str:
+        """Kappa in plain English, without the convention (pages state it once)."""
         if self.kappa is None:
             return self.undefined_reason
-        return f"{describe_kappa(self.kappa).capitalize()} ({CONVENTION})."
+        words = describe_kappa(self.kappa).capitalize()
+        table = self.table
+        one_sided = (0 in (table.both_compliant + table.force_only_compliant,
+                           table.inspectorate_only_compliant + table.neither_compliant)
+                     or 0 in (table.both_compliant + table.inspectorate_only_compliant,
+                              table.force_only_compliant + table.neither_compliant))
+        if one_sided:
+            return (f"{words}: one side found every record in the same class, so kappa is 0 whatever the other "
+                    "found, and its interval says nothing; read the percentage agreement and the table.")
+        return f"{words}."
+
+    @property
+    def reading(self) -> str:
+        """Kappa in plain English, naming the convention."""
+        if self.kappa is None:
+            return self.undefined_reason
+        return f"{self.band[:-1] if self.band.endswith('.') else self.band} ({CONVENTION})."
 
 
 def describe_kappa(kappa: float) -> str:

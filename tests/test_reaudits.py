@@ -426,7 +426,7 @@ def test_results_per_category_and_disagreements(submitted):
 def test_the_results_page_shows_agreement_and_links_each_disagreement(submitted, client_for):
     html = client_for(submitted.people.staff_a).get(submitted.reaudit.get_absolute_url()).content.decode()
     assert "5 of 6" in html and "83.3%" in html
-    assert "Kappa is undefined" in html
+    assert "Kappa is undefined" in html and "a convention, not a test" in html
     assert "FORCE-ONLY-RULE" in html  # now shown, beside the inspector's
     case = AuditedCase.objects.get(reference="TVP-SA-001")
     assert reverse("audits:case", args=[case.pk]) in html
@@ -489,3 +489,10 @@ def test_history_keeps_who_did_what(submitted):
     assert verdict.history.filter(history_user=submitted.people.inspector).exists()
     assert ReAudit.objects.get().history.count() == 2  # drawn, submitted
 
+
+
+def test_one_side_in_one_class_gives_kappa_zero_and_says_what_it_means():
+    result = cohens_kappa(AgreementTable(0, 1, 0, 2))  # the inspectorate found every crime not compliant
+    theirs = statsmodels_kappa(result.table.matrix)
+    assert result.kappa == pytest.approx(theirs.kappa) == 0
+    assert "one side found every record in the same class" in result.band

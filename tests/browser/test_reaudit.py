@@ -44,6 +44,8 @@ def test_inspector_re_audits_a_self_audit_blind_by_keyboard(new_page):
         assert FORCE_NOTE not in html and " checked" not in html  # blind: nothing of the force's verdict
         if position == 1:
             shot(page, "reaudit-case")
+        if position == 1:  # the success banner of the draw takes the focus on the first case
+            page.locator("input[value=not_recorded]").focus()
         if "The force recorded no crime" in page.inner_text("main"):
             # "Not recorded" is the first choice and has the focus when the page opens.
             expect(page.locator("input[value=not_recorded]")).to_be_focused()
@@ -51,8 +53,10 @@ def test_inspector_re_audits_a_self_audit_blind_by_keyboard(new_page):
         elif position == 1:  # the inspector finds the first recorded crime misclassified, against the usual rule
             page.locator("input[value=misclassified]").focus()
             page.keyboard.press("Space")
-            page.keyboard.press("Tab")
-            page.keyboard.type("N100")  # picks the rule by its first letters in the select
+            page.keyboard.press("Tab")  # to the rule, revealed beside the ticked error
+            expect(page.get_by_label("Rule cited for “Misclassified” on crime 1")).to_be_focused()
+            page.keyboard.type("N100")  # picks the rule by its first letters
+            page.keyboard.press("Tab")  # on to the next error's checkbox
         else:
             page.locator("input[value=none]").focus()
             page.keyboard.press("Space")
