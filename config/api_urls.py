@@ -13,6 +13,7 @@ from audits.api.views import (
 )
 from config.api import api_urls
 from forces.api import ApiTokenViewSet, ForceViewSet, RecordedCrimeVolumeViewSet
+from reaudits.api import ReAuditViewSet
 from recommendations.api import FindingViewSet, FollowUpViewSet
 from reports.api import CancellationResultsView, CaseOutcomesView, InspectionResultsView
 
@@ -34,6 +35,7 @@ router.register(r"inspections/(?P<inspection_pk>\d+)/cancellation-reviews", Insp
 router.register("cases", CaseViewSet, basename="case")
 router.register("published-results", PublishedResultViewSet, basename="published-result")
 router.register("challenges", ChallengeViewSet, basename="challenge")
+router.register("re-audits", ReAuditViewSet, basename="reaudit")
 router.register("findings", FindingViewSet, basename="finding")
 router.register(r"findings/(?P<finding_pk>\d+)/follow-ups", FollowUpViewSet, basename="follow-up")
 

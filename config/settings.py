@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "audits",
     "recommendations",
     "reports",
+    "reaudits",
     "notifications",
     "search",
 ]

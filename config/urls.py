@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("forces.urls")),
     path("", include("audits.urls")),
     path("", include("reports.urls")),
+    path("", include("reaudits.urls")),
     path("", include("recommendations.urls")),
     path("", include("notifications.urls")),
     path("", include("search.urls")),

@@ -9,6 +9,8 @@ from audits.signals import case_queried, challenge_decided, challenge_raised, gr
 from notifications import recipients
 from notifications.models import Notification
 from notifications.services import notify
+from reaudits.models import ReAudit
+from reaudits.signals import reaudit_submitted
 from recommendations.models import Finding
 from recommendations.signals import finding_moved
 from reports.models import ResultVersion
@@ -81,3 +83,14 @@ def tell_the_force_and_managers_of_revised_grades(*, inspection: Inspection, **k
            message=f"{inspection} was published again with revised grades: the report shows each beside the "
                    "grade it replaced.",
            url=reverse("reports:inspection", args=[inspection.pk]))
+
+
+@receiver(reaudit_submitted, sender=ReAudit)
+def tell_the_force_and_inspectors_a_reaudit_finished(*, reaudit: ReAudit, **kwargs) -> None:
+    self_audit = reaudit.self_audit
+    notify(event=Event.REAUDIT_FINISHED, key=f"reaudit-{reaudit.pk}",
+           recipients=recipients.people(*recipients.force_audit_audience(self_audit.force_id),
+                                        *recipients.inspectors()),
+           message=f"The inspectorate's re-audit of {self_audit} is finished: see how far its verdicts agree "
+                   "with the force's own.",
+           url=reaudit.get_absolute_url())

@@ -139,3 +139,43 @@ class ChallengeFactory(factory.django.DjangoModelFactory):
     offence = "Violence with injury"
     reason = "Recorded under CR/1."
     raised_by = factory.LazyFunction(lambda: make_user(f"challenger-{Challenge.objects.count()}", None))
+
+
+# Force self-audits (issue 17), for the re-audit tests. Markers of the force's own verdicts and notes, which the
+# inspector's blind re-audit page must never show.
+FORCE_NOTE = "TVP-SA-NOTE-7731"
+FORCE_QUERY = "TVP-SA-QUERY-5120"
+FORCE_REASON = "TVP-SA-OUTCOME-REASON"
+
+
+def make_self_audit(force, auditor, n=6, *, agreed=True, prefix="TVP-SA"):
+    """A force self-audit with ``n`` cases of one crime each: odd cases recorded correctly; even ones a rape
+    the force did not record (its auditors found "not recorded"), and one case ending with no crime."""
+    self_audit = InspectionFactory(force=force, kind=Inspection.Kind.FORCE_SELF_AUDIT,
+                                   status=Inspection.Status.MODERATION)
+    moderation = AuditedCase.Moderation.AGREED if agreed else AuditedCase.Moderation.SUBMITTED
+    for i in range(1, n + 1):
+        case = CaseFactory(inspection=self_audit, reference=f"{prefix}-{i:03d}", auditor=auditor,
+                           moderation_state=moderation, notes=FORCE_NOTE, query_reason=FORCE_QUERY)
+        if i % 2:
+            CrimeFactory(case=case)
+        else:
+            ErrorFactory(crime__case=case, crime__expected_offence=offence("Rape"), kind="not_recorded")
+    CaseFactory(inspection=self_audit, reference=f"{prefix}-NOCRIME", outcome="no_crime", outcome_reason=FORCE_REASON,
+                moderation_state=moderation)
+    return self_audit
+
+
+def make_reaudit(self_audit, inspector, *, size=2, seed=1, submit=False):
+    """A re-audit of ``self_audit`` drawn by ``inspector``; with ``submit``, every crime found as the force
+    found it (recorded: correct; unrecorded: not recorded), and submitted."""
+    from reaudits import services
+
+    reaudit = services.reaudit_draw(self_audit=self_audit, size=size, seed=seed, by=inspector)
+    if submit:
+        for row in reaudit.cases.select_related("case").order_by("position"):
+            services.reaudit_case_save(reaudit_case=row, by=inspector, verdicts={
+                crime.pk: ([] if crime.recorded_offence_id else ["not_recorded"], {})
+                for crime in row.case.crimes.all()})
+        services.reaudit_submit(reaudit=reaudit, by=inspector)
+    return reaudit

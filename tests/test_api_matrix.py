@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from audits.models import AuditedCase
 from forces.tokens import token_create
-from tests.factories import InspectionFactory, PublishedResultFactory, publish
+from tests.factories import InspectionFactory, PublishedResultFactory, make_reaudit, make_self_audit, publish
 from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,8 @@ def endpoints(w):
             ("post", {"inspection": w.inspection.pk, "kind": "recommendation", "reference": "API-R",
                       "text": "Audit N100 records.", "timescale": "3_months", "owner": "force"}, "write")]),
         "api:finding-detail": (reverse("api:finding-detail", args=[w.finding.pk]), [("get", None, "detail")]),
+        "api:reaudit-list": (reverse("api:reaudit-list"), [("get", None, "list")]),
+        "api:reaudit-detail": (reverse("api:reaudit-detail", args=[w.reaudit.pk]), [("get", None, "detail")]),
         "api:follow-up-list": (reverse("api:follow-up-list", args=[w.finding.pk]), [
             ("get", None, "detail"), ("post", {"version": 1, "comment": "Progress"}, "follow_up")]),
     }
@@ -131,6 +133,9 @@ def w(world):
     # Published figures are read from a published inspection's record; force A's moderation one has none.
     world.published_result = PublishedResultFactory(inspection=InspectionFactory(force=world.forces.a))
     world.published_inspection = publish(world.published_result.inspection)
+    # A submitted re-audit of a force A self-audit (reaudits): its force's staff see it, another force's never.
+    world.reaudit = make_reaudit(make_self_audit(world.forces.a, world.people.staff_a, n=2), world.people.inspector,
+                                 submit=True)
     return world
 
 

@@ -20,18 +20,33 @@ from audits.models import (
 )
 from forces.models import Force, ForceMembership, RecordedCrimeVolume
 from forces.scoping import ScopedQuerySet
+from reaudits.models import ReAudit, ReAuditCase, ReAuditFinding, ReAuditVerdict
 from recommendations.models import Evidence, Finding, FollowUp, Verdict
 from reports.models import ResultVersion
+from tests.factories import make_reaudit, make_self_audit
 from tests.url_walk import all_url_names
 
 pytestmark = pytest.mark.django_db
 
-A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1", "TVP-A-CX1"]
+
+@pytest.fixture
+def world(world):
+    """The shared world, with a self-audit of each force re-audited: force A's once submitted and once still
+    being entered, force B's submitted."""
+    people = world.people
+    world.self_audit = make_self_audit(world.forces.a, people.staff_a, n=4)
+    world.reaudit = make_reaudit(world.self_audit, people.inspector, size=3, seed=1, submit=True)
+    world.reaudit_open = make_reaudit(world.self_audit, people.inspector, size=2, seed=2)
+    world.reaudit_b = make_reaudit(make_self_audit(world.forces.b, people.staff_b, n=2, prefix="GLO-SA"),
+                                   people.inspector, size=2, submit=True)
+    return world
+
+A_MARKERS = ["Thames Valley", "TVP-A-0001", "TVP-A-R1", "TVP-A-CX1", "TVP-SA-00"]
 
 # Pages that show no single object: they answer, but nothing of force A may appear.
 LIST_PAGES = [("audits:home", {}), ("audits:challenges", {}), ("forces:list", {}), ("reports:overview", {}), ("recommendations:list", {}),
               ("recommendations:list_csv", {}), ("recommendations:overdue", {}), ("notifications:list", {}),
-              ("search:search", {}), ("reports:league", {}), ("reports:league_csv", {})] + [
+              ("search:search", {}), ("reports:league", {}), ("reports:league_csv", {}), ("reaudits:list", {})] + [
     ("reports:overview_export", {"fmt": fmt}) for fmt in ("csv", "zip", "xlsx")
 ] + [("reports:method", {})]
 # Pages for inspectors and administrators only: 403 for everyone else.
@@ -43,7 +58,9 @@ def editor_pages(world):
                            ("audits:cancellation_review_import", {"pk": world.inspection.pk}),
                            ("recommendations:create", {"inspection_pk": world.inspection.pk}),
                            ("recommendations:verdict_create", {"inspection_pk": world.inspection.pk}),
-                           ("reports:publish", {"pk": world.inspection.pk})]
+                           ("reports:publish", {"pk": world.inspection.pk}),
+                           ("reaudits:new", {"pk": world.self_audit.pk}),
+                           ("reaudits:case", {"pk": world.reaudit_open.pk, "position": 1})]
 # Pages about nobody's force, or only ever the signed-in person's own things.
 NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", "login", "logout", "favicon", "forces:health", "forces:api_tokens",
                  "forces:api_token_revoke",
@@ -63,10 +80,11 @@ def public_pages(world):
             ("reports:public_findings_csv", {"slug": world.forces.a.slug})]
 
 
-UNPUBLISHED_A_MARKERS = ["TVP-A-0001", "TVP-A-R1", "TVP-A-CX1"]
+UNPUBLISHED_A_MARKERS = ["TVP-A-0001", "TVP-A-R1", "TVP-A-CX1", "TVP-SA-00"]
 # Form posts with no page of their own, each refused to the wrong people in its feature's tests
 # (tests/test_notifications.py: nobody marks another's; tests/test_moderation_queue.py: inspectors only).
-FORM_POSTS = {"notifications:mark_read", "audits:moderate_case"}
+# tests/test_reaudits.py: only the inspector who drew a re-audit submits it.
+FORM_POSTS = {"notifications:mark_read", "audits:moderate_case", "reaudits:submit"}
 
 
 def object_pages(world):
@@ -88,6 +106,8 @@ def object_pages(world):
         ("audits:case_export", {"pk": world.inspection.pk, "fmt": "xlsx"}),
         ("audits:challenge_new", {"error_pk": world.misclassified.errors.get().pk}),
         ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
+        ("reaudits:detail", {"pk": world.reaudit.pk}),
+        ("reaudits:detail", {"pk": world.reaudit_open.pk}),
     ]
     for fmt in ("csv", "zip", "xlsx", "pdf"):
         pages += [("reports:force_export", {"slug": world.forces.a.slug, "fmt": fmt}),
@@ -303,6 +323,10 @@ FORCE_OF = {
     Verdict: lambda row: row.inspection.force_id,
     ResultVersion: lambda row: row.inspection.force_id,
     AccessRecord: lambda row: row.inspection.force_id if row.inspection_id else None,
+    ReAudit: lambda row: row.self_audit.force_id,
+    ReAuditCase: lambda row: row.reaudit.self_audit.force_id,
+    ReAuditVerdict: lambda row: row.reaudit_case.reaudit.self_audit.force_id,
+    ReAuditFinding: lambda row: row.verdict.reaudit_case.reaudit.self_audit.force_id,
 }
 
 

@@ -1,0 +1,4 @@
+from django.dispatch import Signal
+
+# Sent with ``reaudit`` once a re-audit is submitted, inside its transaction.
+reaudit_submitted = Signal()
