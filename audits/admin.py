@@ -604,7 +604,7 @@ class AuditedCrimeInline(InlineEditableUntilPublished, admin.StackedInline):
         return formfield
 
     def get_extra(self, request, obj=None, **kwargs):
-        # Copying the previous case starts with as many crimes as it had, each with its expected offence.
+        # Copying the previous case starts with as many crimes as it had, each filled in as it was.
         copied = getattr(request, "copied_case", None)
         return max(1, len(copied.crimes.all())) if copied is not None and obj is None else self.extra
 
@@ -629,9 +629,13 @@ def with_inspection(url, inspection_id, copy=False):
     return urlunsplit(parts._replace(query=query.urlencode()))
 
 
-#: What "Copy the previous case" carries over: what usually repeats from one case of a sample to the next.
+#: What "Copy the previous case" carries over: everything an inspector would otherwise type again, of the case
+#: and of each of its crimes. Never what must be unique (the case's reference, the force's crime references) nor
+#: the findings of the audit (recording errors: each is a judgement on this case's record, ticked afresh).
 COPIED_CASE_FIELDS = ["source", "reported_at", "outcome", "outcome_reason", "anonymous_report", "third_party_report",
                       "equality_information"]
+COPIED_CRIME_FIELDS = ["expected_offence_id", "recorded_offence_id", "recorded_at", "cancellation_code", "safeguarding",
+                       *VICTIM_FLAGS]
 
 
 @admin.register(AuditedCase)
@@ -705,7 +709,8 @@ class AuditedCaseAdmin(ScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         """With ?inspection=…&copy=previous, the new case starts as a copy of the user's last case in that
         inspection (selectors.case_to_copy): its source, report time, outcome, how it was reported and its
-        crimes' expected offences; never its reference, crime references or errors."""
+        crimes (COPIED_CRIME_FIELDS: offences, recorded time, cancellation, victim flags); never its reference,
+        crime references or errors."""
         request.copied_case = None
         inspection = request.GET.get("inspection", "")
         if request.method == "GET" and request.GET.get("copy") == "previous" and inspection.isdigit() \
@@ -738,7 +743,8 @@ class AuditedCaseAdmin(ScopedAdmin):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         case = getattr(request, "copied_case", None)
         if request.method == "GET" and case is not None and isinstance(inline, AuditedCrimeInline):
-            kwargs["initial"] = [{"expected_offence": crime.expected_offence_id} for crime in case.crimes.all()]
+            kwargs["initial"] = [{field.removesuffix("_id"): getattr(crime, field) for field in COPIED_CRIME_FIELDS}
+                                 for crime in case.crimes.all()]
         return kwargs
 
     def get_queryset(self, request):

@@ -1,6 +1,7 @@
 """Schemathesis fuzzes every API operation from the OpenAPI schema, as each role: no 5xx, and every
 response conforms to the schema (status codes, content types, bodies)."""
 
+import functools
 import json
 import os
 
@@ -45,7 +46,9 @@ def api_schema():
     return schema
 
 
+@functools.cache
 def operations():
+    """The schema's operations, generated once per process for the five roles' tests (the schema is the same)."""
     return [result.ok() for result in api_schema().get_all_operations()]
 
 

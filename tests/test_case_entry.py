@@ -2,13 +2,14 @@
 inspection from the add and the change form, and a new case started as a copy of the user's previous one."""
 
 from datetime import datetime
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.models import AuditedCase, OffenceCode, normalise_offence_code
-from tests.factories import CaseFactory, CrimeFactory, offence
+from audits.models import AuditedCase, OffenceCode, RecordingError, normalise_offence_code
+from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, offence
 from tests.test_admin_entry import ADD_CASE, case_form
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,88 @@ def test_only_ones_own_last_case_in_that_inspection_is_copied(world, client_for)
     page = copy_page(client, world.inspection_b)
     assert "Copied from case" not in page.content.decode() and "Copy the previous case" not in page.content.decode()
     assert "source" not in page.context["adminform"].form.initial
+
+
+class FormValues(HTMLParser):
+    """What a browser would post from the case form as the page shows it: each named field's shown value (the
+    selected option, a checked box, an input's value), before the user changes anything."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.values, self.select, self.textarea = {}, None, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and "disabled" not in attrs and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.values.setdefault(name, []).append(attrs.get("value", "on"))
+            else:
+                self.values[name] = [attrs.get("value", "")]
+        elif tag == "select" and name:
+            self.select = name if "disabled" not in attrs else None
+            if self.select:
+                self.values[name] = []
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values[self.select] = [attrs.get("value", "")]
+        elif tag == "textarea" and name:
+            self.textarea, self.values[name] = name, [""]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea] = [self.values[self.textarea][0] + data]
+
+
+CRIME_FIELDS = ["expected_offence", "recorded_offence", "recorded_at", "cancellation_code", "safeguarding",
+                "domestic_abuse", "vulnerable_victim", "modern_slavery", "child_victim"]
+
+
+def test_a_copied_case_carries_its_crimes_as_entered_but_never_references_or_errors(world, client_for):
+    """Everything an inspector would type again comes with the copy, each crime's recorded offence, recorded time,
+    cancellation and victim flags included; saved as shown with only the references typed, the new case's crimes
+    are the previous one's, without their references or their recording errors."""
+    inspector = world.people.inspector
+    client = client_for(inspector)
+    reported = timezone.make_aware(datetime(2024, 3, 5, 14, 30))
+    previous = CaseFactory(inspection=world.inspection, reference="COPY-0001", auditor=inspector, reported_at=reported)
+    CrimeFactory(case=previous, expected_offence=offence("Violence with injury"), force_crime_reference="CR-1",
+                 recorded_offence=offence("Violence without injury"),
+                 recorded_at=timezone.make_aware(datetime(2024, 3, 6, 9, 15)), cancellation_code="C2",
+                 domestic_abuse=True, child_victim=True)
+    unrecorded = CrimeFactory(case=previous, expected_offence=offence("Rape"), recorded_offence=None, recorded_at=None,
+                              safeguarding="yes", vulnerable_victim=True, modern_slavery=True)
+    ErrorFactory(crime=unrecorded, kind="not_recorded")
+
+    page = copy_page(client, world.inspection)
+    assert "not their recording errors" in page.content.decode()
+    shown = FormValues(page.content.decode()).values
+    assert shown["crimes-TOTAL_FORMS"] == ["2"] and shown["crimes-INITIAL_FORMS"] == ["0"]
+    assert shown["crimes-0-recorded_at"] == ["06/03/2024 09:15"] and shown["crimes-0-cancellation_code"] == ["C2"]
+    assert shown["crimes-1-safeguarding"] == ["yes"] and shown["crimes-1-recorded_offence"] == []
+    assert shown["reference"] == [""] and shown["crimes-0-force_crime_reference"] == [""]
+    assert "crimes-1-error_kinds" not in shown  # no error ticked
+
+    # Posted as shown, with only what must be unique typed: each crime saved as the previous one's.
+    data = {**shown, "reference": "COPY-0002", "crimes-0-force_crime_reference": "CR-2", "_save": "Save"}
+    response = client.post(f"{ADD_CASE}?inspection={world.inspection.pk}&copy=previous", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    copy = AuditedCase.objects.get(reference="COPY-0002")
+    assert (copy.source, copy.reported_at, copy.auditor) == (previous.source, reported, inspector)
+
+    def crimes(case):
+        return [{field: getattr(crime, field) for field in CRIME_FIELDS} for crime in case.crimes.order_by("pk")]
+
+    assert crimes(copy) == crimes(previous)
+    assert [crime.force_crime_reference for crime in copy.crimes.order_by("pk")] == ["CR-2", ""]
+    assert not RecordingError.objects.filter(crime__case=copy).exists()  # errors are ticked afresh, never copied
 
 
 @pytest.mark.parametrize("query", ["inspection=abc&copy=previous", "inspection=99999999999999999999&copy=previous",

@@ -10,7 +10,9 @@ from django.urls import reverse
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, RecordingError
 from tests.report_files import csv_rows, zip_readme, zip_rows
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so that its demo (module-scoped, tests/conftest.py demo_data) is loaded once
+# rather than once on each worker that is given one of its tests (pytest.ini: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture

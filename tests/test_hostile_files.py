@@ -7,6 +7,7 @@ the API. Evidence is stored, never parsed: what it cannot be (a bomb, a damaged 
 a DTD) is refused; a well-formed document is stored exactly as sent.
 """
 
+import fcntl
 import gc
 import html
 import io
@@ -56,8 +57,16 @@ EVIDENCE = {
 
 
 @pytest.fixture(scope="session")
-def hostile_files(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("hostile"))
+def hostile_files(tmp_path_factory, worker_id):
+    """The corpus, built once per test run and shared by every xdist worker (its bombs take seconds of CPU to
+    deflate): the first worker to ask writes it into the run's common temporary folder, under a lock that the
+    others wait on, and they read the same files."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each worker's folder is inside the run's
+        root = root.parent
+    with open(root / "hostile-corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return write_corpus(root / "hostile-corpus")
 
 
 @pytest.fixture

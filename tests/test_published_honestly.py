@@ -12,7 +12,9 @@ from audits.models import Inspection
 from reports.tables import published_way
 from tests.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module, so that its demo (module-scoped, tests/conftest.py demo_data) is loaded once
+# rather than once on each worker that is given one of its tests (pytest.ini: --dist loadgroup).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-published")]
 
 
 @pytest.fixture

@@ -4,62 +4,66 @@ dry run's file is gone from the store afterwards. On local disk the second serve
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
-import uuid
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 import requests
-from django.conf import settings
+from django.db import connection
 
+from audits.models import AuditedCase
+from forces.roles import Role
+from tests.factories import InspectionFactory, make_user
 from tests.object_store import free_port, s3_server
 from tests.test_case_import import GOOD, HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
-SETUP = """
-from tests.factories import InspectionFactory, make_user
-from forces.roles import Role
-make_user("two-servers", Role.INSPECTOR, is_staff=True)
-print(InspectionFactory(status="moderation").pk)
-"""
-COUNT = "from audits.models import AuditedCase; print(AuditedCase.objects.filter(reference__startswith='IMP-').count())"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class SharedDatabase:
+    """The database both servers use: this worker's own test database, already migrated (a transactional test's,
+    so whatever the servers write is emptied afterwards, as after any transactional test). On PostgreSQL they
+    connect to it by name; SQLite's test database lives in this process's memory, so they use a copy of it in
+    a file, taken with SQLite's backup when the test has written what the servers need."""
+
+    def __init__(self, folder: Path):
+        self.copy = folder / "shared.sqlite3"
+
+    def url(self) -> str:
+        if connection.vendor == "postgresql":
+            return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(
+                path=f"/{connection.settings_dict['NAME']}"))
+        connection.ensure_connection()
+        with closing(sqlite3.connect(self.copy)) as target:
+            connection.connection.backup(target)
+        return f"sqlite:///{self.copy}"
+
+    def imported(self) -> int:
+        """The cases the servers imported (IMP-…), read where they wrote them."""
+        if connection.vendor == "postgresql":
+            return AuditedCase.objects.filter(reference__startswith="IMP-").count()
+        with closing(sqlite3.connect(self.copy)) as shared:
+            return shared.execute(f"SELECT count(*) FROM {AuditedCase._meta.db_table} "
+                                  "WHERE reference LIKE 'IMP-%'").fetchone()[0]
 
 
 @pytest.fixture
-def database(tmp_path):
-    """A database of the test's own that both servers use: a SQLite file, or a fresh PostgreSQL database on the
-    server of DATABASE_URL."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-        return
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = f"cdi_two_servers_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit(url._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(url._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(environ, *args):
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+def database(reference_data, tmp_path):
+    return SharedDatabase(tmp_path)
 
 
 def serve(environ, media):
     port = free_port()
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--timeout", "60"],
+         "--workers", "1", "--timeout", "60", "--graceful-timeout", "5"],
         cwd=ROOT, env={**environ, "DJANGO_MEDIA_ROOT": str(media)}, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -81,11 +85,12 @@ def csrf(session, url):
 
 
 def test_a_dry_run_on_one_server_is_confirmed_on_the_other(database, tmp_path):
+    make_user("two-servers", Role.INSPECTOR, is_staff=True)
+    inspection = InspectionFactory(status="moderation").pk
+    url = database.url()  # on SQLite, the copy is taken now: with the user and the inspection
     with s3_server() as store:
         environ = {**os.environ, **store.environ(), "DJANGO_SETTINGS_MODULE": "config.settings_test",
-                   "DATABASE_URL": database, "DJANGO_DEBUG": "0"}
-        manage(environ, "migrate", "--no-input")
-        inspection = manage(environ, "shell", "-c", SETUP).splitlines()[-1]
+                   "DATABASE_URL": url, "DJANGO_DEBUG": "0"}
         servers = []
         try:
             for media in ("media-one", "media-two"):
@@ -108,9 +113,13 @@ def test_a_dry_run_on_one_server_is_confirmed_on_the_other(database, tmp_path):
                 "confirm": "1", "token": token, "mode": "add",
                 "csrfmiddlewaretoken": csrf(session, two + path)}, timeout=60, allow_redirects=False)
             assert confirmed.status_code == 302, confirmed.text[:2000]
-            assert manage(environ, "shell", "-c", COUNT).splitlines()[-1] == "2"
+            assert database.imported() == 2
             assert store.names("imports/") == []
         finally:
-            for process, _ in servers:
+            for process, _ in servers:  # stopped before the database is emptied: none may keep a connection
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a loaded machine: stop it outright rather than fail
+                    process.kill()
+                    process.wait(timeout=30)

@@ -3,8 +3,8 @@ that no hand-made binary lives in the repository.
 
     python tests/data/hostile/generate.py OUT_DIR     # writes every file into OUT_DIR
 
-tests/test_hostile_files.py builds the corpus once per test session into a temporary folder with
-``write_corpus`` and sends every file to every upload path. Each entry's ``expect`` is a fragment the
+tests/test_hostile_files.py builds the corpus once per test run (shared by the xdist workers) into a
+temporary folder with ``write_corpus`` and sends every file to every upload path. Each entry's ``expect`` is a fragment the
 message must contain (case-insensitive), so a file answered with the wrong reason fails the test.
 """
 
@@ -287,8 +287,10 @@ def write_corpus(folder: Path) -> dict[str, Path]:
     paths = {}
     for entry in corpus():
         path = folder / entry.name
-        if not path.exists():
-            path.write_bytes(entry.build())
+        if not path.exists():  # written whole under a temporary name, so a file that exists is complete
+            partial = path.with_name(path.name + ".partial")
+            partial.write_bytes(entry.build())
+            partial.rename(path)
         paths[entry.name] = path
     return paths
 
