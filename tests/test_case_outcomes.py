@@ -16,6 +16,7 @@ from audits import case_sheet, services
 from audits.models import AuditedCase, AuditedCrime, Challenge, Inspection, RecordingError
 from reports.models import ResultVersion
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, offence
+from tests.pdf_download import fetch_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -247,9 +248,10 @@ def test_the_figures_are_frozen_at_publication_and_older_versions_say_they_have_
     assert body["recorded"] and body["n100_used_correctly"] == {"x": 3, "y": 5} and body["version"] == 1
     assert {row["source"]: row["records_audited"] for row in body["by_source"]} == {"incident_log": 2,
                                                                                      "n100_record": 5}
-    for fmt in ("csv", "xlsx", "pdf"):
+    for fmt in ("csv", "xlsx"):
         export = client.get(reverse("reports:inspection_export", args=[inspection.pk, fmt]))
         assert export.status_code == 200
+    assert fetch_pdf(client, reverse("reports:inspection_export", args=[inspection.pk, "pdf"])).status_code == 200
     rows = list(csv.reader(io.StringIO(client.get(
         reverse("reports:inspection_export", args=[inspection.pk, "csv"])).content.decode("utf-8-sig"))))
     assert ["N100 used correctly", "3 of 5", "60.0", ""] in rows
