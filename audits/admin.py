@@ -2,8 +2,6 @@
 errors on one screen, moderation and publication as bulk actions. Every write goes through
 audits.services; every queryset through for_user (ScopedAdmin)."""
 
-import re
-from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,6 +53,9 @@ from audits.rules import VICTIM_FLAGS, ErrorKind, built_in_rule_use
 from audits.scope import area_list
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.inspections import REVISION_NEEDS_PUBLISHED
+from audits.services.moderation import SUBMIT_IN_WORKER
+from audits.tasks import submit_cases_job
+from core import jobs
 from core.categories import CASE_FILTER_CATEGORIES
 from core.downloads import csv_response
 from core.spreadsheets import format_moment
@@ -74,28 +75,11 @@ def run_for_each(modeladmin, request, objects, action, done_message):
     if done:
         modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
     if refused:
-        modeladmin.message_user(request, refusal_summary(refused), messages.ERROR)
+        modeladmin.message_user(request, services.refusal_summary(refused), messages.ERROR)
 
 
 #: The largest id PostgreSQL's bigint holds: a larger one in a filter is refused, not sent to the database.
 MAX_ID = 2**63 - 1
-
-CASE_REFUSAL = re.compile(r"^Case (?P<reference>\S+?)(?P<reason>: .*| is .*)$")
-
-
-def refusal_summary(refused):
-    """One message for many refusals: each reason once, with the cases it stopped."""
-    by_reason = defaultdict(list)
-    for message in refused:
-        if match := CASE_REFUSAL.match(message):
-            by_reason[match["reason"].removeprefix(": ").removeprefix(" is ")].append(match["reference"])
-        else:
-            by_reason[message].append(None)
-    parts = []
-    for reason, references in by_reason.items():
-        named = [reference for reference in references if reference]
-        parts.append(f"{'Case' if len(named) == 1 else 'Cases'} {', '.join(named)}: {reason}" if named else reason)
-    return f"{len(refused)} not done. " + " ".join(parts)
 
 
 def history_table(entries):
@@ -812,8 +796,19 @@ class AuditedCaseAdmin(ScopedAdmin):
 
     @admin.action(description="Submit selected cases for moderation", permissions=["change"])
     def submit_cases(self, request, queryset):
-        run_for_each(self, request, queryset, lambda case: services.case_submit(case=case, by=request.user),
-                     "{count} case(s) submitted for moderation.")
+        """All the selected cases in one transaction (a refused case is reported, the others submitted); more
+        than ``SUBMIT_IN_WORKER`` go to a background job whose page shows how far it has got, then back here."""
+        done_message = "{count} case(s) submitted for moderation."
+        if queryset.count() > SUBMIT_IN_WORKER:
+            ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+            job = jobs.create(kind="case_submit", title=f"Submission of {len(ids):,} cases for moderation",
+                              owner=request.user, back_url=request.get_full_path(), total=len(ids))
+            jobs.enqueue(job, submit_cases_job, request.user.pk, ids, request.get_full_path())
+            return HttpResponseRedirect(reverse("audits:job", args=[job.pk]))
+        outcome = services.cases_submit(cases=list(queryset.select_related("inspection")), by=request.user)
+        for level, text in outcome.messages(done_message):
+            self.message_user(request, text, getattr(messages, level.upper()))
+        return None
 
     @admin.action(description="Agree selected cases (moderation)", permissions=["change"])
     def agree_cases(self, request, queryset):

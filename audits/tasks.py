@@ -6,11 +6,12 @@ A case import's confirm runs here: the file kept at the dry run is read again an
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django_tasks import task
 
-from audits import case_sheet
+from audits import case_sheet, selectors
 from audits.models import Inspection
-from audits.services import case_import
+from audits.services import case_import, moderation, sampling
 from core import jobs
 
 SHOWN_PROBLEMS = 50
@@ -85,3 +86,42 @@ def import_cases_job(job_id: int, inspection_id: int, user_id: int, name: str, m
             "success", f"Imported: {counts['added']} new case(s), {counts['updated']} updated, "
                        f"{counts['unchanged']} unchanged.")])
         return {"ok": True, **counts}
+
+
+@task()
+def submit_cases_job(job_id: int, user_id: int, case_ids: list[int], next_url: str) -> dict:
+    """A bulk submission for moderation (the case admin's action, more than SUBMIT_IN_WORKER cases): the cases
+    the person may still see, in one transaction; refusals reported as the action does in the request."""
+    with jobs.running(job_id) as progress:
+        user = get_user_model().objects.get(pk=user_id)
+        cases = list(selectors.cases_for(user).filter(pk__in=case_ids).select_related("inspection").order_by("pk"))
+        progress(0, len(cases), stage="Submitting the cases")
+        outcome = moderation.cases_submit(cases=cases, by=user, progress=progress)
+        gone = len(case_ids) - len(cases)
+        messages = outcome.messages("{count} case(s) submitted for moderation.")
+        if gone:
+            messages.append(("error", f"{gone} case(s) no longer exist or are no longer yours to see: not submitted."))
+        jobs.finish(job_id, ok=True, total=len(cases), next_url=next_url, messages=messages)
+        return {"ok": True, "submitted": outcome.done, "refused": len(outcome.refused)}
+
+
+@task()
+def frame_upload_job(job_id: int, inspection_id: int, user_id: int, name: str, filename: str) -> dict:
+    """A large sampling frame (the sample page's upload over 1 MB): checked and stored in one transaction, the
+    inspection's earlier undrawn frame replaced only if every row passes."""
+    with jobs.running(job_id) as progress:
+        progress(stage="Reading the file")
+        user = get_user_model().objects.get(pk=user_id)
+        inspection = selectors.inspections_for(user).get(pk=inspection_id)
+        try:
+            with open_pending(name) as upload:
+                frame = sampling.frame_upload(inspection=inspection, upload=upload, filename=filename, by=user,
+                                              progress=progress)
+        except ValidationError as error:
+            default_storage.delete(name)
+            jobs.finish(job_id, ok=False, messages=[("error", message) for message in error.messages])
+            return {"ok": False}
+        default_storage.delete(name)
+        jobs.finish(job_id, ok=True, total=frame.record_count, next_url=reverse("audits:sample", args=[inspection.pk]),
+                    messages=[("success", f"Frame stored: {frame.record_count} records.")])
+        return {"ok": True, "records": frame.record_count}

@@ -14,16 +14,19 @@ import logging
 import time
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from core import stored_files
 from core.models import BackgroundJob
 
 logger = logging.getLogger(__name__)
 
 LOCK_SPACE = 731_014  # first key of the advisory locks a worker holds on its job (second key: the job id)
-STOPPED = ("The worker running this job stopped before it finished. Nothing was written: the import is all or "
-           "none. Start it again.")
+STOPPED = ("The worker running this job stopped before it finished. Nothing was written: the job is all or "
+           "none. Try it again.")
 UNEXPECTED = "The job failed unexpectedly and nothing was written. Try again; if it fails again, tell the service desk."
 
 
@@ -57,8 +60,47 @@ class Progress:
             self._side = None
 
 
+# The tasks a failed job may be run again by, from its page ("Try again"). Each is all or none (a worker killed
+# part way wrote nothing) and reads only what its arguments name, so running it again is safe.
+RETRYABLE_TASKS = frozenset({
+    "audits.tasks.check_import_job", "audits.tasks.import_cases_job", "audits.tasks.submit_cases_job",
+    "audits.tasks.frame_upload_job", "forces.tasks.import_prc_job", "reports.tasks.render_pdf_job",
+})
+
+
 def create(*, kind: str, title: str, owner, back_url: str = "", total: int = 0) -> BackgroundJob:
     return BackgroundJob.objects.create(kind=kind, title=title[:200], owner=owner, back_url=back_url, total=total)
+
+
+def enqueue(job: BackgroundJob, task, *args, file: str = ""):
+    """Queue ``task`` for ``job`` (its id the first argument), remembering how, so a job whose worker stopped
+    can be run again from its page (``retry``); ``file`` is the stored file it reads, if any."""
+    BackgroundJob.objects.filter(pk=job.pk).update(retry={"task": task.module_path, "args": list(args), "file": file})
+    return task.enqueue(job.pk, *args)
+
+
+def can_retry(job: BackgroundJob) -> bool:
+    """A job failed for no fault of its input (its worker stopped, or an unexpected error) may run again, while
+    the file it reads is still kept."""
+    if job.status != BackgroundJob.Status.FAILED or job.retry.get("task") not in RETRYABLE_TASKS:
+        return False
+    if [text for _, text in job.messages] not in ([STOPPED], [UNEXPECTED]):
+        return False
+    file = job.retry.get("file")
+    written = stored_files.modified(file) if file else None
+    return not file or (written is not None and written >= timezone.now() - settings.PENDING_UPLOAD_MAX_AGE)
+
+
+def retry(job: BackgroundJob) -> bool:
+    """Queue a failed job again, once: of two presses only the first does (the row moves from failed to queued
+    in one conditional update). False when it may not."""
+    if not can_retry(job):
+        return False
+    if not BackgroundJob.objects.filter(pk=job.pk, status=BackgroundJob.Status.FAILED).update(
+            status=BackgroundJob.Status.QUEUED, stage="", done=0, messages=[], updated_at=timezone.now()):
+        return False
+    import_string(job.retry["task"]).enqueue(job.pk, *job.retry["args"])
+    return True
 
 
 def finish(job_id: int, *, ok: bool, messages: list, next_url: str = "", total: int | None = None,

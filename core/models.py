@@ -46,6 +46,7 @@ class BackgroundJob(models.Model):
     next_url = models.CharField(max_length=300, blank=True)
     back_url = models.CharField(max_length=300, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    retry = models.JSONField(default=dict, blank=True)  # how to run it again: {"task": path, "args": [...], "file"}
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +59,18 @@ class BackgroundJob(models.Model):
     @property
     def finished(self):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    # What a job counts, and where its failed page sends the person to start again, by kind (rows otherwise).
+    UNITS = {"case_submit": "case", "report_pdf": "step"}
+    BACK_LABELS = {"case_submit": "Back to the cases", "report_pdf": "Back to the report"}
+
+    @property
+    def unit(self):
+        return self.UNITS.get(self.kind, "row")
+
+    @property
+    def back_label(self):
+        return self.BACK_LABELS.get(self.kind, "Upload the file again")
 
     @property
     def percent(self):

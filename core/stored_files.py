@@ -7,10 +7,12 @@ every server sees), kept in step with the database.
   ``manage.py purge_uploads``, as are import files whose dry run was never confirmed (:func:`expired`).
 """
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import wraps
+from pathlib import PurePath
 from typing import IO, Any, ParamSpec, TypeVar
 
 from django.core.files.storage import default_storage
@@ -29,8 +31,12 @@ def _gone(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code")
     return code in ("404", "NoSuchKey")
 
-# Where an import's dry-run file waits for its confirm (audits/views/pending_uploads.py).
+# Where an import's dry-run file waits for its confirm (audits/views/pending_uploads.py), and a file waits for
+# its background job.
 PENDING_FOLDER = "imports"
+# Where a PDF report made by a background job waits for its owner to download it (reports/pdf_jobs.py). Both
+# expire after settings.PENDING_UPLOAD_MAX_AGE (``purge_uploads``).
+REPORTS_FOLDER = "reports"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,6 +78,12 @@ def save(name: str, content: IO[Any]) -> str:
     if written is not None:
         written.append(saved)
     return saved
+
+
+def save_pending(upload: IO[Any], name: str) -> str:
+    """Keep an upload in the pending folder for a later step (a confirm, a background job); it expires with the
+    other pending files (``purge_uploads``). ``name`` is the upload's own, for its extension only."""
+    return save(f"{PENDING_FOLDER}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}", upload)
 
 
 def modified(name: str) -> datetime | None:

@@ -119,12 +119,18 @@ def _offence_key(cell):
             cell("Offence Description").lower())
 
 
-def quarterly_totals(rows):
+def _quiet(*args, **kwargs):
+    pass
+
+
+def quarterly_totals(rows, progress=_quiet):
     """Totals per (force, quarter end, category), how many rows were dropped and how many read."""
+    progress(0, len(rows), stage="Checking every row")
     forces = force_lookup()
     totals, problems, dropped = defaultdict(int), [], 0
     first_row = {}
     for number, row in enumerate(rows, start=2):
+        progress(number - 1, len(rows))
         cell = lambda column: str(row[column]).strip()  # noqa: E731
         force_name, group = cell("Force Name"), cell("Offence Group").lower()
         if normalise(force_name) in NOT_TERRITORIAL_FORCES or group in FRAUD_GROUPS:
@@ -171,14 +177,18 @@ def default_source(filename):
 
 
 @transaction.atomic
-def import_prc(upload, filename, source=None):
+def import_prc(upload, filename, source=None, progress=_quiet):
+    """Every row checked, then the 12-month volumes written: all or none. ``progress(done, total, stage=...)`` is
+    told as it goes (a background job's, forces.tasks)."""
     source = default_source(filename) if source is None else source
     if len(source) > SOURCE_LENGTH or "\x00" in source:
         raise PrcImportError([f"The source is {len(source):,} characters long or holds a NUL; it may have at most "
                               f"{SOURCE_LENGTH} characters."])
-    totals, dropped, read = quarterly_totals(read_rows(upload, filename))
+    totals, dropped, read = quarterly_totals(read_rows(upload, filename), progress)
     written = 0
-    for (force, end, category), count in totals.items():
+    progress(0, len(totals), stage="Writing the 12-month volumes")
+    for number, ((force, end, category), count) in enumerate(totals.items(), start=1):
+        progress(number, len(totals))
         earlier = [totals.get((force, previous, category)) for previous in previous_quarter_ends(end)]
         if any(value is None for value in earlier):
             continue  # fewer than four consecutive quarters: no 12-month figure

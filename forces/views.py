@@ -6,12 +6,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
+from core import jobs, stored_files
 from forces.filters import ForceFilter
 from forces.forms import ApiTokenForm, PrcUploadForm
 from forces.models import Force, RecordedCrimeVolume
 from forces.prc import PrcImportError, import_prc
 from forces.roles import audit_editors_only
+from forces.tasks import import_prc_job
 from forces.tokens import token_create, token_revoke
+
+# A recorded crime file larger than this (about 8,000 rows of CSV) is imported by a background job with a
+# progress page (audits' job page: /jobs/<pk>/), so no request waits on it.
+PRC_IN_WORKER_BYTES = 1024 * 1024
 
 
 def force_list(request):
@@ -48,6 +54,12 @@ def prc_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["source"] or None
+        if upload.size > PRC_IN_WORKER_BYTES:
+            job = jobs.create(kind="prc_import", title="Import of police recorded crime", owner=request.user,
+                              back_url=request.path)
+            kept = stored_files.save_pending(upload, upload.name)
+            jobs.enqueue(job, import_prc_job, kept, upload.name, source, file=kept)
+            return redirect("audits:job", pk=job.pk)
         try:
             result = import_prc(upload, upload.name, source)
         except PrcImportError as error:

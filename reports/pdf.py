@@ -3,6 +3,8 @@ the pages: a cover, contents, the charts as SVG (vector), the tables, and the me
 carries the protective marking, its number and the date produced. Nothing is fetched while rendering: the
 stylesheet is read from this package and every other address is refused."""
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from reports.tables import category_reason, point_label, scope_sentence
 
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 STYLESHEET = Path(__file__).with_name("pdf.css")
+# Told when the figures are gathered and the pages are being laid out (a background job's progress: reports.tasks).
+laying_out: ContextVar[Callable[[], None] | None] = ContextVar("pdf_laying_out", default=None)
 
 
 @dataclass
@@ -58,6 +62,8 @@ def render(template, context):
         **context, "marking": PROTECTIVE_MARKING, "produced": produced, "notes": NOTES,
         "method_sections": method_sections(),
     })
+    if (told := laying_out.get()) is not None:
+        told()
     return HTML(string=html, url_fetcher=_refuse, base_url=None).write_pdf(stylesheets=[
         CSS(string=STYLESHEET.read_text(), url_fetcher=_refuse),
         CSS(string=page_margins(PROTECTIVE_MARKING, f"Produced {produced:%-d %B %Y %H:%M}"), url_fetcher=_refuse)])

@@ -14,7 +14,7 @@ from audits.services.access import record_access
 from forces.models import Force
 from forces.roles import can_edit_audits
 from recommendations.selectors import findings_for, status_summary
-from reports import pdf, record, selectors, tables
+from reports import pdf, pdf_jobs, record, selectors, tables
 from reports.charts import interval_bar, rate_range
 from reports.exports import FORMATS, export, old_csv_link
 from reports.models import ResultVersion
@@ -53,6 +53,8 @@ def _check_format(fmt):
 def overview(request, fmt=None):
     _check_format(fmt)
     record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT)
+    if fmt == "pdf" and not pdf_jobs.in_job(request):
+        return pdf_jobs.start(request, view="overview", args=[], title="National overview: PDF report")
     options = _options(request)
     provisional = options["include_provisional"]
     overview_filter = InspectionFilter(request.GET or None,
@@ -105,6 +107,8 @@ def force_report(request, slug, fmt=None):
     if moved := old_csv_link(request, fmt):
         return moved
     record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT)
+    if fmt == "pdf" and not pdf_jobs.in_job(request):
+        return pdf_jobs.start(request, view="force", args=[force.slug], title=f"{force.name}: PDF report")
     options = _options(request)
     provisional = options["include_provisional"]
     figures = selectors.figures_for(
@@ -168,6 +172,8 @@ def inspection_report(request, pk, fmt=None):
     if moved := old_csv_link(request, fmt):
         return moved
     record_access(request, AccessRecord.Kind.EXPORT if fmt else AccessRecord.Kind.REPORT, pk)
+    if fmt == "pdf" and not pdf_jobs.in_job(request):
+        return pdf_jobs.start(request, view="inspection", args=[pk], title=f"{figures.title}: PDF report")
     estimates = selectors.unrecorded_estimates(figures, options["extrapolation"])
     additional = selectors.additional_estimates(figures)
     report_tables = [tables.grades_table(figures), tables.categories_table(figures), tables.errors_table(figures),

@@ -102,7 +102,8 @@ def test_purge_removes_expired_dry_runs_and_orphaned_evidence_only(store, world,
     assert len(store.names("imports/")) == 1  # a dry run waits 24 hours
     settings.PENDING_UPLOAD_MAX_AGE = timedelta(0)
     call_command("purge_uploads", stdout=(out := io.StringIO()))
-    assert out.getvalue().strip() == "1 expired import file(s) and 0 orphaned evidence file(s) removed."
+    assert out.getvalue().strip() == ("1 expired import file(s), 0 expired PDF report(s) and 0 orphaned "
+                                      "evidence file(s) removed.")
     assert store.names("imports/") == [] and store.names("evidence/") == [kept_evidence]
 
 

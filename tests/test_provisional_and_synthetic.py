@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from audits.models import Inspection, PublishedResult
 from reports.tables import PROVISIONAL_LINE
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, publish
+from tests.pdf_download import fetch_pdf
 from tests.report_files import zip_lines, zip_tables, zip_text
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,7 @@ def test_provisional_figures_appear_nowhere_outside_their_own_pages(scene, clien
                                 "overview CSV")
     assert_no_provisional_cells(all_xlsx_rows(xlsx_rows(
         client.get(reverse("reports:overview_export", args=["xlsx"]), query))), "overview XLSX")
-    overview_pdf = pdf_text(client.get(reverse("reports:overview_export", args=["pdf"]), query))
+    overview_pdf = pdf_text(fetch_pdf(client, reverse("reports:overview_export", args=["pdf"]), query))
     assert "71.3" in overview_pdf
     assert_pdf_clean(overview_pdf, "overview PDF")
 
@@ -211,7 +212,7 @@ def test_provisional_figures_appear_nowhere_outside_their_own_pages(scene, clien
                                                      query)), "force ZIP of CSVs")
     assert_no_provisional_cells(all_xlsx_rows(xlsx_rows(
         client.get(reverse("reports:force_export", args=["thames-valley", "xlsx"]), query))), "force XLSX")
-    force_pdf = pdf_text(client.get(reverse("reports:force_export", args=["thames-valley", "pdf"]), query))
+    force_pdf = pdf_text(fetch_pdf(client, reverse("reports:force_export", args=["thames-valley", "pdf"]), query))
     assert "71.3" in force_pdf
     assert_pdf_clean(force_pdf, "force PDF")
 
@@ -221,7 +222,8 @@ def test_provisional_figures_appear_nowhere_outside_their_own_pages(scene, clien
     assert_no_provisional_text(page.content.decode(), "published inspection page")
     assert_no_provisional_cells(zip_lines(
         client.get(reverse("reports:inspection_export", args=[scene.a_2023.pk, "zip"]), query)), "inspection ZIP")
-    assert_pdf_clean(pdf_text(client.get(reverse("reports:inspection_export", args=[scene.a_2023.pk, "pdf"]), query)),
+    assert_pdf_clean(pdf_text(fetch_pdf(client, reverse("reports:inspection_export", args=[scene.a_2023.pk, "pdf"]),
+                                        query)),
                      "inspection PDF")
 
     # The API: the published inspection's results, the unpublished one's (none), the published results list.
@@ -282,7 +284,7 @@ def test_an_inspector_asking_for_provisional_figures_gets_them_labelled_on_every
     xlsx_header = next(row for row in sheet if row and row[0] == "Force")
     provisional_rows = [row for row in sheet if row and row[0] in by_force]
     assert {row[xlsx_header.index("Status")] for row in provisional_rows} == {PROVISIONAL}
-    overview_pdf = pdf_text(client.get(reverse("reports:overview_export", args=["pdf"]), query))
+    overview_pdf = pdf_text(fetch_pdf(client, reverse("reports:overview_export", args=["pdf"]), query))
     assert str(A_OPEN_RATE) in overview_pdf and "Provisional" in overview_pdf and "PROVISIONAL" in overview_pdf
 
     page = client.get(reverse("reports:force", args=[scene.forces.a.slug]), query)
@@ -313,7 +315,7 @@ def test_an_inspector_asking_for_provisional_figures_gets_them_labelled_on_every
     assert [PROVISIONAL_LINE] in trend_sheet
     status = tables["trend"].header.index("Status")
     assert any(len(row) > status and row[status] == PROVISIONAL for row in trend_sheet)
-    force_pdf = pdf_text(client.get(reverse("reports:force_export", args=["thames-valley", "pdf"]), query))
+    force_pdf = pdf_text(fetch_pdf(client, reverse("reports:force_export", args=["thames-valley", "pdf"]), query))
     assert str(A_OPEN_RATE) in force_pdf and "Provisional" in force_pdf
 
     api = api_as(scene.people.inspector)
@@ -415,7 +417,7 @@ def test_synthetic_figures_are_labelled_in_the_overview_and_its_exports(syntheti
     xlsx_header = next(row for row in sheet if row and row[0] == "Force")
     assert {row[0]: row[xlsx_header.index("Sample")] for row in sheet if row and row[0] in rows} == {
         "Thames Valley Police": "Synthetic", "Gloucestershire Constabulary": "Audited cases"}
-    text = pdf_text(client.get(reverse("reports:overview_export", args=["pdf"])))
+    text = pdf_text(fetch_pdf(client, reverse("reports:overview_export", args=["pdf"])))
     assert "SYNTHETIC DATA" in text and "Synthetic" in text
 
     # Force B alone (its staff) has no synthetic figure: no label.
@@ -445,7 +447,7 @@ def test_synthetic_figures_are_labelled_in_every_report_and_export(synthetic, cl
     assert len(synthetic_lines(lines)) == 1
     sheets = xlsx_rows(client.get(export_url("xlsx")))
     assert all(any(row and str(row[0]).startswith("SYNTHETIC DATA") for row in rows) for rows in sheets.values())
-    text = pdf_text(client.get(export_url("pdf")))
+    text = pdf_text(fetch_pdf(client, export_url("pdf")))
     assert "SYNTHETIC DATA" in text
     if report == "force":  # rows per inspection carry the Sample column
         header, rows = zip_tables(zipped)["Recording rates across inspections"]
@@ -460,7 +462,7 @@ def test_synthetic_figures_are_labelled_in_every_report_and_export(synthetic, cl
     lines = zip_lines(client.get(export_url("zip")))
     assert not synthetic_lines(lines) and "Synthetic" not in str(lines)
     assert "Synthetic" not in str(xlsx_rows(client.get(export_url("xlsx"))))
-    text = pdf_text(client.get(export_url("pdf")))
+    text = pdf_text(fetch_pdf(client, export_url("pdf")))
     text = text[:text.rindex("Counting rules and methods")]  # the method, at the end, explains synthetic figures
     assert "SYNTHETIC" not in text and "Synthetic" not in text
 

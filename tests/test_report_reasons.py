@@ -16,6 +16,7 @@ from forces.models import RecordedCrimeVolume
 from reports.statistics import SMALL_SAMPLE, sample_too_small_reason
 from reports.tables import NO_CASES_REASON, WHY_COLUMN
 from tests.factories import offence, publish
+from tests.pdf_download import fetch_pdf
 from tests.report_files import table_rows
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_each_reason_in_the_csv_and_xlsx_exports(report):
 
 def test_each_reason_in_the_pdf_text(report):
     client, _, empty, export = report
-    text = pdf_text(client.get(export("pdf")))
+    text = pdf_text(fetch_pdf(client, export("pdf")))
     assert TOO_SMALL in text and NO_CASES_REASON in text and NO_BASE in text
 
 
@@ -115,7 +116,7 @@ def test_no_audit_period_says_so_on_the_page_the_exports_and_the_pdf(world, clie
     rows = table_rows(client, export("csv"), "unrecorded")
     assert {row[0]: row[rows[0].index("Why no estimate")] for row in rows[1:]}["All crime"] == NO_PERIOD
     assert NO_PERIOD in str(xlsx_cells(client.get(export("xlsx")))["Unrecorded estimate"])
-    text = pdf_text(client.get(export("pdf")))
+    text = pdf_text(fetch_pdf(client, export("pdf")))
     assert NO_PERIOD in text and "No audit period recorded" in text  # the table's reason and the cover's
 
 
@@ -128,5 +129,5 @@ def test_overview_says_sample_too_small_on_the_page_and_in_its_exports(report):
     assert rows[0] == table.header
     thames = next(row for row in rows if row[0] == "Thames Valley Police")
     assert thames[rows[0].index(WHY_COLUMN)].startswith(TOO_SMALL)
-    text = pdf_text(client.get(reverse("reports:overview_export", args=["pdf"])))
+    text = pdf_text(fetch_pdf(client, reverse("reports:overview_export", args=["pdf"])))
     assert "(sample too small for ±)" in text and TOO_SMALL in text

@@ -69,8 +69,9 @@ NEUTRAL_PAGES = {"audits:case_template", "audits:cancellation_review_template", 
                  # the signed-in person's own two-factor sign-in: tests/test_two_factor.py
                  "forces:two_factor", "forces:two_factor_enrol", "forces:two_factor_verify",
                  "forces:two_factor_recovery", "forces:two_factor_new_codes",
-                 # a background job's page, its owner's only: tests/test_import_worker.py
-                 "audits:job"}
+                 # a background job's page, its "Try again" and its PDF, its owner's only:
+                 # tests/test_import_worker.py, tests/test_background_jobs.py
+                 "audits:job", "audits:job_retry", "audits:job_download"}
 # The public pages: no sign-in, the published record only (tests/test_public.py crawls them). Force A's inspection
 # here is unpublished, so nothing of it may appear on them for anyone.
 def public_pages(world):
@@ -234,7 +235,8 @@ def test_lists_show_nothing_of_force_a(world, client_for, who):
 def test_inspectors_and_administrators_see_every_page_of_force_a(world, client_for, who):
     client = client_for(getattr(world.people, who))
     for name, kwargs in object_pages(world) + editor_pages(world):
-        response = client.get(reverse(name, kwargs=kwargs))
+        # A PDF report is made by a background job: the request ends on the job's page.
+        response = client.get(reverse(name, kwargs=kwargs), follow=kwargs.get("fmt") == "pdf")
         # Only the force's own staff raise challenges: the inspectorate gets the challenge form's 404. A report
         # of several tables has no one CSV: report.csv without ?table= sends its reader to the ZIP.
         expected = {"audits:challenge_new": 404}.get(name, 302 if kwargs.get("fmt") == "csv" and name in (

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from audits.models import PublishedResult
 from reports.publication import freeze_results
 from tests.factories import InspectionFactory, publish
+from tests.pdf_download import fetch_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +88,8 @@ def test_a_reports_charts_share_one_axis_with_both_series_in_it(two_inspections,
 
 
 def test_the_pdf_draws_both_series_with_the_legend(two_inspections, client_for):
-    response = client_for(two_inspections.people.manager).get(reverse("reports:force_export",
-                                                                      args=["thames-valley", "pdf"]))
+    response = fetch_pdf(client_for(two_inspections.people.manager),
+                         reverse("reports:force_export", args=["thames-valley", "pdf"]))
     assert response.status_code == 200
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
     assert "Published" in text and "Computed from audited cases" in text

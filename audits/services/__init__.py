@@ -16,12 +16,19 @@ from audits.services.inspections import (
     published_result_delete,
     published_result_save,
 )
-from audits.services.moderation import case_agree, case_query, case_return_to_draft_if_moderated, case_submit
+from audits.services.moderation import (
+    case_agree,
+    case_query,
+    case_return_to_draft_if_moderated,
+    case_submit,
+    cases_submit,
+    refusal_summary,
+)
 
 __all__ = [
     "INSPECTION_TRANSITIONS", "PUBLISHED_RESULTS_FROZEN", "CaseChange", "CaseConflict", "case_agree",
     "case_changes_since", "case_conflict", "case_delete", "case_mark_changed", "case_query",
-    "case_return_to_draft_if_moderated", "case_save", "case_submit", "case_write", "crime_delete", "crime_save",
+    "case_return_to_draft_if_moderated", "case_save", "case_submit", "cases_submit", "case_write", "crime_delete", "crime_save",
     "ensure_can_edit", "ensure_unlocked", "inspection_change_status", "inspection_revise_grades", "inspection_save", "published_result_delete",
-    "published_result_save",
+    "published_result_save", "refusal_summary",
 ]

@@ -29,6 +29,11 @@ def record_access(request: Any, kind: str, inspection_id: int | None = None) -> 
                                 kind=kind, path=http.get_full_path()[:500], ip_address=client_ip(http) or None)
 
 
+def mark_recorded(request: Any) -> None:
+    """The request's access is already recorded (a background job working for the request that recorded it)."""
+    setattr(request, _RECORDED, True)
+
+
 def prune_access_records(now: Any = None) -> int:
     """Deletes the records older than the retention period; returns how many."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.CDI_ACCESS_RECORD_DAYS)

@@ -4,9 +4,9 @@ audit (how many to draw is worked out in audits.sample_design)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,14 +27,17 @@ if TYPE_CHECKING:
 FRAME_COLUMNS = ["reference", "occurred_at", "stratum"]
 MAX_PROBLEMS = 20
 REFERENCE_LENGTH, STRATUM_LENGTH = 64, 60  # FrameRecord's columns: longer is refused, never cut
-
+FRAME_BATCH = 5000
 
 # The frame -----------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str, by: User) -> SamplingFrame:
-    """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing."""
+def frame_upload(*, inspection: Inspection, upload: UploadedFile | IO[bytes], filename: str, by: User,
+                 progress: Callable[..., None] | None = None) -> SamplingFrame:
+    """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing.
+    ``progress(done, total, stage=...)`` is told as the rows are checked and written (a background job's)."""
+    progress = progress or (lambda *args, **kwargs: None)
     ensure_can_edit(by)
     ensure_unlocked(inspection)
     existing = SamplingFrame.objects.filter(inspection=inspection).first()
@@ -47,7 +50,9 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
         rows = read_table(upload, filename, FRAME_COLUMNS)
     except SpreadsheetError as error:
         raise ValidationError(str(error)) from None
+    progress(0, len(rows), stage="Checking every row")
     for number, row in enumerate(rows, start=2):
+        progress(number - 1, len(rows))
         reference, occurred, stratum = (str(row[column]).strip() for column in FRAME_COLUMNS)
         for column, text, length in (("reference", reference, REFERENCE_LENGTH), ("stratum", stratum, STRATUM_LENGTH)):
             if message := text_problem(column, text, length):
@@ -78,7 +83,10 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile, filename: str,
                                          uploaded_by=by)
     for record in records:
         record.frame = frame
-    FrameRecord.objects.bulk_create(records, batch_size=5000)
+    progress(0, len(records), stage="Writing the frame")
+    for start in range(0, len(records), FRAME_BATCH):
+        FrameRecord.objects.bulk_create(records[start:start + FRAME_BATCH])
+        progress(min(start + FRAME_BATCH, len(records)), len(records))
     return frame
 
 

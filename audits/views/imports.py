@@ -33,8 +33,8 @@ def import_page(request, pk):
         path = PENDING.path(request, token)
         job = jobs.create(kind="case_import", title=f"Import of audited cases into {inspection}",
                           owner=request.user, back_url=request.path)
-        import_cases_job.enqueue(job.pk, inspection.pk, request.user.pk, path,
-                                 mode if mode in case_import.MODES else "add")
+        jobs.enqueue(job, import_cases_job, inspection.pk, request.user.pk, path,
+                     mode if mode in case_import.MODES else "add", file=path)
         return redirect("audits:job", pk=job.pk)
     elif request.method == "POST":
         form = CaseImportForm(request.POST, request.FILES)
@@ -44,8 +44,8 @@ def import_page(request, pk):
                 token = PENDING.keep(request, upload)
                 job = jobs.create(kind="case_import_check", title=f"Dry run of an import into {inspection}",
                                   owner=request.user, back_url=request.path)
-                check_import_job.enqueue(job.pk, inspection.pk, PENDING.path(request, token),
-                                         form.cleaned_data["mode"], token)
+                path = PENDING.path(request, token)
+                jobs.enqueue(job, check_import_job, inspection.pk, path, form.cleaned_data["mode"], token, file=path)
                 return redirect("audits:job", pk=job.pk)
             try:
                 rows = case_sheet.read_rows(upload, upload.name)

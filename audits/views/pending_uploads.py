@@ -5,7 +5,6 @@ They live in the shared file store (core/stored_files.py), so the confirm may re
 ``settings.PENDING_UPLOAD_MAX_AGE`` for its confirm: after that it is refused here and ``manage.py purge_uploads``
 removes it."""
 
-import uuid
 from pathlib import PurePath
 
 from django.conf import settings
@@ -23,8 +22,8 @@ class PendingUploads:
 
     def keep(self, request, upload) -> str:
         """Store ``upload`` (from its start) for the confirm; its token."""
-        token = uuid.uuid4().hex
-        path = stored_files.save(f"{FOLDER}/{token}{PurePath(upload.name).suffix.lower()}", upload)
+        path = stored_files.save_pending(upload, upload.name)
+        token = PurePath(path).stem
         request.session.setdefault(self.session_key, {})[token] = path
         request.session.modified = True
         return token

@@ -8,7 +8,12 @@ from audits import sample_design, selectors
 from audits.forms import DrawForm, FrameUploadForm, SampleSizeForm
 from audits.models import SampleDraw, SamplingFrame
 from audits.services import sampling
+from audits.tasks import frame_upload_job
+from core import jobs, stored_files
 from forces.roles import can_edit_audits
+
+# A frame file larger than this (about 25,000 rows of CSV) is checked and stored by a background job.
+FRAME_IN_WORKER_BYTES = 1024 * 1024
 
 
 def sample_page(request, pk):
@@ -33,6 +38,13 @@ def sample_page(request, pk):
                 upload_form = FrameUploadForm(request.POST, request.FILES)
                 if upload_form.is_valid():
                     upload = upload_form.cleaned_data["file"]
+                    if upload.size > FRAME_IN_WORKER_BYTES:
+                        job = jobs.create(kind="frame_upload", title=f"Sampling frame for {inspection}",
+                                          owner=request.user, back_url=request.path)
+                        kept = stored_files.save_pending(upload, upload.name)
+                        jobs.enqueue(job, frame_upload_job, inspection.pk, request.user.pk, kept, upload.name,
+                                     file=kept)
+                        return redirect("audits:job", pk=job.pk)
                     frame = sampling.frame_upload(inspection=inspection, upload=upload, filename=upload.name,
                                                   by=request.user)
                     messages.success(request, f"Frame stored: {frame.record_count} records.")

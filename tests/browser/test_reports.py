@@ -64,8 +64,10 @@ def test_manager_filters_opens_a_force_and_downloads(new_page, tmp_path):
     with zipfile.ZipFile(zip_path) as archive:
         assert "README.txt" in archive.namelist() and len(archive.namelist()) > 3
 
+    page.get_by_test_id("downloads").get_by_role("link", name="PDF report").click()  # made by a background job
+    expect(page.get_by_test_id("job-done")).to_contain_text("The PDF is ready.")
     with page.expect_download() as pdf_download:
-        page.get_by_test_id("downloads").get_by_role("link", name="PDF report").click()
+        page.get_by_test_id("job-download").click()
     pdf_path = tmp_path / "report.pdf"
     pdf_download.value.save_as(pdf_path)
     assert pdf_path.read_bytes().startswith(b"%PDF")
