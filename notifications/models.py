@@ -24,6 +24,7 @@ class Notification(models.Model):
         FINDING_SENT_BACK = "finding_sent_back", "Finding sent back"
         FINDING_VERIFIED = "finding_verified", "Finding verified"
         INSPECTION_PUBLISHED = "inspection_published", "Inspection published"
+        SELF_AUDIT_CLOSED = "self_audit_closed", "Self-audit closed"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event = models.CharField(max_length=30, choices=Event.choices)

@@ -14,6 +14,10 @@ def force_staff(force_id: int) -> QuerySet:
     return _active().filter(groups__name=Role.FORCE_STAFF.value, membership__force_id=force_id)
 
 
+def force_auditors(force_id: int) -> QuerySet:
+    return _active().filter(groups__name=Role.FORCE_AUDITOR.value, membership__force_id=force_id)
+
+
 def managers_of(force_id: int) -> QuerySet:
     """Managers of every force, and those of this force."""
     return _active().filter(groups__name=Role.MANAGER.value).filter(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audits.models import AuditedCase
 from audits.rules import NO_CRIME_OUTCOMES
-from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.services.guards import ensure_can_write, ensure_unlocked
 from audits.signals import case_queried
 from forces.roles import AUDIT_EDITORS, role_of
 from forces.transitions import Transition, TransitionTable
@@ -40,8 +40,8 @@ MODERATION_TRANSITIONS = TransitionTable({
 def _moderation_target(case: AuditedCase, by: User, to: AuditedCase.Moderation, reason: str = "") -> AuditedCase:
     """The case, its inspection and then its own row locked, checked against the table for moving to
     ``to``, as a new version to be saved by ``by``."""
-    ensure_can_edit(by)
-    ensure_unlocked(case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(case.inspection, by)
     case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
     move = MODERATION_TRANSITIONS.check(
         case.moderation_state, to, role_of(by), reason=reason,

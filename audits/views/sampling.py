@@ -8,7 +8,6 @@ from audits import sample_design, selectors
 from audits.forms import DrawForm, FrameUploadForm, SampleSizeForm
 from audits.models import SampleDraw, SamplingFrame
 from audits.services import sampling
-from forces.roles import can_edit_audits
 
 
 def sample_page(request, pk):
@@ -16,7 +15,7 @@ def sample_page(request, pk):
     frame = SamplingFrame.objects.filter(inspection=inspection).select_related("uploaded_by").first()
     draw = SampleDraw.objects.filter(frame=frame).select_related("drawn_by").first() if frame else None
     populations = selectors.frame_populations(frame) if frame else {}
-    can_edit = can_edit_audits(request.user) and not inspection.is_locked
+    can_edit = selectors.may_audit_inspection(request.user, inspection) and not inspection.is_locked
     size_form = SampleSizeForm(request.GET or None)
     needed = allocation = None
     if size_form.is_valid():
