@@ -358,7 +358,18 @@ class InspectionAdmin(ScopedAdmin):
         # The scope's stored lists are read only too (so the form leaves them out), shown in words.
         return [*self.readonly_fields, *frozen, *[SCOPE_DISPLAY[name] for name in frozen if name in SCOPE_DISPLAY]]
 
+    #: A force's own audit: no grades, publication, challenges or scope (it is never published).
+    self_audit_fieldsets = [
+        (None, {"fields": ["force", "kind", "status", "cases_link"]}),
+        ("Audit period (usually a month) and fieldwork", {"fields": ["audit_period_start", "audit_period_end",
+                                                                     "fieldwork_start", "fieldwork_end"]}),
+        ("Notes", {"fields": ["notes", "sample_is_synthetic"]}),
+        ("History", {"fields": ["change_history"], "classes": ["collapse"]}),
+    ]
+
     def get_fieldsets(self, request, obj=None):
+        if (obj is not None and obj.is_self_audit) or (obj is None and role_of(request.user) == Role.FORCE_AUDITOR):
+            return self.self_audit_fieldsets
         if obj is None or not obj.is_locked:
             return self.fieldsets
         # Published: the scope is shown in words, read only, rather than as its stored list.
@@ -396,7 +407,8 @@ class InspectionAdmin(ScopedAdmin):
             result.inspection = form.instance
             services.published_result_save(result=result, by=request.user)
 
-    @admin.action(description="Reopen a published inspection (with a reason)…", permissions=["change"])
+    @admin.action(description="Reopen a published inspection or closed self-audit (with a reason)…",
+                  permissions=["change"])
     def reopen_inspections(self, request, queryset):
         form = ReopenReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
@@ -475,8 +487,13 @@ class InspectionAdmin(ScopedAdmin):
         changelist = reverse("admin:audits_auditedcase_changelist") + f"?inspection__id__exact={inspection.pk}"
         add = reverse("admin:audits_auditedcase_add") + f"?inspection={inspection.pk}"
         if inspection.is_locked:
-            return format_html('<a href="{}">View the {} cases</a> (published: reopen to change them)',
-                               changelist, inspection.case_count)
+            return format_html('<a href="{}">View the {} cases</a> ({}: reopen to change them)',
+                               changelist, inspection.case_count, inspection.get_status_display().lower())
+        if inspection.is_self_audit:  # never published: closed from the list's action once every case is agreed
+            return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
+                               '<a href="{}">Sample: the frame and the draw</a> · <a href="{}">Import cases</a>',
+                               changelist, inspection.case_count, add, reverse("audits:sample", args=[inspection.pk]),
+                               reverse("audits:case_import", args=[inspection.pk]))
         return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
                            '<a href="{}">Publish: what must hold first</a>',
                            changelist, inspection.case_count, add, reverse("reports:publish", args=[inspection.pk]))

@@ -132,10 +132,14 @@ class InspectionFigures:
 
     @property
     def kind_title(self) -> str:
+        if self.inspection.is_self_audit:  # "Own audit, March 2026": never taken for an inspection
+            return str(self.inspection.kind_title)
         return inspection_kind_title(self.inspection.get_kind_display(), self.year)
 
     @property
     def title(self) -> str:
+        if self.inspection.is_self_audit:
+            return str(self.inspection.title)
         return inspection_title(self.inspection.force.name, self.inspection.get_kind_display(), self.year)
 
     def computed(self, area: str) -> Figure | None:

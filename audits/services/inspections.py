@@ -149,7 +149,7 @@ def _ensure_publishable(inspection: Inspection) -> None:
 def close_problems(inspection: Inspection) -> dict[str, str]:
     """What stops a self-audit being closed: every case agreed in moderation, and its audit period given."""
     problems = {}
-    unfinished = inspection.cases.exclude(moderation_state=Moderation.AGREED).count()
+    unfinished = inspection.cases.exclude(moderation_state=AuditedCase.Moderation.AGREED).count()
     if unfinished:
         problems["cases"] = (f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
                              "every case must be agreed before the self-audit is closed.")

@@ -1,4 +1,5 @@
-"""Moderation: the auditor submits a case, a second inspector (never its author) agrees or queries it."""
+"""Moderation: the auditor submits a case, a second inspector (never its author) agrees or queries it; in a force's
+own audit, a second force auditor of that force (or an inspector)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from audits.models import AuditedCase
 from audits.rules import NO_CRIME_OUTCOMES
 from audits.services.guards import ensure_can_write, ensure_unlocked
 from audits.signals import case_queried
-from forces.roles import AUDIT_EDITORS, role_of
+from forces.roles import AUDIT_WRITERS, role_of
 from forces.transitions import Transition, TransitionTable
 
 if TYPE_CHECKING:
@@ -29,11 +30,12 @@ class ModerationMove(Transition):
 
 # The moves people make. A later edit puts a submitted or agreed case back to draft by itself
 # (``case_return_to_draft_if_moderated``): that is part of the edit, not a move anyone chooses.
+# Force auditors make the same moves, in their own force's self-audits only (ensure_unlocked checks which).
 MODERATION_TRANSITIONS = TransitionTable({
-    (Moderation.DRAFT, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
-    (Moderation.QUERIED, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
-    (Moderation.SUBMITTED, Moderation.AGREED): ModerationMove(AUDIT_EDITORS, not_by_author=True),
-    (Moderation.SUBMITTED, Moderation.QUERIED): ModerationMove(AUDIT_EDITORS, needs_reason=True, not_by_author=True),
+    (Moderation.DRAFT, Moderation.SUBMITTED): ModerationMove(AUDIT_WRITERS),
+    (Moderation.QUERIED, Moderation.SUBMITTED): ModerationMove(AUDIT_WRITERS),
+    (Moderation.SUBMITTED, Moderation.AGREED): ModerationMove(AUDIT_WRITERS, not_by_author=True),
+    (Moderation.SUBMITTED, Moderation.QUERIED): ModerationMove(AUDIT_WRITERS, needs_reason=True, not_by_author=True),
 })
 
 

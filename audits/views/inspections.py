@@ -41,6 +41,11 @@ def home(request):
         _listed(selectors.queried_cases_of(user), context, "queried")
         context["in_progress"] = list(selectors.inspections_in_progress(user)[:20])
         _listed(selectors.challenges_to_decide(user), context, "challenges")
+    elif role == Role.FORCE_AUDITOR:  # their force's own audits: moderation waiting, queries back, audits open
+        _listed(selectors.cases_to_moderate(user), context, "awaiting_moderation", limit=20)
+        _listed(selectors.queried_cases_of(user), context, "queried")
+        context["in_progress"] = list(selectors.inspections_in_progress(user).filter(
+            kind=Inspection.Kind.FORCE_SELF_AUDIT)[:20])
     elif role == Role.FORCE_STAFF:
         context["open_to_challenge"] = list(selectors.inspections_open_to_challenge(user, context["today"])[:5])
         _listed(selectors.decisions_on_challenges_of(user), context, "decisions")
