@@ -61,6 +61,8 @@ from core.downloads import csv_response
 from core.spreadsheets import format_moment
 from forces.admin_site import NamedColumnsTabularInline, ScopedAdmin
 from forces.models import Force
+from forces.roles import Role, role_of
+from forces.scoping import may_audit
 
 
 def run_for_each(modeladmin, request, objects, action, done_message):
@@ -113,21 +115,30 @@ class EditableUntilPublished:
     def inspection_of(self, obj):
         return obj.inspection
 
-    def _editable(self, obj):
-        return obj is None or not self.inspection_of(obj).is_locked
+    def _editable(self, request, obj):
+        """Not published (nor closed), and one whose audit data the user may write (forces.scoping.may_audit)."""
+        if obj is None:
+            return True
+        inspection = self.inspection_of(obj)
+        return not inspection.is_locked and may_audit_in(request, inspection)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._editable(obj)
+        return super().has_change_permission(request, obj) and self._editable(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._editable(obj)
+        return super().has_delete_permission(request, obj) and self._editable(request, obj)
+
+
+def may_audit_in(request, inspection):
+    """forces.scoping.may_audit for the admin: a force auditor changes only their own force's self-audits."""
+    return may_audit(request.user, force_id=inspection.force_id, kind=inspection.kind)
 
 
 class InlineEditableUntilPublished(EditableUntilPublished):
     """The same for an inline, which also cannot add rows to a published inspection's object."""
 
     def has_add_permission(self, request, obj):
-        return super().has_add_permission(request, obj) and self._editable(obj)
+        return super().has_add_permission(request, obj) and self._editable(request, obj)
 
 
 # Reference data ----------------------------------------------------------------------------------
@@ -287,6 +298,7 @@ class InspectionAdmin(ScopedAdmin):
         _status_action(Inspection.Status.FIELDWORK, "Move to fieldwork"),
         _status_action(Inspection.Status.MODERATION, "Move to moderation"),
         _status_action(Inspection.Status.PUBLISHED, "Publish (locks the audit data and freezes its figures)"),
+        _status_action(Inspection.Status.CLOSED, "Close a force's own audit (locks its audit data; never published)"),
         "reopen_inspections",
     ]
     fieldsets = [
@@ -304,12 +316,44 @@ class InspectionAdmin(ScopedAdmin):
         # The force names each inspection (its title), in the list and in every inspection autocomplete.
         return super().get_queryset(request).select_related("force").with_case_count()
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or may_audit_in(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or may_audit_in(request, obj))
+
+    def get_inlines(self, request, obj):
+        # A force's own audit publishes no figures and reviews no cancellations here.
+        if (obj is not None and obj.is_self_audit) or role_of(request.user) == Role.FORCE_AUDITOR:
+            return []
+        return super().get_inlines(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        if role_of(request.user) == Role.FORCE_AUDITOR and "kind" in form.base_fields:
+            # A force auditor plans their own force's audits only: the one kind, their one force.
+            form.base_fields["kind"].choices = [(Inspection.Kind.FORCE_SELF_AUDIT, "Force self-audit (own audit)")]
+            form.base_fields["kind"].initial = Inspection.Kind.FORCE_SELF_AUDIT
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         frozen = list(Inspection.FROZEN_FIELDS) if obj is not None and obj.is_locked else []
         # The scope's stored lists are read only too (so the form leaves them out), shown in words.
         return [*self.readonly_fields, *frozen, *[SCOPE_DISPLAY[name] for name in frozen if name in SCOPE_DISPLAY]]
 
+    #: A force's own audit: no grades, publication, challenges or scope (it is never published).
+    self_audit_fieldsets = [
+        (None, {"fields": ["force", "kind", "status", "cases_link"]}),
+        ("Audit period (usually a month) and fieldwork", {"fields": ["audit_period_start", "audit_period_end",
+                                                                     "fieldwork_start", "fieldwork_end"]}),
+        ("Notes", {"fields": ["notes", "sample_is_synthetic"]}),
+        ("History", {"fields": ["change_history"], "classes": ["collapse"]}),
+    ]
+
     def get_fieldsets(self, request, obj=None):
+        if (obj is not None and obj.is_self_audit) or (obj is None and role_of(request.user) == Role.FORCE_AUDITOR):
+            return self.self_audit_fieldsets
         if obj is None or not obj.is_locked:
             return self.fieldsets
         # Published: the scope is shown in words, read only, rather than as its stored list.
@@ -347,7 +391,8 @@ class InspectionAdmin(ScopedAdmin):
             result.inspection = form.instance
             services.published_result_save(result=result, by=request.user)
 
-    @admin.action(description="Reopen a published inspection (with a reason)…", permissions=["change"])
+    @admin.action(description="Reopen a published inspection or closed self-audit (with a reason)…",
+                  permissions=["change"])
     def reopen_inspections(self, request, queryset):
         form = ReopenReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
@@ -426,8 +471,13 @@ class InspectionAdmin(ScopedAdmin):
         changelist = reverse("admin:audits_auditedcase_changelist") + f"?inspection__id__exact={inspection.pk}"
         add = reverse("admin:audits_auditedcase_add") + f"?inspection={inspection.pk}"
         if inspection.is_locked:
-            return format_html('<a href="{}">View the {} cases</a> (published: reopen to change them)',
-                               changelist, inspection.case_count)
+            return format_html('<a href="{}">View the {} cases</a> ({}: reopen to change them)',
+                               changelist, inspection.case_count, inspection.get_status_display().lower())
+        if inspection.is_self_audit:  # never published: closed from the list's action once every case is agreed
+            return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
+                               '<a href="{}">Sample: the frame and the draw</a> · <a href="{}">Import cases</a>',
+                               changelist, inspection.case_count, add, reverse("audits:sample", args=[inspection.pk]),
+                               reverse("audits:case_import", args=[inspection.pk]))
         return format_html('<a href="{}">View the {} cases</a> · <a href="{}">Add a case</a> · '
                            '<a href="{}">Publish: what must hold first</a>',
                            changelist, inspection.case_count, add, reverse("reports:publish", args=[inspection.pk]))
@@ -755,10 +805,12 @@ class AuditedCaseAdmin(ScopedAdmin):
         return history_table(selectors.case_change_history(case)) if case.pk else "—"
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj and obj.inspection.is_locked)
+        return super().has_change_permission(request, obj) and not (
+            obj and (obj.inspection.is_locked or not may_audit_in(request, obj.inspection)))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj and obj.inspection.is_locked)
+        return super().has_delete_permission(request, obj) and not (
+            obj and (obj.inspection.is_locked or not may_audit_in(request, obj.inspection)))
 
     def save_model(self, request, obj, form, change):
         services.case_save(case=obj, by=request.user, expected_version=form.cleaned_data["version"] if change else None)

@@ -25,7 +25,7 @@ from audits.models import (
     OffenceSubgroup,
     RecordingError,
 )
-from audits.rules import ErrorKind, Safeguarding
+from audits.rules import ErrorKind, Safeguarding, default_rule_code
 from audits.services.challenges import challenge_raise, challenge_resolve
 from audits.services.inspections import inspection_change_status, inspection_revise_grades
 from audits.services.moderation import case_agree, case_query, case_submit
@@ -43,6 +43,8 @@ DEMO_USERS = [
     ("inspector2", Role.INSPECTOR, None, "Second inspector: moderates the first one's cases"),
     ("tvp-staff", Role.FORCE_STAFF, "thames-valley", "Force staff of Thames Valley Police only"),
     ("glos-staff", Role.FORCE_STAFF, "gloucestershire", "Force staff of Gloucestershire Constabulary only"),
+    ("kent-auditor", Role.FORCE_AUDITOR, "kent", "Force auditor: Kent Police's own audits only"),
+    ("kent-auditor2", Role.FORCE_AUDITOR, "kent", "Second force auditor: moderates the first one's Kent cases"),
     ("manager", Role.MANAGER, None, "Manager: reads reports for every force"),
     ("admin", Role.ADMINISTRATOR, None, "Administrator: users, roles and reference data"),
 ]
@@ -185,6 +187,7 @@ def load_demo():
     freeze_loaded(inspections)
     ensure_revised_grade_example(users["inspector"])
     ensure_demo_work(users)
+    ensure_kent_self_audits(users)
     return users, made
 
 
@@ -223,7 +226,7 @@ def ensure_demo_users():
     for username, role, force_slug, description in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username)
         user.first_name = description.split(":")[0]
-        user.is_staff = role in (Role.INSPECTOR, Role.ADMINISTRATOR)
+        user.is_staff = role in (Role.INSPECTOR, Role.ADMINISTRATOR, Role.FORCE_AUDITOR)  # the admin's entry screens
         user.is_superuser = role == Role.ADMINISTRATOR
         user.set_password(DEMO_PASSWORD)
         user.save()
@@ -541,3 +544,92 @@ def ensure_demo_work(users: dict) -> list[Inspection]:
         challenge_raise(error_id=errors[1].pk, by=staff,
                         reason="The caller withdrew the allegation before officers attended; no crime was disclosed.")
     return [glos, tvp]
+
+
+# Kent's own audits: a year of monthly self-audits whose compliance drifts upward (88% to 97%), while a (synthetic)
+# inspection of the last three months finds about 80%. Dated from today, like the work in progress.
+SELF_AUDIT_NOTE = "Synthetic demonstration: Kent Police's own monthly audit, not a real one."
+KENT_INSPECTION_NOTE = "Synthetic demonstration inspection of Kent Police, to set against its own audits."
+SELF_AUDIT_CRIMES = 80  # crimes a month
+SELF_AUDIT_OFFENCES = [("Violence with injury", 22), ("Violence without injury", 22), ("Stalking and harassment", 10),
+                       ("Rape", 8), ("Other sexual offences", 10), ("Public order offences", 14),
+                       ("Criminal damage", 8), ("All other theft offences", 6)]
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    """The first days of the ``months`` whole months before this one, oldest first."""
+    starts, first = [], today.replace(day=1)
+    for _ in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+        starts.append(first)
+    return starts[::-1]
+
+
+def _month_end(start: date) -> date:
+    return (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _bulk_sample(inspection: Inspection, prefix: str, crimes: int, rate: float, rng: random.Random, auditor,
+                 moderator) -> None:
+    """``crimes`` one-crime cases, each recorded with probability ``rate`` (else not recorded, with its error),
+    already agreed in moderation: written in bulk, so the demo stays fast."""
+    offences = {o.name: o for o in OffenceSubgroup.objects.all()}
+    names, weights = zip(*SELF_AUDIT_OFFENCES, strict=True)
+    start, end = inspection.audit_period_start, inspection.audit_period_end
+    now = timezone.now()
+    cases = AuditedCase.objects.bulk_create([
+        AuditedCase(inspection=inspection, reference=f"{prefix}-{n + 1:04d}", source=AuditedCase.Source.INCIDENT_LOG,
+                    reported_at=timezone.make_aware(datetime.combine(
+                        start + timedelta(days=rng.randint(0, (end - start).days)), time(rng.randint(0, 23), 30))),
+                    auditor=auditor, moderation_state=AuditedCase.Moderation.AGREED, submitted_by=auditor,
+                    submitted_at=now, moderated_by=moderator, moderated_at=now, notes="Synthetic demonstration case.")
+        for n in range(crimes)])
+    if any(case.pk is None for case in cases):  # a database that returns no ids from bulk_create
+        cases = list(inspection.cases.order_by("reference"))
+    rows, unrecorded = [], []
+    for case in cases:
+        offence = offences[rng.choices(names, weights)[0]]
+        recorded = rng.random() < rate
+        rows.append(AuditedCrime(case=case, expected_offence=offence, recorded_offence=offence if recorded else None,
+                                 recorded_at=case.reported_at + timedelta(hours=rng.randint(1, 30)) if recorded
+                                 else None, force_crime_reference=f"CR-{case.reference}" if recorded else "",
+                                 safeguarding="" if recorded else Safeguarding.YES))
+        unrecorded.append(not recorded)
+    made = AuditedCrime.objects.bulk_create(rows)
+    if any(crime.pk is None for crime in made):
+        made = list(AuditedCrime.objects.filter(case__inspection=inspection).order_by("case__reference"))
+    rule = CountingRule.objects.filter(code=default_rule_code(ErrorKind.NOT_RECORDED, "")).first()
+    RecordingError.objects.bulk_create([RecordingError(crime=crime, kind=ErrorKind.NOT_RECORDED, rule=rule)
+                                        for crime, missing in zip(made, unrecorded, strict=True) if missing])
+
+
+def ensure_kent_self_audits(users: dict) -> list[Inspection]:
+    """Kent's twelve monthly self-audits, closed by its auditor (each closing tells the force and the inspectors),
+    and a published synthetic Kent inspection of the last three months, unless they are there already."""
+    kent = Force.objects.get(slug="kent")
+    if Inspection.objects.filter(force=kent, notes=SELF_AUDIT_NOTE).exists():
+        return list(Inspection.objects.filter(force=kent, notes=SELF_AUDIT_NOTE))
+    auditor, auditor2 = users["kent-auditor"], users["kent-auditor2"]
+    rng = random.Random(WORK_SEED + 17)
+    starts = _month_starts(timezone.localdate(), 12)
+    audits = []
+    for n, start in enumerate(starts):
+        audit = Inspection(force=kent, kind=Inspection.Kind.FORCE_SELF_AUDIT, status=Inspection.Status.MODERATION,
+                           audit_period_start=start, audit_period_end=_month_end(start), sample_is_synthetic=True,
+                           notes=SELF_AUDIT_NOTE)
+        audit.full_clean()
+        audit.save()
+        _bulk_sample(audit, f"KNT-SA-{start:%Y%m}", SELF_AUDIT_CRIMES, 0.88 + 0.09 * n / 11, rng, auditor, auditor2)
+        inspection_change_status(inspection=audit, status=Inspection.Status.CLOSED, by=auditor)
+        audits.append(audit)
+    inspector, inspector2 = users["inspector"], users["inspector2"]
+    inspection = Inspection(force=kent, kind=Inspection.Kind.CDI, status=Inspection.Status.MODERATION,
+                            audit_period_start=starts[-3], audit_period_end=_month_end(starts[-1]),
+                            fieldwork_start=timezone.localdate() - timedelta(days=10),
+                            fieldwork_end=timezone.localdate() - timedelta(days=3),
+                            sample_is_synthetic=True, notes=KENT_INSPECTION_NOTE)
+    inspection.full_clean()
+    inspection.save()
+    _bulk_sample(inspection, "KNT-CDI", 240, 0.80, rng, inspector, inspector2)
+    inspection_change_status(inspection=inspection, status=Inspection.Status.PUBLISHED, by=inspector)
+    return audits

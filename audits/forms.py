@@ -24,9 +24,10 @@ from audits.rules import (
 from audits.scope import normalised_areas
 from audits.services.case_versions import case_conflict
 from audits.services.inspections import PUBLISHED_RESULTS_FROZEN, published_figure_problem
-from audits.services.locking import LOCKED_MESSAGE
+from audits.services.locking import locked_message
 from core.categories import RESULT_AREA_CHOICES
 from core.forms import MomentField, SpreadsheetUploadField
+from forces.scoping import may_audit
 
 
 class AuditedCaseForm(forms.ModelForm):
@@ -57,7 +58,7 @@ class AuditedCaseForm(forms.ModelForm):
     def clean_inspection(self):
         inspection = self.cleaned_data["inspection"]
         if inspection and inspection.is_locked:
-            raise ValidationError(LOCKED_MESSAGE)
+            raise ValidationError(locked_message(inspection))
         stored = self.instance.pk and AuditedCase.objects.get(pk=self.instance.pk).inspection
         if inspection and stored and stored.force_id != inspection.force_id:
             raise ValidationError("A case cannot be moved to another force's inspection.")
@@ -396,8 +397,15 @@ class InspectionAdminForm(forms.ModelForm):
     def clean_carried_forward_areas(self):
         return normalised_areas(self.cleaned_data["carried_forward_areas"])
 
+    #: who is saving (set by the admin's get_form): a force auditor plans only their own force's self-audits
+    user = None
+
     def clean(self):
         cleaned = super().clean()
+        force, kind = cleaned.get("force"), cleaned.get("kind")
+        if self.user is not None and force is not None and kind and not may_audit(self.user, force_id=force.pk,
+                                                                                    kind=kind):
+            raise ValidationError("A force auditor plans and changes only their own force's self-audits.")
         if self.instance.pk and self.instance.is_locked:
             changed = [self.fields[name].label for name in Inspection.FROZEN_FIELDS
                        if name in self.changed_data and name in self.fields]
@@ -528,5 +536,5 @@ class CancellationReviewAdminForm(forms.ModelForm):
         cleaned = super().clean()
         inspection = cleaned.get("inspection") or (self.instance.inspection if self.instance.pk else None)
         if inspection is not None and inspection.is_locked:
-            raise ValidationError(LOCKED_MESSAGE)
+            raise ValidationError(locked_message(inspection))
         return cleaned

@@ -2,6 +2,7 @@
 produced and the recording errors found. References and codes only: no victim names or narrative."""
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,6 +48,15 @@ def count_of(rows: models.QuerySet, field: str) -> Coalesce:
 
 class InspectionQuerySet(ScopedQuerySet):
     force_field = "force_id"
+    inspection_prefix = ""
+
+    def self_audits(self):
+        """A force's own audits (Inspection.Kind.FORCE_SELF_AUDIT)."""
+        return self.filter(kind=Inspection.Kind.FORCE_SELF_AUDIT)
+
+    def inspections(self):
+        """The inspectorate's inspections: everything but the forces' own audits."""
+        return self.exclude(kind=Inspection.Kind.FORCE_SELF_AUDIT)
 
     def with_case_count(self):
         return self.annotate(case_count=count_of(AuditedCase.objects.all(), "inspection"))
@@ -166,6 +176,10 @@ class Inspection(models.Model):
         FIELDWORK = "fieldwork", "Fieldwork"
         MODERATION = "moderation", "Moderation"
         PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"  # a force's own audit, finished: never published
+
+    #: Statuses whose audit data is locked: a published inspection, a closed self-audit.
+    LOCKED_STATUSES = (Status.PUBLISHED, Status.CLOSED)
 
     Grade = Grade
     GradingScheme = GradingScheme
@@ -238,6 +252,16 @@ class Inspection(models.Model):
                 violation_error_message="Fieldwork must end on or after the day it starts.",
             ),
             models.CheckConstraint(
+                condition=~Q(kind="force_self_audit", status="published"),
+                name="inspection_self_audit_never_published",
+                violation_error_message="A force's own audit is closed, never published.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(kind="force_self_audit"),
+                name="inspection_only_self_audit_closed",
+                violation_error_message="Only a force's own audit is closed; an inspection is published.",
+            ),
+            models.CheckConstraint(
                 condition=~Q(previous_inspection=F("id")),
                 name="inspection_not_its_own_previous",
                 violation_error_message="An inspection cannot follow itself.",
@@ -275,13 +299,30 @@ class Inspection(models.Model):
         return self.title
 
     @property
+    def is_self_audit(self):
+        """A force's own audit of itself (never published; labelled as the force's own wherever shown)."""
+        return self.kind == self.Kind.FORCE_SELF_AUDIT
+
+    @property
+    def audit_period_label(self):
+        """"March 2026" for a calendar month (or part of one); "March–May 2026", "December 2025–February 2026" or
+        the dates otherwise; "" without a period."""
+        return audit_period_label(self.audit_period_start, self.audit_period_end)
+
+    @property
     def kind_title(self):
-        """"Crime data integrity inspection 2017": the kind and the inspection's own year."""
+        """"Crime data integrity inspection 2017": the kind and the inspection's own year; a self-audit: "Own audit,
+        March 2026"."""
+        if self.is_self_audit:
+            return f"Own audit, {self.audit_period_label}" if self.audit_period_label else "Own audit"
         return inspection_kind_title(self.get_kind_display(), self.year)
 
     @property
     def title(self):
-        """"Thames Valley Police crime data integrity inspection 2017", as HMICFRS titles its reports."""
+        """"Thames Valley Police crime data integrity inspection 2017", as HMICFRS titles its reports; a self-audit
+        "Kent Police's own audit, March 2026", so it is never taken for the inspectorate's."""
+        if self.is_self_audit:
+            return self_audit_title(self.force.name if self.force_id else "", self.audit_period_label)
         return inspection_title(self.force.name if self.force_id else "", self.get_kind_display(), self.year)
 
     def get_absolute_url(self):
@@ -294,8 +335,8 @@ class Inspection(models.Model):
 
     @property
     def is_locked(self):
-        """Published inspections' audit data cannot change until an inspector reopens them."""
-        return self.status == self.Status.PUBLISHED
+        """Published inspections' (and closed self-audits') audit data cannot change until reopened."""
+        return self.status in self.LOCKED_STATUSES
 
     def fill_defaults(self):
         """A year and a grading scheme from the dates, where none was given."""
@@ -329,7 +370,7 @@ class Inspection(models.Model):
 
     def clean(self):
         self.fill_defaults()
-        errors = {}
+        errors = self_audit_problems(self)
         if self.previous_inspection_id and self.force_id and self.previous_inspection.force_id != self.force_id:
             errors["previous_inspection"] = "The previous inspection must be of the same force."
         if self.grading_scheme in GradingScheme.values:
@@ -349,6 +390,41 @@ class Inspection(models.Model):
 
     def grade_of(self, question):
         return getattr(self, GRADE_FIELDS[Question(question)])
+
+
+def audit_period_label(start, end) -> str:
+    if start is None or end is None:
+        return ""
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B %Y}"
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        return f"{start:%B}–{end:%B %Y}" if start.year == end.year else f"{start:%B %Y}–{end:%B %Y}"
+    return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+
+
+def self_audit_title(force_name: str, period: str) -> str:
+    """"Kent Police's own audit, March 2026"."""
+    owner = f"{force_name}’s own audit" if force_name else "The force’s own audit"
+    return f"{owner}, {period}" if period else owner
+
+
+def self_audit_problems(inspection) -> dict[str, str]:
+    """What a force's own audit cannot have (or must have); nothing for an inspection."""
+    if not inspection.is_self_audit:
+        return {}
+    problems = {}
+    if inspection.audit_period_start is None or inspection.audit_period_end is None:
+        problems["audit_period_start"] = "Give the audit period the force's own audit covers (usually a month)."
+    if inspection.previous_inspection_id:
+        problems["previous_inspection"] = "A force's own audit follows no inspection: leave it empty."
+    if inspection.published_on:
+        problems["published_on"] = "A force's own audit is never published: leave the publication date empty."
+    for field in GRADE_FIELDS.values():
+        if getattr(inspection, field):
+            problems[field] = "A force's own audit is not graded: leave the grades empty."
+    if inspection.audited_areas or inspection.carried_forward_areas:
+        problems["audited_areas"] = "A force's own audit carries nothing forward: leave the scope empty."
+    return problems
 
 
 def inspection_kind_title(kind_label: str, year: int | None) -> str:

@@ -25,12 +25,14 @@ from audits.models import (
 )
 from audits.rules import ErrorKind, Verdict
 from core.categories import RESULT_AREA_ORDER
-from forces.roles import can_edit_audits
+from forces.roles import can_edit_audits, can_write_audits
+from forces.scoping import may_audit
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from core.types import AnyUser
+    from forces.models import Force
 
 HISTORY_LIMIT = 50
 
@@ -99,6 +101,21 @@ def inspection_grades(inspection: Inspection) -> Grades:
 
 def inspections_for(user: AnyUser) -> QuerySet[Inspection]:
     return Inspection.objects.for_user(user).select_related("force")
+
+
+def may_audit_inspection(user: AnyUser, inspection: Inspection) -> bool:
+    """Whether ``user`` may write this inspection's audit data (forces.scoping.may_audit): inspectors and
+    administrators any, a force auditor their own force's self-audits."""
+    return may_audit(user, force_id=inspection.force_id, kind=inspection.kind)
+
+
+def self_audits_for(user: AnyUser, force: Force | None = None) -> QuerySet[Inspection]:
+    """The forces' own audits the user may see (their force's only, for a force's people), optionally of one force,
+    by audit period: what the series, comparison and re-audit pages start from."""
+    audits = inspections_for(user).filter(kind=Inspection.Kind.FORCE_SELF_AUDIT)
+    if force is not None:
+        audits = audits.filter(force=force)
+    return audits.order_by("audit_period_start", "id")
 
 
 def cases_for(user: AnyUser) -> QuerySet[AuditedCase]:
@@ -215,8 +232,13 @@ def frame_populations(frame: SamplingFrame) -> dict[str, int]:
 
 
 def cases_to_moderate(user: AnyUser) -> QuerySet[AuditedCase]:
-    """Submitted cases this inspector may agree or query: audited and submitted by someone else, oldest first."""
-    return (cases_for(user).filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
+    """Submitted cases this inspector (or force auditor: their own force's self-audits) may agree or query: audited
+    and submitted by someone else, oldest first."""
+    cases = cases_for(user)
+    if not can_edit_audits(user):  # a force auditor moderates only self-audits (their force's: the scope)
+        cases = cases.filter(inspection__kind=Inspection.Kind.FORCE_SELF_AUDIT) if can_write_audits(user) \
+            else cases.none()
+    return (cases.filter(moderation_state=AuditedCase.Moderation.SUBMITTED)
             .exclude(auditor_id=user.pk).exclude(submitted_by_id=user.pk)
             .select_related("inspection__force", "auditor", "submitted_by").order_by("submitted_at", "id"))
 

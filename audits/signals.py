@@ -18,3 +18,7 @@ case_queried = Signal()
 # its row lock): reports write the next version of its published record with the revised grades, its figures
 # copied unchanged from the version before.
 grades_revised = Signal()
+
+# Sent with ``inspection`` and ``by`` when a force's own audit is closed (notifications tell the force's auditors
+# and staff, and the inspectors).
+self_audit_closed = Signal()

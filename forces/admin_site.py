@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from forces.roles import AUDIT_EDITORS, role_of
+from forces.roles import AUDIT_WRITERS, role_of
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
@@ -42,7 +42,7 @@ class CdiAdminSite(admin.AdminSite):
         from forces.twofactor import needs_verification  # its models load after this app config
 
         # A session that must pass a second factor and has not is refused (forces/twofactor.py).
-        return user.is_active and user.is_staff and role_of(user) in AUDIT_EDITORS and not needs_verification(request)
+        return user.is_active and user.is_staff and role_of(user) in AUDIT_WRITERS and not needs_verification(request)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -3,7 +3,8 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from forces.roles import AUDIT_EDITORS, Role, role_of
+from forces.roles import AUDIT_EDITORS, AUDIT_WRITERS, Role, role_of
+from forces.scoping import may_audit
 from forces.tokens import token_user
 
 
@@ -49,6 +50,22 @@ class AuditEditorsWrite(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or role_of(request.user) in AUDIT_EDITORS
+
+
+class AuditWritersWrite(permissions.BasePermission):
+    """Anyone with a role reads (scoped); inspectors and administrators write, and a force auditor writes their own
+    force's self-audits (forces.scoping.may_audit, checked on the object: 403 for anything else in their scope)."""
+
+    message = "Only inspectors, administrators and the force's own auditors (in its own audits) can change this."
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or role_of(request.user) in AUDIT_WRITERS
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        inspection = getattr(obj, "inspection", obj)  # an inspection, or a row of one (a case)
+        return may_audit(request.user, force_id=inspection.force_id, kind=inspection.kind)
 
 
 class FollowUpWriters(permissions.BasePermission):

@@ -24,14 +24,17 @@ class Role(models.TextChoices):
     INSPECTOR = "Inspector", "Inspector"
     FORCE_STAFF = "Force staff", "Force staff"
     MANAGER = "Manager", "Manager"
+    FORCE_AUDITOR = "Force auditor", "Force auditor"
     ADMINISTRATOR = "Administrator", "Administrator"
 
 
 # Roles in order of precedence, when a user is (wrongly) in more than one group.
-_PRECEDENCE = [Role.ADMINISTRATOR, Role.INSPECTOR, Role.MANAGER, Role.FORCE_STAFF]
+_PRECEDENCE = [Role.ADMINISTRATOR, Role.INSPECTOR, Role.MANAGER, Role.FORCE_AUDITOR, Role.FORCE_STAFF]
 
 # Models whose rows each role may view or edit through the admin. Pages check roles themselves.
 _AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror", "publishedresult", "cancellationreview"]
+# What a force auditor writes in their own force's self-audits.
+_SELF_AUDIT_MODELS = ["inspection", "auditedcase", "auditedcrime", "recordingerror"]
 _REFERENCE_MODELS = [("forces", "force"), ("forces", "recordedcrimevolume"), ("audits", "offencegroup"),
                      ("audits", "offencesubgroup"), ("audits", "offencecode"), ("audits", "countingrule")]
 
@@ -49,6 +52,10 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
     + _codenames(["view"], _REFERENCE_MODELS + _TIMELINE_MODELS),
     Role.FORCE_STAFF: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
     Role.MANAGER: _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
+    # A force auditor enters their own force's self-audits in the admin; which rows they may change is decided
+    # per object by forces.scoping.may_audit (their own force's self-audits only).
+    Role.FORCE_AUDITOR: _codenames(["add", "change", "delete", "view"], [("audits", m) for m in _SELF_AUDIT_MODELS])
+    + _codenames(["view"], [("audits", m) for m in _AUDIT_MODELS] + _REFERENCE_MODELS),
     Role.ADMINISTRATOR: _codenames(["view"], _TIMELINE_MODELS[:2])
     + _codenames(
         ["add", "change", "delete", "view"],
@@ -67,6 +74,9 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
 
 # Roles that may enter and change audit data.
 AUDIT_EDITORS = frozenset({Role.INSPECTOR, Role.ADMINISTRATOR})
+# Roles that may enter some audit data: the editors anywhere, a force auditor in their own force's self-audits
+# (forces.scoping.may_audit decides which).
+AUDIT_WRITERS = AUDIT_EDITORS | {Role.FORCE_AUDITOR}
 
 
 def role_of(user: AnyUser | None) -> Role | None:
@@ -86,6 +96,11 @@ def role_of(user: AnyUser | None) -> Role | None:
 
 def can_edit_audits(user: AnyUser | None) -> bool:
     return role_of(user) in AUDIT_EDITORS
+
+
+def can_write_audits(user: AnyUser | None) -> bool:
+    """Whether the user may write any audit data at all (see AUDIT_WRITERS); which is forces.scoping.may_audit."""
+    return role_of(user) in AUDIT_WRITERS
 
 
 def ensure_role_groups(sender: AppConfig | None = None, **kwargs: Any) -> None:
@@ -113,6 +128,19 @@ def audit_editors_only(view: Callable[..., HttpResponseBase]) -> Callable[..., H
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_edit_audits(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def audit_writers_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages that write audit data a force auditor may also write (in their own force's self-audits: the page then
+    checks forces.scoping.may_audit on its inspection); anyone else gets 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not can_write_audits(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

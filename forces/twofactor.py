@@ -34,7 +34,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from forces.roles import AUDIT_EDITORS, role_of
+from forces.roles import AUDIT_WRITERS, role_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,7 +57,7 @@ def remember_enrolment(sender: Any, request: HttpRequest | None, user: Any, **kw
 
 def is_required_for(user: Any) -> bool:
     """The user's role must sign in with a second factor (when the setting is on)."""
-    return bool(settings.CDI_TWO_FACTOR_REQUIRED) and role_of(user) in AUDIT_EDITORS
+    return bool(settings.CDI_TWO_FACTOR_REQUIRED) and role_of(user) in AUDIT_WRITERS
 
 
 def needs_verification(request: HttpRequest) -> bool:

@@ -12,6 +12,7 @@ from forces.forms import ApiTokenForm, PrcUploadForm
 from forces.models import Force, RecordedCrimeVolume
 from forces.prc import PrcImportError, import_prc
 from forces.roles import audit_editors_only
+from forces.scoping import SELF_AUDIT_KIND
 from forces.tasks import import_prc_job
 from forces.tokens import token_create, token_revoke
 
@@ -32,7 +33,10 @@ def force_detail(request, slug):
     force = get_object_or_404(Force.objects.for_user(request.user), slug=slug)
     # The force's inspections through their own related manager (scoped as ever), so forces never imports audits.
     inspections = force.inspections.for_user(request.user).select_related("force").with_case_count()
-    return render(request, "forces/force_detail.html", {"force": force, "inspections": inspections})
+    return render(request, "forces/force_detail.html", {
+        "force": force, "inspections": inspections.exclude(kind=SELF_AUDIT_KIND),
+        # The force's own audits, apart and labelled so: never taken for the inspectorate's.
+        "self_audits": inspections.filter(kind=SELF_AUDIT_KIND).order_by("-audit_period_start", "-id")})
 
 
 @login_not_required

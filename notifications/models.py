@@ -25,6 +25,7 @@ class Notification(models.Model):
         FINDING_VERIFIED = "finding_verified", "Finding verified"
         INSPECTION_PUBLISHED = "inspection_published", "Inspection published"
         REAUDIT_FINISHED = "reaudit_finished", "Re-audit finished"
+        SELF_AUDIT_CLOSED = "self_audit_closed", "Self-audit closed"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event = models.CharField(max_length=30, choices=Event.choices)

@@ -5,7 +5,14 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 from audits.models import AuditedCase, Challenge, Inspection
-from audits.signals import case_queried, challenge_decided, challenge_raised, grades_revised, inspection_published
+from audits.signals import (
+    case_queried,
+    challenge_decided,
+    challenge_raised,
+    grades_revised,
+    inspection_published,
+    self_audit_closed,
+)
 from notifications import recipients
 from notifications.models import Notification
 from notifications.services import notify
@@ -94,3 +101,14 @@ def tell_the_force_and_inspectors_a_reaudit_finished(*, reaudit: ReAudit, **kwar
            message=f"The inspectorate's re-audit of {self_audit} is finished: see how far its verdicts agree "
                    "with the force's own.",
            url=reaudit.get_absolute_url())
+
+
+@receiver(self_audit_closed, sender=Inspection)
+def tell_the_force_and_inspectors_of_a_closed_self_audit(*, inspection: Inspection, **kwargs) -> None:
+    """A force's own audit closed: its auditors and staff (that force's only), and the inspectors."""
+    force_id = inspection.force_id
+    closings = inspection.history.filter(status=Inspection.Status.CLOSED).count()  # closed again after a reopening
+    notify(event=Event.SELF_AUDIT_CLOSED, key=f"self-audit-{inspection.pk}-closed-{closings}",
+           recipients=[*recipients.force_auditors(force_id), *recipients.force_staff(force_id),
+                       *recipients.inspectors()],
+           message=f"Self-audit closed: {inspection}.", url=inspection.get_absolute_url())

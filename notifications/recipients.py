@@ -14,15 +14,18 @@ def force_staff(force_id: int) -> QuerySet:
     return _active().filter(groups__name=Role.FORCE_STAFF.value, membership__force_id=force_id)
 
 
-# The roles of a force's own people told about its audits (a re-audit of its self-audit finished). Add a role
-# here (the force auditor, say) and it is told too.
-FORCE_AUDIT_AUDIENCE = (Role.FORCE_STAFF,)
+# The roles of a force's own people told about its audits (a re-audit of its self-audit finished).
+FORCE_AUDIT_AUDIENCE = (Role.FORCE_STAFF, Role.FORCE_AUDITOR)
 
 
 def force_audit_audience(force_id: int) -> QuerySet:
     """The force's own people who follow its audits: staff of that force in one of FORCE_AUDIT_AUDIENCE."""
     return _active().filter(groups__name__in=[role.value for role in FORCE_AUDIT_AUDIENCE],
                             membership__force_id=force_id).distinct()
+
+
+def force_auditors(force_id: int) -> QuerySet:
+    return _active().filter(groups__name=Role.FORCE_AUDITOR.value, membership__force_id=force_id)
 
 
 def managers_of(force_id: int) -> QuerySet:

@@ -100,3 +100,38 @@ def trend_chart(points, width=640, height=270, low=None):
         "description": "; ".join(f"{label}: published {_in_words(published, PUBLISHED)}, computed "
                                  f"{_in_words(computed, COMPUTED)}" for label, published, computed in points) + ".",
     }
+
+
+def p_chart_geometry(p_bar, points, width=720, height=300):
+    """A p-chart: ``points`` is a list of (label, ControlPoint or None), oldest first. Each point's 95% and 99.8%
+    limits are steps around it (they depend on its own n); the centre line p̄ runs across. A point outside its
+    limits is drawn as a different shape (a triangle outside the 95% limits, a square outside the 99.8% ones), so
+    the signal never rests on colour alone."""
+    drawn = [(label, point) for label, point in points if point is not None]
+    if p_bar is None or not drawn:
+        return None
+    margin_left, margin_right, margin_top, margin_bottom = 64, 24, 16, 56
+    low, high = rate_range([min(point.low_998, point.rate) for _, point in drawn])
+    y = Scale(low, high, height - margin_bottom, margin_top)
+    step = (width - margin_left - margin_right) / len(points)
+    marks = []
+    for i, (label, point) in enumerate(points):
+        x = margin_left + step * (i + 0.5)
+        if point is None:
+            marks.append({"x": x, "label": label, "point": None})
+            continue
+        shape = "square" if point.outside_998 else "triangle" if point.outside_95 else "circle"
+        marks.append({
+            "x": x, "label": label, "point": point, "y": y(point.rate), "shape": shape,
+            "left": x - step / 2, "right": x + step / 2,
+            "low_95": y(point.low_95), "high_95": y(point.high_95),
+            "low_998": y(point.low_998), "high_998": y(point.high_998),
+            # a triangle's three corners, a square's top-left corner
+            "triangle": f"{x:.1f},{y(point.rate) - 7:.1f} {x - 6:.1f},{y(point.rate) + 5:.1f} "
+                        f"{x + 6:.1f},{y(point.rate) + 5:.1f}",
+            "square_x": x - 5.5, "square_y": y(point.rate) - 5.5,
+        })
+    ticks = [{"y": y(v / 100), "label": f"{v}%"} for v in range(round(low * 100), 101, 10)]
+    return {"width": width, "height": height, "marks": marks, "centre": y(p_bar), "p_bar": p_bar, "ticks": ticks,
+            "left": margin_left, "right": width - margin_right, "baseline": height - margin_bottom,
+            "line": " ".join(f"{m['x']:.1f},{m['y']:.1f}" for m in marks if m["point"] is not None)}

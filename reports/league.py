@@ -236,7 +236,7 @@ def published_record_inspections() -> QuerySet[Inspection]:
     """Every inspection with a published result record, of every force: the published record is public (what the
     inspectorate published for anyone to read). Only the public pages call this; signed-in pages start from
     ``Inspection.objects.for_user``."""
-    return Inspection.objects.filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
+    return Inspection.objects.inspections().filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
 
 
 def league_for(forces: QuerySet[Force], inspections: QuerySet[Inspection], area: str, method: IntervalMethod,
@@ -255,4 +255,4 @@ def league_for(forces: QuerySet[Force], inspections: QuerySet[Inspection], area:
 
 def scoped_league(user: AnyUser, area: str, method: IntervalMethod, forces: QuerySet[Force]) -> League:
     """A signed-in user's league: only forces and inspections they may see."""
-    return league_for(forces, Inspection.objects.for_user(user), area, method, tell_unpublished=True)
+    return league_for(forces, Inspection.objects.for_user(user).inspections(), area, method, tell_unpublished=True)

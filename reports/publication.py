@@ -79,6 +79,8 @@ def freeze_results(inspection: Inspection, *, by: User | None = None, reason: st
     """Compute the inspection's figures from its audit data and store them, with its grades and year, as its
     next version."""
     inspection = Inspection.objects.get(pk=inspection.pk)  # as stored, not as the caller last saw it
+    if inspection.is_self_audit:  # never reached (a self-audit cannot be published); refused, never frozen
+        raise ValueError("A force's own audit is never published: it has no published result record.")
     number = _next_number(inspection)
     live = {method: selectors.live_figures_for(Inspection.objects.filter(pk=inspection.pk), method)[0]
             for method in IntervalMethod}

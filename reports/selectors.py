@@ -63,19 +63,21 @@ def version_number(value: str | None) -> int | None:
 
 
 def published_inspections(user: AnyUser) -> QuerySet[Inspection]:
-    """Inspections the user may see that have a published result record."""
-    return Inspection.objects.for_user(user).filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
+    """Inspections the user may see that have a published result record (never a force's own audit)."""
+    inspections: QuerySet[Inspection] = Inspection.objects.for_user(user).inspections()  # never a force's own audit
+    return inspections.filter(Exists(ResultVersion.objects.filter(inspection=OuterRef("pk"))))
 
 
 def inspections_with_results(user: AnyUser, include_provisional: bool = False) -> QuerySet[Inspection]:
     """Published inspections the user may see; with ``include_provisional``, also unpublished ones that
     have published-report figures or audited crimes."""
     has_version = Exists(ResultVersion.objects.filter(inspection=OuterRef("pk")))
+    inspections: QuerySet[Inspection] = Inspection.objects.for_user(user).inspections()  # never a force's own audit
     if not include_provisional:
-        return Inspection.objects.for_user(user).filter(has_version)
+        return inspections.filter(has_version)
     has_published = PublishedResult.objects.filter(inspection=OuterRef("pk"))
     has_crimes = AuditedCrime.objects.filter(case__inspection=OuterRef("pk"))
-    return Inspection.objects.for_user(user).filter(Q(has_version) | Q(Exists(has_published)) | Q(Exists(has_crimes)))
+    return inspections.filter(Q(has_version) | Q(Exists(has_published)) | Q(Exists(has_crimes)))
 
 
 @dataclass
@@ -130,10 +132,14 @@ class InspectionFigures:
 
     @property
     def kind_title(self) -> str:
+        if self.inspection.is_self_audit:  # "Own audit, March 2026": never taken for an inspection
+            return str(self.inspection.kind_title)
         return inspection_kind_title(self.inspection.get_kind_display(), self.year)
 
     @property
     def title(self) -> str:
+        if self.inspection.is_self_audit:
+            return str(self.inspection.title)
         return inspection_title(self.inspection.force.name, self.inspection.get_kind_display(), self.year)
 
     def computed(self, area: str) -> Figure | None:

@@ -251,3 +251,108 @@ def additional_recorded_per_year(volume: int, earlier_rate: float, later_rate: f
     if later_rate <= 0:
         return None
     return volume * (1 - earlier_rate / min(later_rate, 1.0))
+
+
+# Control charts ------------------------------------------------------------------------------------------------
+
+#: The p-chart's limits: z for the 95% warning limits and the 99.8% action limits (two-sided).
+P_CHART_LIMITS = ((0.95, 1.96), (0.998, 3.09))
+
+
+def p_chart_limits(p_bar: float, n: int, z: float) -> tuple[float, float]:
+    """A p-chart's limits for a point of ``n`` around the centre line ``p_bar``: p̄ ± z·√(p̄(1−p̄)/n), clipped to
+    [0, 1]."""
+    half = z * math.sqrt(p_bar * (1 - p_bar) / n)
+    return max(p_bar - half, 0.0), min(p_bar + half, 1.0)
+
+
+@dataclass(frozen=True)
+class ControlPoint:
+    """One point of a p-chart: its count, rate and limits (95% and 99.8%), and whether it falls outside them."""
+
+    recorded: int
+    audited: int
+    p_bar: float
+    low_95: float
+    high_95: float
+    low_998: float
+    high_998: float
+
+    @property
+    def rate(self) -> float:
+        return self.recorded / self.audited
+
+    @property
+    def outside_998(self) -> bool:
+        return not self.low_998 <= self.rate <= self.high_998
+
+    @property
+    def outside_95(self) -> bool:
+        return not self.low_95 <= self.rate <= self.high_95
+
+    @property
+    def signal(self) -> str:
+        """"above"/"below" the 99.8% limits, "above_95"/"below_95" between the 95% and 99.8% limits, or ""."""
+        side = "above" if self.rate > self.p_bar else "below"
+        if self.outside_998:
+            return side
+        return f"{side}_95" if self.outside_95 else ""
+
+
+def p_chart(counts: list[tuple[int, int]]) -> tuple[float | None, list[ControlPoint | None]]:
+    """The centre line p̄ (recorded over audited, all points pooled) and each point's limits from its own n, for
+    ``counts`` as (recorded, audited); None for a point with nothing audited (and p̄ None when no point has any)."""
+    audited = sum(n for _, n in counts)
+    if not audited:
+        return None, [None for _ in counts]
+    p_bar = sum(x for x, _ in counts) / audited
+    (_, z95), (_, z998) = P_CHART_LIMITS
+    return p_bar, [ControlPoint(x, n, p_bar, *p_chart_limits(p_bar, n, z95), *p_chart_limits(p_bar, n, z998))
+                   if n else None for x, n in counts]
+
+
+# Two audits of the same records: the force's own against the inspectorate's -------------------------------------
+
+OVER_STATES = "the force's audits over-state compliance"
+UNDER_STATES = "the force's audits under-state compliance"
+AGREES = "the force's audits agree with the inspectorate's findings"
+TOO_FEW = "too few audited crimes to compare"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The force's own rate against the inspectorate's: their difference (force − inspectorate) with its 95%
+    interval (unpooled: d ± 1.96·√(p₁(1−p₁)/n₁ + p₂(1−p₂)/n₂)), and the two-proportion z-test's p-value."""
+
+    force: RateEstimate
+    inspectorate: RateEstimate
+    change: Change | None
+
+    @property
+    def difference(self) -> float | None:
+        return self.change.difference if self.change else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        if self.change is None or self.force.rate is None or self.inspectorate.rate is None:
+            return None
+        p1, n1, p2, n2 = self.force.rate, self.force.audited, self.inspectorate.rate, self.inspectorate.audited
+        half = Z_95 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        return self.change.difference - half, self.change.difference + half
+
+    @property
+    def statement(self) -> str:
+        """The plain reading: over-states (force significantly higher), under-states (significantly lower), agrees."""
+        if self.change is None or self.change.p_value is None:
+            return TOO_FEW if self.change is None else AGREES
+        if not self.change.significant:
+            return AGREES
+        return OVER_STATES if self.change.difference > 0 else UNDER_STATES
+
+
+def agreement(force_recorded: int, force_audited: int, inspectorate_recorded: int,
+              inspectorate_audited: int) -> Agreement:
+    """The force's rate against the inspectorate's, tested as reports test a change (``compare``)."""
+    force = estimate_rate(force_recorded, force_audited)
+    inspectorate = estimate_rate(inspectorate_recorded, inspectorate_audited)
+    return Agreement(force, inspectorate, compare(inspectorate, force))

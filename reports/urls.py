@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import league_views, method_views, public_views, views
+from reports import league_views, method_views, public_views, self_audit_views, views
 
 app_name = "reports"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("reports/inspections/<int:pk>/", views.inspection_report, name="inspection"),
     path("inspections/<int:pk>/publish/", views.publish, name="publish"),
     path("reports/inspections/<int:pk>/report.<str:fmt>", views.inspection_report, name="inspection_export"),
+    # A force's own audits (never published; never in the national figures, league or public pages).
+    path("reports/forces/<slug:slug>/own-audits/", self_audit_views.series, name="self_audit_series"),
+    path("reports/forces/<slug:slug>/own-audits/against-inspections/", self_audit_views.comparison,
+         name="self_audit_comparison"),
     path("reports/method/", method_views.method, name="method"),
     path("reports/league/", league_views.league, name="league"),
     path("reports/league.csv", league_views.league, {"fmt": "csv"}, name="league_csv"),

@@ -41,6 +41,10 @@ def people(forces):
         staff_b=make_user("staff-b", Role.FORCE_STAFF, forces.b),
         manager=make_user("boss", Role.MANAGER),
         manager_b=make_user("boss-b", Role.MANAGER, forces.b),
+        # Force auditors: two of force A (one moderates the other's cases), one of force B.
+        auditor_a=make_user("auditor-a", Role.FORCE_AUDITOR, forces.a, is_staff=True),
+        auditor_a2=make_user("auditor-a2", Role.FORCE_AUDITOR, forces.a, is_staff=True),
+        auditor_b=make_user("auditor-b", Role.FORCE_AUDITOR, forces.b, is_staff=True),
         nobody=make_user("no-role", None),
     )
 
@@ -81,6 +85,29 @@ def world(forces, people):
         inspection_b=inspection_b, case_b=case_b, finding=finding, evidence=evidence, finding_b=finding_b,
         challenge=challenge,
     )
+
+
+@pytest.fixture
+def self_audits(world):
+    """On top of ``world``: force A's own audit of March 2024 (in fieldwork, one case TVP-SA-0001 by auditor_a with a
+    recorded crime), force B's own audit (GLO-SA-0001), and a published inspection of force A."""
+    from audits.models import Inspection
+    from tests.factories import publish
+
+    people = world.people
+    own_a = InspectionFactory(force=world.forces.a, kind=Inspection.Kind.FORCE_SELF_AUDIT,
+                              audit_period_start="2024-03-01", audit_period_end="2024-03-31")
+    case_sa = CaseFactory(inspection=own_a, reference="TVP-SA-0001", auditor=people.auditor_a)
+    CrimeFactory(case=case_sa)
+    own_b = InspectionFactory(force=world.forces.b, kind=Inspection.Kind.FORCE_SELF_AUDIT,
+                              audit_period_start="2024-03-01", audit_period_end="2024-03-31")
+    case_sb = CaseFactory(inspection=own_b, reference="GLO-SA-0001", auditor=people.auditor_b)
+    CrimeFactory(case=case_sb)
+    published_a = InspectionFactory(force=world.forces.a)
+    CrimeFactory(case=CaseFactory(inspection=published_a, reference="TVP-PUB-0001"))
+    world.own_a, world.case_sa, world.own_b, world.case_sb = own_a, case_sa, own_b, case_sb
+    world.published_a = publish(published_a)
+    return world
 
 
 def signed_in(user):

@@ -65,13 +65,34 @@ def real_path_parameters(world, path):
     return found
 
 
+def real_self_audit_parameters(world, path):
+    """Force A's own audit and its case instead of the inspection: what a force auditor writes."""
+    found = real_path_parameters(world, path)
+    found["inspection_pk"] = world.own_a.pk
+    if path.startswith("/api/v1/cases/"):
+        found["id"] = world.case_sa.pk
+    elif path.startswith("/api/v1/inspections/"):
+        found["id"] = world.own_a.pk
+    return found
+
+
 @pytest.mark.parametrize("role", ["inspector", "staff_a", "staff_b", "manager", "nobody"])
 def test_fuzz_every_operation_as_each_role(world, role):
+    fuzz_all(world, role, real_path_parameters)
+
+
+@pytest.mark.parametrize("role", ["auditor_a", "auditor_b", "inspector"])
+def test_fuzz_every_operation_on_a_self_audit(self_audits, role):
+    """Force auditors (of the self-audit's force and of another) and an inspector, on force A's own audit."""
+    fuzz_all(self_audits, role, real_self_audit_parameters)
+
+
+def fuzz_all(world, role, parameters):
     _, raw = token_create(user=getattr(world.people, role), name="fuzz")
     headers = {"Authorization": f"Bearer {raw}"}
     checked = 0
     for operation in operations():
-        real = real_path_parameters(world, operation.path)
+        real = parameters(world, operation.path)
 
         @given(case=operation.as_strategy(), use_real_objects=st.booleans())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not os.environ.get("API_FUZZ_RANDOM"),

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspection, RecordingError
+from forces.models import Force
 from tests.report_files import csv_rows, zip_readme, zip_rows
 
 # One worker runs the whole module, so that its demo (module-scoped, tests/conftest.py demo_data) is loaded once
@@ -116,16 +117,18 @@ def test_synthetic_samples_are_labelled_on_every_page_that_shows_them(demo):
 def test_the_demo_freezes_its_synthetic_samples_as_synthetic_everywhere_figures_are_read(demo):
     from reports.models import ResultVersion
 
-    assert ResultVersion.objects.filter(is_synthetic=True).count() == 2
+    # The two synthetic samples, and the synthetic Kent inspection set against Kent's own audits.
+    assert ResultVersion.objects.filter(is_synthetic=True).count() == 3
     client = Client()
     client.login(username="manager", password="demo")
     overview = client.get(reverse("reports:overview"))
     synthetic_rows = [row for row in overview.context["table"].rows if row[-1] == "Synthetic"]
-    assert sorted(row[0] for row in synthetic_rows) == ["Gloucestershire Constabulary", "Thames Valley Police"]
-    assert overview.content.decode().count('data-testid="synthetic-tag"') == 2
+    assert sorted(row[0] for row in synthetic_rows) == ["Gloucestershire Constabulary", "Kent Police",
+                                                        "Thames Valley Police"]
+    assert overview.content.decode().count('data-testid="synthetic-tag"') == 3
     overview_csv = client.get(reverse("reports:overview_export", args=["csv"]))
     assert overview_csv["Content-Disposition"].endswith('-SYNTHETIC.csv"')
-    assert sum(row[-1] == "Synthetic" for row in csv_rows(overview_csv)) == 2
+    assert sum(row[-1] == "Synthetic" for row in csv_rows(overview_csv)) == 3
     assert zip_readme(client.get(reverse("reports:overview_export", args=["zip"]))).startswith(
         "Filters: none\nSYNTHETIC DATA:")
     force_zip = client.get(reverse("reports:force_export", args=["thames-valley", "zip"]))
@@ -248,11 +251,16 @@ def test_demo_users_have_notifications_waiting(demo):
 
     waiting = {username: set(Notification.objects.filter(recipient__username=username, read_at__isnull=True)
                              .values_list("event", flat=True))
-               for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff", "manager"]}
-    assert waiting == {"inspector": {"case_queried", "challenge_raised"}, "inspector2": {"case_queried"},
+               for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff", "manager",
+                                "kent-auditor"]}
+    # Kent's own audits closed: told to its auditors and the inspectors (and the synthetic Kent inspection's
+    # publication to the managers).
+    assert waiting == {"inspector": {"case_queried", "challenge_raised", "self_audit_closed"},
+                       "inspector2": {"case_queried", "self_audit_closed"},
                        "admin": {"case_queried"}, "tvp-staff": {"challenge_decided"},
-                       "glos-staff": {"finding_verified"}, "manager": {"inspection_published"}}
-    revised = Notification.objects.get(recipient__username="manager")
+                       "glos-staff": {"finding_verified"}, "manager": {"inspection_published"},
+                       "kent-auditor": {"self_audit_closed"}}
+    revised = Notification.objects.get(recipient__username="manager", message__startswith="Staffordshire")
     assert revised.message.startswith("Staffordshire Police") and "revised grades" in revised.message
     page = Client()
     page.force_login(revised.recipient)
@@ -282,3 +290,19 @@ def test_the_demo_shows_records_with_no_crime_victim_flags_safeguarding_and_equa
     assert records[-1][0] == "All sources" and records[-1][3] == 12
     versions = list(glos.result_versions.values_list("number", "case_outcomes"))
     assert versions[0][1]["sources"]["n100_record"] == [21, 0, 10], versions
+
+
+def test_the_demo_gives_kent_a_year_of_own_audits_drifting_up_against_an_inspection_finding_less(demo):
+    from reports.self_audits import comparisons, monthly_series
+    from reports.statistics import OVER_STATES
+
+    kent = Force.objects.get(slug="kent")
+    auditor = get_user_model().objects.get(username="kent-auditor")
+    own = Inspection.objects.filter(force=kent, kind=Inspection.Kind.FORCE_SELF_AUDIT)
+    assert own.count() == 12 and not own.exclude(status="closed").exists()
+    all_crime = monthly_series(auditor, kent)[0]
+    rates = [point.rate for _, point in all_crime.rows]
+    assert sum(rates[:3]) / 3 < 0.92 < sum(rates[-3:]) / 3
+    (comparison,) = comparisons(auditor, kent)
+    assert comparison.rows[0].result.statement == OVER_STATES
+    assert Client().login(username="kent-auditor2", password="demo")

@@ -109,6 +109,9 @@ def object_pages(world):
         ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
         ("reaudits:detail", {"pk": world.reaudit.pk}),
         ("reaudits:detail", {"pk": world.reaudit_open.pk}),
+        # A force's own audits: the monthly series and the comparison with the inspectorate.
+        ("reports:self_audit_series", {"slug": world.forces.a.slug}),
+        ("reports:self_audit_comparison", {"slug": world.forces.a.slug}),
     ]
     for fmt in ("csv", "zip", "xlsx", "pdf"):
         pages += [("reports:force_export", {"slug": world.forces.a.slug, "fmt": fmt}),
@@ -361,3 +364,70 @@ def test_force_staff_without_a_force_see_nothing(world):
     orphan = make_user("orphan", Role.FORCE_STAFF)
     assert not Inspection.objects.for_user(orphan).exists()
     assert not Force.objects.for_user(orphan).exists()
+
+
+# Force auditors ---------------------------------------------------------------------------------------------------
+
+# The inspection each scoped row belongs to (None: a row of no inspection), written out like FORCE_OF.
+INSPECTION_OF = {
+    Force: lambda row: None, ForceMembership: lambda row: None, RecordedCrimeVolume: lambda row: None,
+    Inspection: lambda row: row, AuditedCase: lambda row: row.inspection, AuditedCrime: lambda row: row.case.inspection,
+    RecordingError: lambda row: row.crime.case.inspection, PublishedResult: lambda row: row.inspection,
+    GradeRevision: lambda row: row.inspection, CancellationReview: lambda row: row.inspection,
+    Challenge: lambda row: row.case.inspection, SamplingFrame: lambda row: row.inspection,
+    SampleDraw: lambda row: row.frame.inspection, Finding: lambda row: row.inspection,
+    FollowUp: lambda row: row.finding.inspection, Evidence: lambda row: row.follow_up.finding.inspection,
+    Verdict: lambda row: row.inspection, ResultVersion: lambda row: row.inspection,
+    AccessRecord: lambda row: row.inspection,
+}
+
+
+def test_for_user_gives_a_force_auditor_their_forces_self_audits_and_published_inspections_only(self_audits):
+    world = self_audits
+    AccessRecord.objects.create(username="x", inspection=world.own_a, kind="cases", path="/")
+    AccessRecord.objects.create(username="y", inspection=world.inspection, kind="cases", path="/")
+    scoped_models = [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
+    assert set(scoped_models) == set(INSPECTION_OF), "a scoped model needs its inspection written out in INSPECTION_OF"
+    for model in scoped_models:
+        rows = model._default_manager
+        for user, force in [(world.people.auditor_a, world.forces.a), (world.people.auditor_b, world.forces.b)]:
+            expected = set()
+            for row in rows.all():
+                inspection = INSPECTION_OF[model](row)
+                if FORCE_OF[model](row) != force.pk:
+                    continue
+                if inspection is None and model is not AccessRecord or inspection is not None and (
+                        inspection.kind == Inspection.Kind.FORCE_SELF_AUDIT or inspection.status == "published"):
+                    expected.add(row)
+            assert set(rows.for_user(user)) == expected, (model, user)
+
+
+@pytest.mark.parametrize("who", ["auditor_a", "auditor_b"])
+def test_force_auditors_see_nothing_unpublished_of_force_a_on_any_page(self_audits, client_for, who):
+    """Force A's inspection is in moderation: its auditor sees no page of it, nor another force's auditor anything."""
+    world = self_audits
+    client = client_for(getattr(world.people, who))
+    own_force_pages = {"forces:detail", "reports:force", "reports:force_export", "reports:self_audit_series",
+                       "reports:self_audit_comparison"}
+    for name, kwargs in object_pages(world):
+        response = client.get(reverse(name, kwargs=kwargs))
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        if who == "auditor_a" and name in own_force_pages:
+            assert response.status_code == 200, name
+            assert not any(marker.encode() in content for marker in UNPUBLISHED_A_MARKERS), name
+        else:
+            assert response.status_code == 404, (who, name)
+            assert shows_nothing_of_a(response), name
+    for name, kwargs in editor_pages(world):
+        response = client.get(reverse(name, kwargs=kwargs))
+        if name == "audits:moderation":  # their own queue: their force's self-audits only
+            assert response.status_code == 200 and b"TVP-A-0001" not in response.content
+        else:
+            assert response.status_code in (403, 404), (who, name)
+    for name, url in admin_urls(world).items():
+        response = client.get(url)
+        assert response.status_code in (200, 302, 403, 404), (who, name, response.status_code)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert not any(marker.encode() in content for marker in UNPUBLISHED_A_MARKERS), (who, name)
+        if who == "auditor_b":
+            assert shows_nothing_of_a(response), name

@@ -20,8 +20,18 @@ Moderation = AuditedCase.Moderation
 INSPECTION_MOVES = {("planned", "fieldwork"), ("fieldwork", "planned"), ("fieldwork", "moderation"),
                     ("moderation", "fieldwork"), ("moderation", "published"), ("published", "moderation")}
 INSPECTION_ALLOWED = {"inspector": INSPECTION_MOVES, "admin": INSPECTION_MOVES, "manager": set(), "staff_a": set()}
+INSPECTION_STATUSES = [status for status in Status.values if status != Status.CLOSED]  # only a self-audit closes
 INSPECTION_MATRIX = [(role, start, end) for role in INSPECTION_ALLOWED
-                     for start, end in itertools.product(Status.values, Status.values) if start != end]
+                     for start, end in itertools.product(INSPECTION_STATUSES, Status.values) if start != end]
+
+# A force's own audit: closed, never published; its force's auditors move it, as inspectors may.
+SELF_AUDIT_MOVES = {("planned", "fieldwork"), ("fieldwork", "planned"), ("fieldwork", "moderation"),
+                    ("moderation", "fieldwork"), ("moderation", "closed"), ("closed", "moderation")}
+SELF_AUDIT_ALLOWED = {"inspector": SELF_AUDIT_MOVES, "admin": SELF_AUDIT_MOVES, "auditor_a": SELF_AUDIT_MOVES,
+                      "auditor_b": set(), "manager": set(), "staff_a": set()}
+SELF_AUDIT_STATUSES = [status for status in Status.values if status != Status.PUBLISHED]
+SELF_AUDIT_MATRIX = [(role, start, end) for role in SELF_AUDIT_ALLOWED
+                     for start, end in itertools.product(SELF_AUDIT_STATUSES, Status.values) if start != end]
 
 
 def inspection_in(world, status):
@@ -46,6 +56,26 @@ def test_every_inspection_status_change(world, role, start, end):
         assert inspection.status == start
 
 
+@pytest.mark.parametrize("role,start,end", SELF_AUDIT_MATRIX)
+def test_every_self_audit_status_change(world, role, start, end):
+    audit = InspectionFactory(force=world.forces.a, kind=Inspection.Kind.FORCE_SELF_AUDIT, status=Status.MODERATION,
+                              audit_period_start="2024-03-01", audit_period_end="2024-03-31")
+    CrimeFactory(case=CaseFactory(inspection=audit, moderation_state=Moderation.AGREED))
+    Inspection.objects.filter(pk=audit.pk).update(status=start)  # its case entered before it was closed
+    audit.refresh_from_db()
+    move = lambda: services.inspection_change_status(  # noqa: E731
+        inspection=audit, status=end, by=getattr(world.people, role), reason="A case was entered wrongly.")
+    if (start, end) in SELF_AUDIT_ALLOWED[role]:
+        move()
+        audit.refresh_from_db()
+        assert audit.status == end
+    else:
+        with pytest.raises(ValidationError, match="cannot move|Only inspectors|force auditor can change only"):
+            move()
+        audit.refresh_from_db()
+        assert audit.status == start
+
+
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_reopening_needs_a_reason(world, reason):
     inspection = inspection_in(world, Status.PUBLISHED)
@@ -60,7 +90,9 @@ def test_reopening_needs_a_reason(world, reason):
 MODERATION_BY_ANYONE = {("draft", "submitted"), ("queried", "submitted")}
 MODERATION_BY_ANOTHER = MODERATION_BY_ANYONE | {("submitted", "agreed"), ("submitted", "queried")}
 MODERATION_ALLOWED = {"author": MODERATION_BY_ANYONE, "inspector2": MODERATION_BY_ANOTHER,
-                      "admin": MODERATION_BY_ANOTHER, "manager": set(), "staff_a": set()}
+                      "admin": MODERATION_BY_ANOTHER, "manager": set(), "staff_a": set(),
+                      # a force auditor moderates only their force's own audits, never an inspection's cases
+                      "auditor_a": set()}
 MODERATION_MOVES = {Moderation.SUBMITTED: services.case_submit, Moderation.AGREED: services.case_agree,
                     Moderation.QUERIED: services.case_query}
 MODERATION_MATRIX = [(role, start, end) for role in MODERATION_ALLOWED
@@ -86,7 +118,8 @@ def test_every_moderation_move(world, role, start, end):
         case.refresh_from_db()
         assert case.moderation_state == end and case.version == 2
     else:
-        with pytest.raises(ValidationError, match=f"Case MOD-{start} is|never by its own author|Only inspectors"):
+        with pytest.raises(ValidationError,
+                           match=f"Case MOD-{start} is|never by its own author|Only inspectors|force auditor can change"):
             move()
         case.refresh_from_db()
         assert case.moderation_state == start and case.version == 1

@@ -34,7 +34,8 @@ from audits.selectors import wants_provisional
 from audits.services.access import record_access
 from audits.services.cancellation_reviews import cancellation_review_delete, cancellation_review_save
 from audits.services.challenges import challenge_raise, challenge_resolve
-from forces.api_auth import AuditEditorsWrite
+from forces.api_auth import AuditEditorsWrite, AuditWritersWrite
+from forces.scoping import may_audit
 
 
 def cases_queryset(user):
@@ -48,7 +49,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     filterset_class = InspectionFilter
     ordering_fields = ["published_on", "audit_period_end", "force__name"]
     ordering = ["-published_on", "-id"]
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditWritersWrite]
 
     def get_queryset(self):
         return Inspection.objects.for_user(self.request.user).select_related("force").prefetch_related(
@@ -84,7 +85,7 @@ class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
     filterset_class = AuditedCaseFilter
     ordering_fields = ["reference", "reported_at"]
     ordering = ["reference"]
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditWritersWrite]
 
     def inspection(self):
         return get_object_or_404(Inspection.objects.for_user(self.request.user), pk=self.kwargs["inspection_pk"])
@@ -103,7 +104,10 @@ class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = serializer.save_case(AuditedCase(inspection=self.inspection()))
+        inspection = self.inspection()
+        if not may_audit(request.user, force_id=inspection.force_id, kind=inspection.kind):
+            self.permission_denied(request, message=AuditWritersWrite.message)
+        case = serializer.save_case(AuditedCase(inspection=inspection))
         return Response(CaseSerializer(cases_queryset(request.user).get(pk=case.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -113,7 +117,7 @@ class InspectionCaseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
 class CaseViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                   viewsets.GenericViewSet):
     serializer_class = CaseSerializer
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditEditorsWrite]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, AuditWritersWrite]
     filter_backends = []
 
     def get_queryset(self):
@@ -180,7 +184,8 @@ class PublishedResultViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["inspection_id", "category"]
 
     def get_queryset(self):
-        results = PublishedResult.objects.for_user(self.request.user).annotate(provisional=ExpressionWrapper(
+        results = PublishedResult.objects.for_user(self.request.user).exclude(
+            inspection__kind=Inspection.Kind.FORCE_SELF_AUDIT).annotate(provisional=ExpressionWrapper(
             ~Q(inspection__status=Inspection.Status.PUBLISHED), output_field=BooleanField()))
         if wants_provisional(self.request):
             return results

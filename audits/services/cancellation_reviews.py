@@ -18,7 +18,7 @@ from audits.cancellation_sheet import NO, NOT_APPLICABLE, YES
 from audits.models import CancellationReview, Inspection
 from audits.rules import AviEvidenced, CancellationGround, Verdict, cancellation_review_problems
 from audits.services.guards import ensure_can_edit
-from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
+from audits.services.locking import lock_for_audit_write, locked_message
 from core.categories import CancellationCategory
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def plan_review_import(inspection: Inspection, rows: Sequence[Mapping[str, Any]]
     and changed."""
     problems: list[tuple[int | None, str]] = []
     if inspection.is_locked:
-        problems.append((None, LOCKED_MESSAGE))
+        problems.append((None, locked_message(inspection)))
     existing = {review.reference: review for review in CancellationReview.objects.filter(inspection=inspection)}
     plan = ReviewImportPlan(inspection, mode, len(rows), problems)
     first_row: dict[str, int] = {}

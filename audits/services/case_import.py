@@ -31,8 +31,8 @@ from audits.rules import (
     rule_citation_problem,
     safeguarding_problem,
 )
-from audits.services.guards import ensure_can_edit
-from audits.services.locking import LOCKED_MESSAGE, lock_for_audit_write
+from audits.services.guards import ensure_can_write, ensure_unlocked
+from audits.services.locking import locked_message
 from core.spreadsheets import (
     parse_moment,
 )
@@ -158,7 +158,7 @@ def plan_import(inspection, rows, mode="add", progress=None):
     problems, cases = [], OrderedDict()
     seen_rows = {}  # each distinct row -> the first row number it is on
     if inspection.is_locked:
-        problems.append((None, LOCKED_MESSAGE))
+        problems.append((None, locked_message(inspection)))
     for number, row in enumerate(rows, start=2):
         if progress is not None and number % 500 == 0:
             progress(number - 2, len(rows))
@@ -322,10 +322,11 @@ def _citations(values, kinds, chosen, reported_at, rules):
 def import_cases(plan, by, progress=None):
     """Write a checked plan: all of it or none. Returns counts of cases added, updated and unchanged.
     ``progress``, if given, is told each stage of the writing (core.jobs.Progress)."""
-    ensure_can_edit(by)
+    ensure_can_write(by)
     if not plan.ok:
         raise ValueError("A plan with problems cannot be imported.")
-    lock_for_audit_write(plan.inspection.pk)  # one import at a time, and never into a published inspection
+    # One import at a time, never into a published inspection (or closed self-audit), only where ``by`` may write.
+    ensure_unlocked(plan.inspection, by)
     new = [case for case in plan.cases.values() if case.action == "add"]
     changed = [case for case in plan.cases.values() if case.action == "update"]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Union
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audits.models import AuditedCase, AuditedCrime, CountingRule, RecordingError
+from audits.models import AuditedCase, AuditedCrime, CountingRule, Inspection, RecordingError
 from audits.rules import (
     case_outcome_problems,
     crime_error_kinds,
@@ -22,8 +22,7 @@ from audits.rules import (
     safeguarding_problem,
 )
 from audits.services.case_versions import lock_case_version
-from audits.services.guards import ensure_can_edit, ensure_unlocked
-from audits.services.locking import lock_for_audit_write
+from audits.services.guards import ensure_can_write, ensure_unlocked
 from audits.services.moderation import case_return_to_draft_if_moderated
 
 if TYPE_CHECKING:
@@ -49,14 +48,15 @@ def citation_problems(crime: AuditedCrime, kinds: Iterable[str], rules: ChosenRu
                                                   already_cited=cited.get(kind) == rule.pk))]
 
 
-def _ensure_stays_in_force(case: AuditedCase) -> None:
-    """A case may move between inspections of its force (both unlocked), never to another force's."""
+def _ensure_stays_in_force(case: AuditedCase, by: User) -> None:
+    """A case may move between inspections of its force (both unlocked, both ones ``by`` may write), never to
+    another force's."""
     stored = AuditedCase.objects.filter(pk=case.pk).values_list("inspection_id", "inspection__force_id").first()
     if stored is None or stored[0] == case.inspection_id:
         return
     if stored[1] != case.inspection.force_id:
         raise ValidationError({"inspection": "A case cannot be moved to another force's inspection."})
-    lock_for_audit_write(stored[0])
+    ensure_unlocked(Inspection(pk=stored[0]), by)
 
 
 @transaction.atomic
@@ -65,13 +65,13 @@ def case_save(*, case: AuditedCase, by: User, expected_version: int | None = Non
     ``crime_delete`` as part of the same version). ``expected_version`` is the version the user loaded:
     if someone else has saved the case since, nothing is written and CaseConflict says who and what.
     None skips the check (internal callers)."""
-    ensure_can_edit(by)
-    ensure_unlocked(case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(case.inspection, by)
     if case.pk is None:
         if case.auditor_id is None:
             case.auditor = by
     else:
-        _ensure_stays_in_force(case)
+        _ensure_stays_in_force(case, by)
         case.version = lock_case_version(case, expected_version) + 1
     case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     case.save()
@@ -131,8 +131,8 @@ def case_write(*, case: AuditedCase, crimes: Sequence[CrimeEntry], by: User,
 
 @transaction.atomic
 def case_delete(*, case: AuditedCase, by: User) -> None:
-    ensure_can_edit(by)
-    ensure_unlocked(case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(case.inspection, by)
     case.version = lock_case_version(case, None) + 1  # the deletion's history record is a version of its own
     case._history_user = by  # type: ignore[attr-defined]  # simple_history's dynamic attribute
     case.delete()
@@ -145,8 +145,8 @@ def crime_save(*, crime: AuditedCrime, kinds: Iterable[str], by: User, save_crim
     timestamps), each citing the rule chosen for its kind in ``rules`` or else its usual rule. Errors
     that no longer fit go before the crime changes, new ones after, one row at a time so each change
     lands in the history. Part of a case's save: ``case_save`` comes first and makes the new version."""
-    ensure_can_edit(by)
-    ensure_unlocked(crime.case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(crime.case.inspection, by)
     rules = rules or {}
     kinds = crime_error_kinds(crime, kinds)
     problems = error_kinds_problems(kinds, recorded=crime.is_recorded, cancelled=crime.is_cancelled)
@@ -185,6 +185,6 @@ def _rules_to_cite(crime: AuditedCrime, kinds: Iterable[str], rules: ChosenRules
 @transaction.atomic
 def crime_delete(*, crime: AuditedCrime, by: User) -> None:
     """Delete a crime and its errors, as part of a case's save (after ``case_save``)."""
-    ensure_can_edit(by)
-    ensure_unlocked(crime.case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(crime.case.inspection, by)
     crime.delete()

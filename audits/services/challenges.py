@@ -31,6 +31,9 @@ def challenge_raise(*, error_id: int, by: User, reason: str | None) -> Challenge
         raise PermissionDenied("You cannot challenge this error.") from None
     case = error.crime.case
     inspection = lock_inspection(case.inspection_id)
+    if inspection.is_self_audit:
+        raise ValidationError("This is the force's own audit: its findings are settled in its moderation, not "
+                              "challenged.")
     if inspection.is_locked:
         raise ValidationError("The inspection is published: its findings can no longer be challenged.")
     if inspection.challenges_closed:
@@ -65,7 +68,7 @@ def challenge_resolve(*, challenge_id: int, by: User, outcome: str, note: str | 
         raise ValidationError({"note": "Give the reason for the decision: the force sees it."})
     if len(note) > 2000:  # refused, never cut short
         raise ValidationError({"note": f"Keep the reason to 2,000 characters (it has {len(note):,})."})
-    ensure_unlocked(challenge.case.inspection)
+    ensure_unlocked(challenge.case.inspection, by)
     if outcome == Challenge.Status.WITHDRAWN and challenge.error is not None:
         case_mark_changed(case_id=challenge.case_id, by=by)
         error = challenge.error

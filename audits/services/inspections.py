@@ -14,10 +14,10 @@ from django.utils import timezone
 from audits.grading import GRADE_FIELDS, QUESTION_SHORT, Grade, Question, grade_label, grade_problem
 from audits.models import AuditedCase, Challenge, GradeRevision, Inspection, PublishedResult
 from audits.scope import AUDITED, CARRIED_FORWARD, area_list
-from audits.services.guards import ensure_can_edit
+from audits.services.guards import ensure_can_edit, ensure_can_write, ensure_may_audit
 from audits.services.locking import lock_inspection
-from audits.signals import grades_revised, inspection_published
-from forces.roles import AUDIT_EDITORS, role_of
+from audits.signals import grades_revised, inspection_published, self_audit_closed
+from forces.roles import AUDIT_EDITORS, AUDIT_WRITERS, role_of
 from forces.transitions import Transition, TransitionTable
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ Status = Inspection.Status
 Moderation = AuditedCase.Moderation
 
 # Allowed inspection status changes. Reopening (published → moderation) unlocks the audit data.
+# (The forces' own audits have their own table, SELF_AUDIT_TRANSITIONS: they close, never publish.)
 INSPECTION_TRANSITIONS = TransitionTable({
     (Status.PLANNED, Status.FIELDWORK): Transition(AUDIT_EDITORS),
     (Status.FIELDWORK, Status.PLANNED): Transition(AUDIT_EDITORS),
@@ -40,6 +41,23 @@ INSPECTION_TRANSITIONS = TransitionTable({
 })
 
 
+SELF_AUDITORS = AUDIT_WRITERS  # who acts on a self-audit: the force's auditors (their own force only), inspectors
+# A force's own audit: planned → fieldwork → moderation → closed. Closing locks its audit data; it is never
+# published, so it never gets a published record. Reopening (closed → moderation) needs a reason.
+SELF_AUDIT_TRANSITIONS = TransitionTable({
+    (Status.PLANNED, Status.FIELDWORK): Transition(SELF_AUDITORS),
+    (Status.FIELDWORK, Status.PLANNED): Transition(SELF_AUDITORS),
+    (Status.FIELDWORK, Status.MODERATION): Transition(SELF_AUDITORS),
+    (Status.MODERATION, Status.FIELDWORK): Transition(SELF_AUDITORS),
+    (Status.MODERATION, Status.CLOSED): Transition(SELF_AUDITORS),
+    (Status.CLOSED, Status.MODERATION): Transition(SELF_AUDITORS, needs_reason=True),
+})
+
+
+def transitions_for(inspection: Inspection) -> TransitionTable[Transition]:
+    return SELF_AUDIT_TRANSITIONS if inspection.is_self_audit else INSPECTION_TRANSITIONS
+
+
 def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
     return [name for name in Inspection.FROZEN_FIELDS if getattr(inspection, name) != getattr(stored, name)]
 
@@ -47,10 +65,13 @@ def _frozen_changes(inspection: Inspection, stored: Inspection) -> list[str]:
 @transaction.atomic
 def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
     """Create or change an inspection. Once published, what publication froze cannot change until it
-    is reopened; status changes go through ``inspection_change_status``."""
-    ensure_can_edit(by)
+    is reopened; status changes go through ``inspection_change_status``. A force auditor plans and changes only
+    their own force's self-audits (checked on the row as stored and as it would be saved)."""
+    ensure_can_write(by)
+    ensure_may_audit(by, inspection)
     if inspection.pk is not None:
         stored = lock_inspection(inspection.pk)
+        ensure_may_audit(by, stored)
         if stored.is_locked and (changed := _frozen_changes(inspection, stored)):
             raise ValidationError({
                 name: f"The inspection is published, so its "
@@ -67,6 +88,8 @@ def inspection_save(*, inspection: Inspection, by: User) -> Inspection:
 def published_figure_problem(inspection: Inspection, area: str) -> str | None:
     """Why the inspection cannot have a published figure of its own for ``area``, or None: it publishes figures
     only for what it audited."""
+    if inspection.is_self_audit:
+        return "A force's own audit is never published, so it has no published figures."
     how = inspection.area_treatment(area)
     if how == AUDITED:
         return None
@@ -123,7 +146,22 @@ def _ensure_publishable(inspection: Inspection) -> None:
         raise ValidationError(next(iter(problems.values())))
 
 
+def close_problems(inspection: Inspection) -> dict[str, str]:
+    """What stops a self-audit being closed: every case agreed in moderation, and its audit period given."""
+    problems = {}
+    unfinished = inspection.cases.exclude(moderation_state=AuditedCase.Moderation.AGREED).count()
+    if unfinished:
+        problems["cases"] = (f"{unfinished} case{'s' if unfinished != 1 else ''} not yet agreed in moderation; "
+                             "every case must be agreed before the self-audit is closed.")
+    if not inspection.cases.exists():
+        problems["cases"] = "The self-audit has no cases: enter or import them before it is closed."
+    return problems
+
+
 def _refusal(inspection: Inspection, status: Status) -> str:
+    if inspection.is_self_audit:
+        return (f"A self-audit cannot move from {inspection.get_status_display().lower()} to "
+                f"{status.label.lower()}: it goes planned, fieldwork, moderation, closed (never published).")
     refusal = f"An inspection cannot move from {inspection.get_status_display().lower()} to {status.label.lower()}."
     if status == Status.PUBLISHED and inspection.status == Status.FIELDWORK:
         refusal += (" Move it to moderation first, or publish it from its publication page, which lists what must "
@@ -136,19 +174,23 @@ def inspection_change_status(*, inspection: Inspection, status: str, by: User, r
     """Move an inspection on. Publishing freezes its figures as a new version of its published record
     (in this transaction, under the row lock); reopening a published inspection needs a reason, which
     becomes the reason given for the revised figures when it is published again."""
-    ensure_can_edit(by)
+    ensure_can_write(by)
     inspection = lock_inspection(inspection.pk)
+    ensure_may_audit(by, inspection)
     status = Status(status)
     reason = (reason or "").strip()
-    INSPECTION_TRANSITIONS.check(
+    transitions_for(inspection).check(
         inspection.status, status, role_of(by), reason=reason,
         refusal=_refusal(inspection, status),
-        reason_missing={"reason": "Say why the published inspection is being reopened."})
-    if inspection.status == Status.PUBLISHED:
+        reason_missing={"reason": "Say why the closed self-audit is being reopened." if inspection.is_self_audit
+                        else "Say why the published inspection is being reopened."})
+    if inspection.is_locked:
         if len(reason) > 500:  # refused, never cut short
             raise ValidationError({"reason": f"Keep the reason to 500 characters (it has {len(reason):,})."})
         inspection.reopen_reason = reason
     revision_reason = inspection.reopen_reason
+    if status == Status.CLOSED and (problems := close_problems(inspection)):
+        raise ValidationError(next(iter(problems.values())))
     if status == Status.PUBLISHED:
         _ensure_publishable(inspection)
         inspection.published_on = inspection.published_on or timezone.localdate()
@@ -157,6 +199,8 @@ def inspection_change_status(*, inspection: Inspection, status: str, by: User, r
     inspection.save()
     if status == Status.PUBLISHED:
         inspection_published.send(sender=Inspection, inspection=inspection, by=by, reason=revision_reason)
+    if status == Status.CLOSED:
+        self_audit_closed.send(sender=Inspection, inspection=inspection, by=by)
     return inspection
 
 

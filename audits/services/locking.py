@@ -18,6 +18,11 @@ from audits.models import AuditedCase, AuditedCrime, CancellationReview, Inspect
 AuditData = AuditedCase | AuditedCrime | RecordingError | CancellationReview
 
 LOCKED_MESSAGE = "This inspection is published, so its audit data is locked. An inspector must reopen it first."
+CLOSED_MESSAGE = "This self-audit is closed, so its audit data is locked. Reopen it first."
+
+
+def locked_message(inspection: Inspection) -> str:
+    return CLOSED_MESSAGE if inspection.is_self_audit else LOCKED_MESSAGE
 
 
 class InspectionLocked(PermissionDenied):
@@ -35,12 +40,12 @@ def lock_for_audit_write(inspection_id: int) -> Inspection:
     """Lock the inspection and refuse if it is published: the one check every audit write makes."""
     inspection = lock_inspection(inspection_id)
     if inspection.is_locked:
-        raise ValidationError(LOCKED_MESSAGE)
+        raise ValidationError(locked_message(inspection))
     return inspection
 
 
 def _published(**lookup: Any) -> bool:
-    return Inspection.objects.filter(status=Inspection.Status.PUBLISHED, **lookup).exists()
+    return Inspection.objects.filter(status__in=Inspection.LOCKED_STATUSES, **lookup).exists()
 
 
 def inspection_lookup_for(instance: AuditData) -> dict[str, int]:

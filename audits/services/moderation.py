@@ -1,4 +1,5 @@
-"""Moderation: the auditor submits a case, a second inspector (never its author) agrees or queries it."""
+"""Moderation: the auditor submits a case, a second inspector (never its author) agrees or queries it; in a force's
+own audit, a second force auditor of that force (or an inspector)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.utils import timezone
 
 from audits.models import AuditedCase
 from audits.rules import NO_CRIME_OUTCOMES
-from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.services.guards import ensure_can_write, ensure_unlocked
 from audits.signals import case_queried
-from forces.roles import AUDIT_EDITORS, role_of
+from forces.roles import AUDIT_WRITERS, role_of
 from forces.transitions import Transition, TransitionTable
 
 if TYPE_CHECKING:
@@ -32,19 +33,20 @@ class ModerationMove(Transition):
 
 # The moves people make. A later edit puts a submitted or agreed case back to draft by itself
 # (``case_return_to_draft_if_moderated``): that is part of the edit, not a move anyone chooses.
+# Force auditors make the same moves, in their own force's self-audits only (ensure_unlocked checks which).
 MODERATION_TRANSITIONS = TransitionTable({
-    (Moderation.DRAFT, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
-    (Moderation.QUERIED, Moderation.SUBMITTED): ModerationMove(AUDIT_EDITORS),
-    (Moderation.SUBMITTED, Moderation.AGREED): ModerationMove(AUDIT_EDITORS, not_by_author=True),
-    (Moderation.SUBMITTED, Moderation.QUERIED): ModerationMove(AUDIT_EDITORS, needs_reason=True, not_by_author=True),
+    (Moderation.DRAFT, Moderation.SUBMITTED): ModerationMove(AUDIT_WRITERS),
+    (Moderation.QUERIED, Moderation.SUBMITTED): ModerationMove(AUDIT_WRITERS),
+    (Moderation.SUBMITTED, Moderation.AGREED): ModerationMove(AUDIT_WRITERS, not_by_author=True),
+    (Moderation.SUBMITTED, Moderation.QUERIED): ModerationMove(AUDIT_WRITERS, needs_reason=True, not_by_author=True),
 })
 
 
 def _moderation_target(case: AuditedCase, by: User, to: AuditedCase.Moderation, reason: str = "") -> AuditedCase:
     """The case, its inspection and then its own row locked, checked against the table for moving to
     ``to``, as a new version to be saved by ``by``."""
-    ensure_can_edit(by)
-    ensure_unlocked(case.inspection)
+    ensure_can_write(by)
+    ensure_unlocked(case.inspection, by)
     case = AuditedCase.objects.select_for_update().select_related("inspection").get(pk=case.pk)
     move = MODERATION_TRANSITIONS.check(
         case.moderation_state, to, role_of(by), reason=reason,

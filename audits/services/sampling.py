@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audits.models import AuditedCase, FrameRecord, SampleDraw, SamplingFrame
 from audits.selectors import frame_populations
-from audits.services.guards import ensure_can_edit, ensure_unlocked
+from audits.services.guards import ensure_can_write, ensure_unlocked
 from core.spreadsheets import SpreadsheetError, parse_moment, read_table
 from core.table_reader import text_problem
 
@@ -38,8 +38,8 @@ def frame_upload(*, inspection: Inspection, upload: UploadedFile | IO[bytes], fi
     """Store the force's extract as the inspection's frame (replacing an undrawn one). All or nothing.
     ``progress(done, total, stage=...)`` is told as the rows are checked and written (a background job's)."""
     progress = progress or (lambda *args, **kwargs: None)
-    ensure_can_edit(by)
-    ensure_unlocked(inspection)
+    ensure_can_write(by)
+    ensure_unlocked(inspection, by)
     existing = SamplingFrame.objects.filter(inspection=inspection).first()
     if existing and SampleDraw.objects.filter(frame=existing).exists():
         raise ValidationError("A sample has been drawn from this frame, so it is frozen.")
@@ -116,8 +116,8 @@ def chosen_records(frame: SamplingFrame, seed: int, sizes: Mapping[str, int]) ->
 @transaction.atomic
 def draw_sample(*, inspection: Inspection, seed: int | None, sizes: dict[str, int], by: User) -> SampleDraw:
     """Draw the sample and create a draft audited case for every record drawn."""
-    ensure_can_edit(by)
-    ensure_unlocked(inspection)
+    ensure_can_write(by)
+    ensure_unlocked(inspection, by)
     frame = SamplingFrame.objects.select_for_update().filter(inspection=inspection).first()
     if frame is None:
         raise ValidationError("Upload the force's extract (the frame) first.")

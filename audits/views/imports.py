@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -11,16 +12,18 @@ from audits.tasks import check_import_job, import_cases_job
 from audits.views.pending_uploads import PendingUploads
 from core import jobs
 from core.downloads import XLSX_CONTENT_TYPE, attachment, csv_response
-from forces.roles import audit_editors_only
+from forces.roles import audit_writers_only
 
 PENDING = PendingUploads("case_imports")
 # Files larger than this (about 10,000 rows of CSV) are checked by a worker, so no request waits on them.
 CHECK_IN_WORKER_BYTES = 1024 * 1024
 
 
-@audit_editors_only
+@audit_writers_only
 def import_page(request, pk):
     inspection = get_object_or_404(selectors.inspections_for(request.user), pk=pk)
+    if not selectors.may_audit_inspection(request.user, inspection):  # a force auditor: their own self-audits only
+        raise PermissionDenied
     form, plan, token, problem = CaseImportForm(), None, None, None
     if request.method == "POST" and "cancel" in request.POST:  # the dry run's file goes now, not at its expiry
         PENDING.forget(request, request.POST.get("token", ""))

@@ -15,7 +15,7 @@ from core.categories import OffenceCategory
 from core.downloads import csv_response
 from core.spreadsheets import format_moment
 from forces.models import Force
-from forces.roles import Role, can_edit_audits, role_of
+from forces.roles import Role, can_edit_audits, can_write_audits, role_of
 from forces.scoping import scope_of
 from forces.visits import FIRST_VISIT_DAYS, changes_since
 
@@ -41,6 +41,11 @@ def home(request):
         _listed(selectors.queried_cases_of(user), context, "queried")
         context["in_progress"] = list(selectors.inspections_in_progress(user)[:20])
         _listed(selectors.challenges_to_decide(user), context, "challenges")
+    elif role == Role.FORCE_AUDITOR:  # their force's own audits: moderation waiting, queries back, audits open
+        _listed(selectors.cases_to_moderate(user), context, "awaiting_moderation", limit=20)
+        _listed(selectors.queried_cases_of(user), context, "queried")
+        context["in_progress"] = list(selectors.inspections_in_progress(user).filter(
+            kind=Inspection.Kind.FORCE_SELF_AUDIT)[:20])
     elif role == Role.FORCE_STAFF:
         context["open_to_challenge"] = list(selectors.inspections_open_to_challenge(user, context["today"])[:5])
         _listed(selectors.decisions_on_challenges_of(user), context, "decisions")
@@ -80,7 +85,8 @@ def inspection_detail(request, pk):
             "page": page,
             "query": query.urlencode(),
             "verdicts": inspection.verdicts.select_related("finding__inspection"),
-            "can_edit": can_edit_audits(request.user),
+            "can_edit": selectors.may_audit_inspection(request.user, inspection),
+            "can_edit_inspections": can_edit_audits(request.user),
             "today": timezone.localdate(),
         },
     )
@@ -130,7 +136,7 @@ def case_detail(request, pk):
 
 def render_case(request, case, *, query_form=None, status=200):
     """A case's page; for an inspector who may moderate it, with Agree, Query and the next case waiting."""
-    can_moderate = can_edit_audits(request.user) and selectors.cases_to_moderate(request.user).filter(
+    can_moderate = can_write_audits(request.user) and selectors.cases_to_moderate(request.user).filter(
         pk=case.pk).exists()
     return render(request, "audits/case_detail.html", {
         "case": case, "crimes": selectors.case_crimes(case),

@@ -13,11 +13,11 @@ from audits import selectors, services
 from audits.filters import ModerationFilter
 from audits.forms import CaseQueryForm
 from audits.views.inspections import render_case
-from forces.roles import can_edit_audits
+from forces.roles import can_write_audits
 
 
 def _ensure_moderator(request):
-    if not can_edit_audits(request.user):
+    if not can_write_audits(request.user):  # a force auditor: their own force's self-audits (cases_to_moderate)
         raise PermissionDenied
 
 

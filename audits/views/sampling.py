@@ -10,7 +10,6 @@ from audits.models import SampleDraw, SamplingFrame
 from audits.services import sampling
 from audits.tasks import frame_upload_job
 from core import jobs, stored_files
-from forces.roles import can_edit_audits
 
 # A frame file larger than this (about 25,000 rows of CSV) is checked and stored by a background job.
 FRAME_IN_WORKER_BYTES = 1024 * 1024
@@ -21,7 +20,7 @@ def sample_page(request, pk):
     frame = SamplingFrame.objects.filter(inspection=inspection).select_related("uploaded_by").first()
     draw = SampleDraw.objects.filter(frame=frame).select_related("drawn_by").first() if frame else None
     populations = selectors.frame_populations(frame) if frame else {}
-    can_edit = can_edit_audits(request.user) and not inspection.is_locked
+    can_edit = selectors.may_audit_inspection(request.user, inspection) and not inspection.is_locked
     size_form = SampleSizeForm(request.GET or None)
     needed = allocation = None
     if size_form.is_valid():

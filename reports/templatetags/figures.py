@@ -47,3 +47,20 @@ def interval_bar_svg(bar, label):
         w=bar["width"], h=bar["height"], label=label, text=bar["text"], mid=bar["mid"], interval=interval,
         rate=f"{bar['rate']:.1f}",
     )
+
+
+@register.filter
+def signed_points(value):
+    """A difference of two rates in percentage points, signed: 0.0712 → "+7.1 points"."""
+    if value is None or value == "":
+        return "—"
+    points = float(value) * 100
+    return f"{'+' if points > 0 else '−' if points < 0 else ''}{abs(points):.1f} points"
+
+
+@register.filter
+def p_value(value):
+    """A p-value as reports print it: to 3 decimal places, or "< 0.001"."""
+    from reports.statistics import format_p_value
+
+    return format_p_value(float(value))
