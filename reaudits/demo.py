@@ -6,53 +6,26 @@ the demo loader, never by a migration)."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 
-from audits.models import AuditedCase, AuditedCrime, Inspection, OffenceSubgroup, RecordingError
-from forces.models import Force
+from audits.demo import SELF_AUDIT_NOTE
+from audits.models import Inspection
 from reaudits import services
 from reaudits.models import ReAudit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-OFFENCES = ["Violence with injury", "Violence without injury", "Stalking and harassment", "Rape",
-            "Other sexual offences", "Theft offences"]
-
-
-def demo_kent_self_audit(auditor: User, *, cases: int = 60, seed: int = 17) -> Inspection:
-    """A closed (published) Kent self-audit whose auditors found few errors: most crimes passed as correct. For a
-    branch without the self-audit demo; the merged demo passes its own self-audit to ``demo_reaudit``."""
-    rng = random.Random(seed)
-    kent = Force.objects.get(slug="kent")
-    subgroups = {name: OffenceSubgroup.objects.get(name=name) for name in OFFENCES
-                 if OffenceSubgroup.objects.filter(name=name).exists()}
-    names = list(subgroups)
-    self_audit = Inspection.objects.create(
-        force=kent, kind=Inspection.Kind.FORCE_SELF_AUDIT, status=Inspection.Status.MODERATION,
-        audit_period_start=datetime(2025, 1, 1).date(), audit_period_end=datetime(2025, 3, 31).date(),
-        sample_is_synthetic=True, notes="Kent's own audit, January to March 2025 (synthetic demonstration data).")
-    start = timezone.make_aware(datetime(2025, 1, 2, 9, 0))
-    for number in range(1, cases + 1):
-        case = AuditedCase.objects.create(
-            inspection=self_audit, reference=f"KNT-SA-{number:04d}", source=AuditedCase.Source.INCIDENT_LOG,
-            reported_at=start + timedelta(hours=rng.randrange(0, 24 * 85)), auditor=auditor,
-            moderation_state=AuditedCase.Moderation.AGREED)
-        expected = subgroups[rng.choice(names)]
-        if rng.random() < 0.12:  # the force's auditors found it unrecorded
-            crime = AuditedCrime.objects.create(case=case, expected_offence=expected, safeguarding="yes")
-            RecordingError.objects.create(crime=crime, kind="not_recorded")
-        else:
-            AuditedCrime.objects.create(case=case, expected_offence=expected, recorded_offence=expected,
-                                        force_crime_reference=f"KNT/CR/{number:05d}",
-                                        recorded_at=case.reported_at + timedelta(hours=3))
-    Inspection.objects.filter(pk=self_audit.pk).update(status=Inspection.Status.PUBLISHED)  # closed
-    self_audit.refresh_from_db()
-    return self_audit
+def ensure_demo_reaudit(users: dict) -> ReAudit | None:
+    """The inspector's re-audit of Kent's latest closed own audit, unless it is there already."""
+    self_audit = (Inspection.objects.self_audits().filter(force__slug="kent", notes=SELF_AUDIT_NOTE,
+                                                          status=Inspection.Status.CLOSED)
+                  .order_by("-audit_period_start").first())
+    if self_audit is None:
+        return None
+    return ReAudit.objects.filter(self_audit=self_audit).first() or demo_reaudit(self_audit, users["inspector"])
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ def eligible_cases(self_audit: Inspection) -> QuerySet[AuditedCase]:
 
 def unfinished_cases(self_audit: Inspection) -> QuerySet[AuditedCase]:
     """Cases not yet agreed in moderation (none count once the self-audit is closed)."""
-    if self_audit.status == Inspection.Status.PUBLISHED:
+    if self_audit.status == Inspection.Status.CLOSED:
         return AuditedCase.objects.none()
     return AuditedCase.objects.filter(inspection=self_audit).exclude(moderation_state=AuditedCase.Moderation.AGREED)
 

@@ -85,7 +85,7 @@ def test_a_self_audit_with_a_case_not_agreed_is_refused(world):
 
 def test_a_closed_self_audit_can_be_re_audited_whatever_its_cases_moderation(world):
     self_audit = make_self_audit(world.forces.a, world.people.staff_a, agreed=False)
-    Inspection.objects.filter(pk=self_audit.pk).update(status=Inspection.Status.PUBLISHED)  # closed
+    Inspection.objects.filter(pk=self_audit.pk).update(status=Inspection.Status.CLOSED)
     assert services.reaudit_draw(self_audit=self_audit, size=2, seed=1, by=world.people.inspector).size == 2
 
 
