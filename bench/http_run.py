@@ -74,7 +74,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from audits.models import Inspection  # noqa: E402
+from audits.admin import FromEitherEndPaginator  # noqa: E402
+from audits.models import AuditedCase, Inspection  # noqa: E402
 from bench.generate import MARKER, analyze, freeze_unfrozen, generate, generated_scale  # noqa: E402
 from forces.models import Force, ForceMembership  # noqa: E402
 from forces.roles import Role  # noqa: E402
@@ -283,20 +284,21 @@ def measure(browser, log, path):
     return {"median": statistics.median(samples), "p95": samples[max(0, round(0.95 * len(samples)) - 1)],
             "cpu": statistics.median(cpu for _, cpu in entries) if entries else float("nan"),
             "queries": "–".join(str(count) for count in counts) if counts else "?",
-            "status": "/".join(str(s) for s in sorted(statuses)), "size": size}
+            "status": "/".join(str(s) for s in sorted(statuses)), "size": size, "load": os.getloadavg()[0]}
 
 
-HEADER = "| role | group | page | median ms | p95 ms | server CPU ms (median) | queries | status |"
+HEADER = "| role | group | page | median ms | p95 ms | server CPU ms (median) | queries | status | load (1 min) |"
+RULE = "|---|---|---|---|---|---|---|---|---|"
 
 
 def table(results):
-    lines = [HEADER, "|---|---|---|---|---|---|---|---|"]
+    lines = [HEADER, RULE]
     for (role, group, name, _), result in results:
         flag = ""
         if group == "Admin" and (result["median"] >= TARGET_MEDIAN_MS or result["p95"] >= TARGET_P95_MS):
             flag = " ✗"
         lines.append(f"| {role} | {group} | {name} | **{result['median']:.0f}**{flag} | {result['p95']:.0f} | "
-                     f"{result['cpu']:.0f} | {result['queries']} | {result['status']} |")
+                     f"{result['cpu']:.0f} | {result['queries']} | {result['status']} | {result['load']:.1f} |")
     return "\n".join(lines)
 
 
@@ -329,7 +331,8 @@ def main():
         case_count = cursor.fetchone()[0]
         cursor.execute("SELECT COUNT(*) FROM audits_auditedcrime")
         crime_count = cursor.fetchone()[0]
-    last_page = -(-case_count // 100)
+    # The case list's own last page: its page count comes from the planner's estimate above 10,000 cases.
+    last_page = FromEitherEndPaginator(AuditedCase.objects.order_by("inspection_id", "reference"), 100).num_pages
     connection.close()
 
     log_file = tempfile.NamedTemporaryFile(prefix="cdi-bench-queries-", suffix=".log", delete=False)
@@ -346,7 +349,7 @@ def main():
         load_before = os.getloadavg()
         started = time.perf_counter()
         results = []
-        print(HEADER + "\n|---|---|---|---|---|---|---|---|")
+        print(HEADER + "\n" + RULE)
         for row in pages(inspection, thames, case_id):
             role, group, name, path = row
             path = path.replace("p=LAST", f"p={last_page}")
@@ -371,7 +374,7 @@ def main():
         f"warm-up requests, one at a time; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
         f"({elapsed:.0f} s on {os.cpu_count()} cores shared with other work). Times are to the last byte of the "
         f"body; server CPU is the gunicorn worker's own CPU time for the request (what other load on the machine does not "
-        f"inflate); queries counted by `core.query_log`, the same for every request of a row. Admin rows: target median < "
+        f"inflate); queries counted by `core.query_log`, the same for every request of a row; load is the machine's 1-minute load average as the row ended. Admin rows: target median < "
         f"{TARGET_MEDIAN_MS} ms and p95 < {TARGET_P95_MS} ms; ✗ marks a miss"
         + (f" ({len(misses)} of {len(admin)}: {', '.join(misses)})." if misses else f" (none of {len(admin)}).")
     )
