@@ -73,6 +73,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken  # noqa: E402
 
 from audits.admin import FromEitherEndPaginator  # noqa: E402
 from audits.models import AuditedCase, Inspection  # noqa: E402
@@ -116,7 +117,15 @@ def bench_user(username, role, force=None, staff=False):
     ForceMembership.objects.filter(user=user).delete()
     if force is not None:
         ForceMembership.objects.create(user=user, force=force)
+    # Inspectors and administrators sign in with a second factor (production's CDI_TWO_FACTOR_REQUIRED): each
+    # bench user has recovery codes, and Browser.sign_in enters one, as a person who lost their phone would.
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in RECOVERY_CODES])
     return user
+
+
+RECOVERY_CODES = [secrets.token_hex(4) for _ in range(10)]
 
 
 class Browser:
@@ -146,13 +155,25 @@ class Browser:
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
         data = urllib.parse.urlencode({"username": username, "password": PASSWORD,
                                        "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(BASE + login, data=data, headers={"Referer": BASE + login})
+        self.post(login, data)
+        assert any(cookie.name == "sessionid" for cookie in self.jar), f"{username} could not sign in"
+        verify = reverse("forces:two_factor_verify")
+        status, _, _, body = self.get(verify)
+        if status == 200:  # asked for a second factor: a recovery code (each is used once)
+            token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+            status = self.post(verify, urllib.parse.urlencode({"code": RECOVERY_CODES.pop(),
+                                                               "csrfmiddlewaretoken": token}).encode())
+            assert status == 302, f"{username}: the recovery code was refused ({status})"
+
+    def post(self, path, data):
+        request = urllib.request.Request(BASE + path, data=data, headers={"Referer": BASE + path})
         try:
-            self.opener.open(request, timeout=60)
+            with self.opener.open(request, timeout=60) as response:
+                return response.status
         except urllib.error.HTTPError as error:
             if error.code != 302:
                 raise
-        assert any(cookie.name == "sessionid" for cookie in self.jar), f"{username} could not sign in"
+            return error.code
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -355,6 +376,8 @@ def main():
             path = path.replace("p=LAST", f"p={last_page}")
             row = (role, group, name, path)
             result = measure(browsers[role], log, path)
+            if role != "public" and result["status"] != "200":  # not what the user sees: no figure
+                sys.exit(f"{role}: {name} answered {result['status']}, not 200")
             results.append((row, result))
             print(table([(row, result)]).splitlines()[-1], flush=True)
         elapsed = time.perf_counter() - started
