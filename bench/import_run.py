@@ -100,15 +100,62 @@ def upload_body(name, content, fields):
 def as_file(content):
     if len(content) <= MAX_CSV_BYTES:
         return "bench.csv", content
-    from openpyxl import Workbook
+    return "bench.xlsx", xlsx_of([line.split(",") for line in content.decode().splitlines()])
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Audited crimes")
-    for line in content.decode().splitlines():
-        sheet.append(line.split(","))
+
+XLSX_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+XLSX_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XLSX_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{XLSX_PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
+        f'Type="{XLSX_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        f'<workbook xmlns="{XLSX_MAIN}" xmlns:r="{XLSX_RELATIONSHIPS}"><sheets>'
+        '<sheet name="Audited crimes" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{XLSX_PACKAGE_RELATIONSHIPS}">'
+        f'<Relationship Id="rId1" Type="{XLSX_RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{XLSX_RELATIONSHIPS}/sharedStrings" Target="sharedStrings.xml"/>'
+        '</Relationships>'),
+}
+
+
+def xlsx_of(rows):
+    """A one-sheet workbook of text cells (shared strings, as spreadsheet programs write them), written
+    directly: openpyxl's writer (without lxml) took 20 minutes for 200,000 rows on a loaded machine."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(n) for n in range(1, max(len(row) for row in rows) + 1)]
+    strings = {}
+    sheet = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{XLSX_MAIN}"><sheetData>']
+    for number, row in enumerate(rows, 1):
+        cells = "".join(f'<c r="{letter}{number}" t="s"><v>{strings.setdefault(value, len(strings))}</v></c>'
+                        for letter, value in zip(letters, row, strict=False) if value != "")
+        sheet.append(f'<row r="{number}">{cells}</row>')
+    sheet.append("</sheetData></worksheet>")
+    shared = "".join(f"<si><t>{escape(value)}</t></si>" for value in strings)
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return "bench.xlsx", buffer.getvalue()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in XLSX_PARTS.items():
+            archive.writestr(name, f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{xml}')
+        archive.writestr("xl/worksheets/sheet1.xml", "".join(sheet))
+        archive.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                         f'<sst xmlns="{XLSX_MAIN}" uniqueCount="{len(strings)}">{shared}</sst>')
+    return buffer.getvalue()
 
 
 class Timed:

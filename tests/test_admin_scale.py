@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audits import admin as admin_module
+from audits.admin import FromEitherEndPaginator
 from audits.models import AuditedCase, CancellationReview, Inspection
 from forces.models import Force
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, FindingFactory, InspectionFactory, offence
@@ -34,6 +36,8 @@ CASE_LIST_QUERIES = {
     "third-party report": "third_party_report__exact=0",
     "search by reference": "q=TVP-A",
     "search by crime reference": "q=CR-42",
+    "year reported": "reported=2024",
+    "sorted by date reported": "o=4",
     "sorted by crimes": "o=5",
     "sorted by inspection": "o=2.-1",
     "page 2": "p=2",
@@ -55,6 +59,7 @@ AUTOCOMPLETES = [
     ("recommendations", "finding", "inspection", "thames"),
     ("recommendations", "finding", "parent", "R"),
     ("forces", "recordedcrimevolume", "force", "thames"),
+    ("forces", "forcemembership", "force", "thames"),  # the user form's force
 ]
 
 
@@ -108,10 +113,33 @@ def test_every_case_list_filter_search_and_page_runs_a_fixed_number_of_queries(w
 
 @pytest.mark.parametrize("model_admin", [f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry])
 def test_every_admin_list_runs_a_fixed_number_of_queries(world, client_for, model_admin):
+    """Each list, its search and each of its filters (the first choice each filter offers)."""
     app_label, model_name = model_admin.split(".")
     client = client_for(world.people.admin)
     url = reverse(f"admin:{app_label}_{model_name}_changelist")
-    assert_constant(world, client, lambda: {"list": (url, None), "search": (url, {"q": "Thames"})})
+    filters = first_choice_of_each_filter(client, url)
+    assert_constant(world, client, lambda: {"list": (url, None), "search": (url, {"q": "Thames"}),
+                                            **{title: (f"{url}{query}", None) for title, query in filters.items()}})
+
+
+def first_choice_of_each_filter(client, url):
+    """The query string of the first choice (after "All") of each of the list's filters."""
+    cl = client.get(url).context["cl"]
+    found = {}
+    for spec in cl.filter_specs:
+        choices = [choice for choice in spec.choices(cl) if not choice["selected"]]
+        if choices:
+            found[f"filter {spec.title}"] = choices[0]["query_string"]
+    return found
+
+
+def test_the_filters_of_the_inspection_finding_and_case_lists_are_all_tried(world, client_for):
+    """first_choice_of_each_filter finds every filter the busy lists have (so the test above tries each)."""
+    client = client_for(world.people.admin)
+    FindingFactory(inspection=world.inspection, kind="cause_of_concern", reference="TVP-C1")
+    for name, count in [("audits_inspection", 4), ("recommendations_finding", 6), ("audits_auditedcase", 11)]:
+        filters = first_choice_of_each_filter(client, reverse(f"admin:{name}_changelist"))
+        assert len(filters) == count, (name, filters)
 
 
 @pytest.mark.parametrize("source", AUTOCOMPLETES, ids=lambda source: ".".join(source[1:3]))
@@ -267,3 +295,113 @@ def test_the_victim_flag_filter_lists_cases_with_a_flagged_crime_once(world, cli
     listed = client.get(f"{CASES}?victim=domestic_abuse").context["cl"].result_list
     assert [case.reference for case in listed] == ["TVP-FLAG"]
     assert "TVP-NOFLAG" in [case.reference for case in client.get(f"{CASES}?victim=nonsense").context["cl"].result_list]
+
+
+# The estimated count (audits.admin.FromEitherEndPaginator) ------------------------------------------------
+
+
+def needs_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's estimate exists only on PostgreSQL; SQLite always counts (tested below)")
+
+
+def analyze_cases():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE audits_auditedcase")  # the planner's figures, as autovacuum keeps them
+
+
+@pytest.fixture
+def per_page():
+    """Sets the served case admin's page length; restored afterwards."""
+    case_admin = admin.site._registry[AuditedCase]
+    yield lambda n: setattr(case_admin, "list_per_page", n)
+    case_admin.list_per_page = 100
+
+
+def test_a_case_list_longer_than_the_threshold_shows_the_planner_s_estimate_not_a_count(
+        world, client_for, monkeypatch):
+    needs_postgresql()
+    grow(world)
+    analyze_cases()
+    monkeypatch.setattr(FromEitherEndPaginator, "estimate_above", 120)
+    client = client_for(world.people.inspector)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(CASES)
+    cl = page.context["cl"]
+    real = AuditedCase.objects.count()
+    assert real > 140 and cl.paginator.estimated and not cl.paginator.estimate_is_floor
+    # Fresh statistics of an unfiltered table: the planner's figure is the table's size (three figures).
+    assert cl.result_count == round(real, 3 - len(str(real)))
+    assert any(query["sql"].startswith("EXPLAIN (FORMAT JSON)") for query in queries.captured_queries)
+    counts = [query["sql"] for query in queries.captured_queries
+              if "COUNT(*)" in query["sql"] and "audits_auditedcase" in query["sql"]]
+    assert len(counts) == 1 and "LIMIT 121" in counts[0]  # the one count of cases stops after 121 rows
+    html = page.content.decode()
+    assert f"about {cl.result_count:,} audited cases" in html
+    assert f"All of about {cl.result_count:,} selected" in html
+    # Below the threshold the count is exact, and says so.
+    page = client.get(CASES, {"inspection__id__exact": world.inspection.pk})
+    assert not page.context["cl"].paginator.estimated and page.context["cl"].result_count == 111
+    assert "111 audited cases" in page.content.decode() and "about 111" not in page.content.decode()
+    # A search whose estimate is under the threshold although it finds more: "more than", never a low figure.
+    monkeypatch.setattr(admin_module, "planner_estimate", lambda rows: 3)
+    page = client.get(CASES, {"q": "-"})  # every reference
+    assert page.context["cl"].paginator.estimate_is_floor and page.context["cl"].result_count == 120
+    assert "more than 120 results" in page.content.decode()
+
+
+def test_on_sqlite_every_list_is_counted(world, client_for, monkeypatch):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's behaviour; PostgreSQL's estimate is tested above")
+    grow(world, forces=1, cases=1)
+    monkeypatch.setattr(FromEitherEndPaginator, "estimate_above", 5)
+    cl = client_for(world.people.inspector).get(CASES).context["cl"]
+    assert not cl.paginator.estimated and cl.result_count == AuditedCase.objects.count()
+
+
+@pytest.mark.parametrize("factor", [3.0, 1.4, 0.6], ids=["estimate 3x too high", "40% too high", "40% too low"])
+def test_with_an_estimate_too_high_or_too_low_every_page_has_rows_and_the_last_pages_end_the_list(
+        world, client_for, monkeypatch, per_page, factor):
+    needs_postgresql()
+    grow(world, forces=2, cases=2)
+    real = AuditedCase.objects.count()
+    monkeypatch.setattr(FromEitherEndPaginator, "estimate_above", 20)
+    monkeypatch.setattr(admin_module, "planner_estimate", lambda rows: int(real * factor))
+    client = client_for(world.people.inspector)
+    per_page(7)
+    for query in ["", "o=-1", "q=TVP"]:
+        cl = client.get(f"{CASES}?{query}").context["cl"]
+        ordered = [case.pk for case in cl.queryset]
+        assert cl.paginator.estimated and cl.result_count == int(real * factor)
+        last = cl.paginator.num_pages
+        pages = {}
+        # The first and last pages, the middle ones (where the halves meet) and a quarter from each end.
+        for number in {1, 2, 3, last // 4, last // 2 - 1, last // 2, last // 2 + 1, last // 2 + 2, 3 * last // 4,
+                       last - 2, last - 1, last}:
+            response = client.get(f"{CASES}?{query}&p={number}")
+            assert response.status_code == 200, (query, number)
+            rows = pages[number] = [case.pk for case in response.context["cl"].result_list]
+            assert rows, (query, number)
+            start = ordered.index(rows[0])
+            assert rows == ordered[start:start + len(rows)], (query, number)  # a run of the list, in order
+        assert pages[1] == ordered[:7] and pages[2] == ordered[7:14]
+        assert pages[last] == ordered[-7:] and pages[last - 1] == ordered[-14:-7], query
+        # Past the last page: Django's "?e=1", not a 500.
+        assert client.get(f"{CASES}?{query}&p={last + 1}").status_code == 302
+
+
+def test_the_estimated_case_list_runs_a_fixed_number_of_queries_on_every_page(world, client_for, monkeypatch, per_page):
+    """Small (counted exactly, under the threshold) and larger (estimated on PostgreSQL): the same queries."""
+    monkeypatch.setattr(FromEitherEndPaginator, "estimate_above", 1)
+    per_page(1)
+    client = client_for(world.people.inspector)
+
+    def requests():
+        last = client.get(CASES).context["cl"].paginator.num_pages
+        return {"first page": (CASES, None), "page 2": (CASES, {"p": 2}), "last page": (CASES, {"p": last}),
+                "force": (CASES, {"force": "thames-valley"}), "error kind": (CASES, {"error": "misclassified"}),
+                "search": (CASES, {"q": "TVP"}), "sorted": (CASES, {"o": "-1", "p": last})}
+
+    assert_constant(world, client, requests)
+    if connection.vendor == "postgresql":
+        assert client.get(CASES, {"force": "thames-valley"}).context["cl"].paginator.estimated
