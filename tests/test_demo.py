@@ -253,13 +253,13 @@ def test_demo_users_have_notifications_waiting(demo):
                              .values_list("event", flat=True))
                for username in ["inspector", "inspector2", "admin", "tvp-staff", "glos-staff", "manager",
                                 "kent-auditor"]}
-    # Kent's own audits closed: told to its auditors and the inspectors (and the synthetic Kent inspection's
-    # publication to the managers).
-    assert waiting == {"inspector": {"case_queried", "challenge_raised", "self_audit_closed"},
-                       "inspector2": {"case_queried", "self_audit_closed"},
+    # Kent's own audits closed and the inspectorate's re-audit of the last one finished: told to its auditors and
+    # the inspectors (and the synthetic Kent inspection's publication to the managers).
+    assert waiting == {"inspector": {"case_queried", "challenge_raised", "self_audit_closed", "reaudit_finished"},
+                       "inspector2": {"case_queried", "self_audit_closed", "reaudit_finished"},
                        "admin": {"case_queried"}, "tvp-staff": {"challenge_decided"},
                        "glos-staff": {"finding_verified"}, "manager": {"inspection_published"},
-                       "kent-auditor": {"self_audit_closed"}}
+                       "kent-auditor": {"self_audit_closed", "reaudit_finished"}}
     revised = Notification.objects.get(recipient__username="manager", message__startswith="Staffordshire")
     assert revised.message.startswith("Staffordshire Police") and "revised grades" in revised.message
     page = Client()

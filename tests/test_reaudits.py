@@ -291,11 +291,11 @@ def test_a_case_changed_in_the_self_audit_since_the_draw_stops_submission(drawn)
     assert ReAudit.objects.get().submitted_at is None
 
 
-def test_submission_tells_the_forces_staff_and_the_inspectors_only(drawn):
+def test_submission_tells_the_forces_own_people_and_the_inspectors_only(drawn):
     enter_all(drawn.reaudit, drawn.people.inspector, inspector_verdict)
     services.reaudit_submit(reaudit=drawn.reaudit, by=drawn.people.inspector)
     told = set(Notification.objects.filter(event="reaudit_finished").values_list("recipient__username", flat=True))
-    assert told == {"staff-a", "insp", "insp2"}
+    assert told == {"staff-a", "auditor-a", "auditor-a2", "insp", "insp2"}
     assert Notification.objects.get(recipient=drawn.people.staff_a).url == drawn.reaudit.get_absolute_url()
 
 
