@@ -116,6 +116,15 @@ def sample_too_small_reason(recorded: int, audited: int) -> str:
             f"{ADEQUATE_COUNT}), so shown as “x of y” with an interval suited to small samples")
 
 
+def published_too_small_reason(recorded: int, audited: int, *, has_interval: bool) -> str:
+    """Why a published "x of y" is printed without an interval: a sample of fewer than SMALL_SAMPLE crimes published
+    without one (none is invented for it); "" otherwise."""
+    if not audited or has_interval or audited >= SMALL_SAMPLE:
+        return ""
+    return (f"Sample too small for a ± figure: published as “{recorded} of {audited}” (fewer than "
+            f"{SMALL_SAMPLE} crimes audited) with no interval")
+
+
 def one_sided_estimate(recorded: int, audited: int) -> RateEstimate:
     """None or all of ``audited`` recorded: the exact (Clopper–Pearson) one-sided 95% bound, [0, 1 − 0.05^(1/n)]
     for 0 of n and [0.05^(1/n), 1] for n of n; a two-sided interval would put 2.5% on a side that cannot miss."""
