@@ -22,7 +22,7 @@ from forces.models import Force
 from reports.figures import Figure
 from reports.models import ResultVersion
 from reports.selectors import InspectionFigures, figures_for
-from reports.statistics import IntervalMethod, estimate_rate, published_too_small_reason
+from reports.statistics import IntervalMethod, estimate_rate, joined_reasons, published_too_small_reason
 
 if TYPE_CHECKING:
     from core.types import AnyUser
@@ -87,8 +87,7 @@ def computed_shown(figure: Figure | None) -> ShownFigure | None:
 
 def shown_reasons(*shown: ShownFigure | None) -> str:
     """The distinct "sample too small" reasons of the figures shown side by side, in order, or ""."""
-    reasons = [figure.reason for figure in shown if figure is not None and figure.reason]
-    return "; ".join(dict.fromkeys(reasons))
+    return joined_reasons(figure.reason for figure in shown if figure is not None)
 
 
 def comparison_figure(published: ShownFigure | None, computed: ShownFigure | None,

@@ -21,7 +21,13 @@ from reports.results import (
     SAFEGUARDING_RULE,
     TIMELINESS_RULE,
 )
-from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value, sample_too_small_reason
+from reports.statistics import (
+    ADDITIONAL_EXPLANATION,
+    P_VALUE_FLOOR,
+    format_p_value,
+    joined_reasons,
+    sample_too_small_reason,
+)
 
 
 @dataclass
@@ -170,7 +176,7 @@ def trend_reason(figures, area, figure):
     reasons = [f.small_sample_reason for f in (figure, published, computed) if f is not None]
     if computed is None:
         reasons.append(NO_CASES_REASON if figures.has_cases else NO_SAMPLE_REASON)
-    return "; ".join(dict.fromkeys(reason for reason in reasons if reason)) or None
+    return joined_reasons(reasons) or None
 
 
 NO_FLAG_REASON = "No audited crime has a victim with this flag"

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from audits.models import AuditedCrime, Inspection
 from forces.models import RecordedCrimeVolume
-from reports.statistics import SMALL_SAMPLE, sample_too_small_reason
+from reports.statistics import SMALL_SAMPLE, joined_reasons, published_too_small_reason, sample_too_small_reason
 from reports.tables import NO_CASES_REASON, NO_FLAG_REASON, NO_SAMPLE_REASON, WHY_COLUMN
 from tests.factories import offence, publish
 from tests.report_files import csv_rows, table_rows, zip_tables
@@ -44,6 +44,15 @@ def test_the_sample_too_small_rule_in_words():
                                                  "not recorded (fewer than 10), so shown as “x of y” with an interval "
                                                  "suited to small samples")
     assert "only 4 of the 300 audited crimes recorded" in sample_too_small_reason(4, 300)
+
+
+def test_a_published_and_a_computed_small_sample_say_sample_too_small_once():
+    published = published_too_small_reason(126, 138, has_interval=False)
+    assert published_too_small_reason(126, 138, has_interval=True) == ""
+    assert joined_reasons([published, sample_too_small_reason(126, 138), published, ""]) == (
+        "Sample too small for a ± figure: published as “126 of 138” (fewer than 200 crimes audited) with no "
+        "interval; 138 crimes audited, fewer than 200, so shown as “x of y” with an interval suited to small samples")
+    assert joined_reasons([NO_CASES_REASON, sample_too_small_reason(2, 3)]).endswith(f"; {NO_CASES_REASON}")
 
 
 def make_report(world, client_for, *, audit_period=True):
