@@ -4,7 +4,13 @@ carried forward. Always labelled with where it came from."""
 
 from dataclasses import dataclass, replace
 
-from reports.statistics import SMALL_SAMPLE, RateEstimate, estimate_rate, implied_sample_size, sample_too_small_reason
+from reports.statistics import (
+    RateEstimate,
+    estimate_rate,
+    implied_sample_size,
+    published_too_small_reason,
+    sample_too_small_reason,
+)
 
 COMPUTED = "computed"
 PUBLISHED = "published"
@@ -60,10 +66,7 @@ class Figure:
             return ""
         if self.source == COMPUTED:
             return sample_too_small_reason(self.recorded, self.audited)
-        if self.margin is None and self.audited < SMALL_SAMPLE:
-            return (f"Sample too small for a ± figure: published as “{self.recorded} of {self.audited}” (fewer than "
-                    f"{SMALL_SAMPLE} crimes audited) with no interval")
-        return ""
+        return published_too_small_reason(self.recorded, self.audited, has_interval=self.margin is not None)
 
 
 def computed_figure(group_result) -> Figure | None:

@@ -22,7 +22,7 @@ from forces.models import Force
 from reports.figures import Figure
 from reports.models import ResultVersion
 from reports.selectors import InspectionFigures, figures_for
-from reports.statistics import IntervalMethod, estimate_rate
+from reports.statistics import IntervalMethod, estimate_rate, joined_reasons, published_too_small_reason
 
 if TYPE_CHECKING:
     from core.types import AnyUser
@@ -46,6 +46,8 @@ class ShownFigure:
     recorded: int | None
     audited: int | None
     interval_source: str  # "published", "computed" or "" (no interval)
+    # Why it is shown as "x of y" (sample too small): Figure.small_sample_reason's words, or "".
+    reason: str = ""
 
     @property
     def summary(self) -> str:
@@ -72,14 +74,20 @@ def published_shown(figures: InspectionFigures, area: str, method: IntervalMetho
         margin = float(row.interval) / 100
         return ShownFigure(rate, max(rate - margin, 0.0), min(rate + margin, 1.0), margin, row.recorded, row.audited,
                            "published")
-    return ShownFigure(rate, None, None, None, row.recorded, row.audited, "")
+    return ShownFigure(rate, None, None, None, row.recorded, row.audited, "",
+                       published_too_small_reason(row.recorded or 0, row.audited or 0, has_interval=False))
 
 
 def computed_shown(figure: Figure | None) -> ShownFigure | None:
     if figure is None:
         return None
     return ShownFigure(figure.rate, figure.low, figure.high, figure.margin, figure.recorded, figure.audited,
-                       "computed" if figure.margin is not None else "")
+                       "computed" if figure.margin is not None else "", figure.small_sample_reason)
+
+
+def shown_reasons(*shown: ShownFigure | None) -> str:
+    """The distinct "sample too small" reasons of the figures shown side by side, in order, or ""."""
+    return joined_reasons(figure.reason for figure in shown if figure is not None)
 
 
 def comparison_figure(published: ShownFigure | None, computed: ShownFigure | None,
@@ -93,7 +101,7 @@ def comparison_figure(published: ShownFigure | None, computed: ShownFigure | Non
         estimate = estimate_rate(published.recorded or 0, published.audited, method)
         if estimate.low is not None and estimate.high is not None:
             return ShownFigure(published.rate, estimate.low, estimate.high, estimate.margin, published.recorded,
-                               published.audited, "computed from the published counts")
+                               published.audited, "computed from the published counts", published.reason)
     return published
 
 
@@ -107,6 +115,11 @@ class LeagueRow:
     reason: str = ""  # why there is no figure
     position: int | None = None
     overlaps_next: bool | None = None  # its interval overlaps the next ranked force's
+
+    @property
+    def why(self) -> str:
+        """Why the row has no figure, or why a figure of it is shown as "x of y" (sample too small)."""
+        return self.reason or shown_reasons(self.published, self.computed)
 
     @property
     def year(self) -> int | None:

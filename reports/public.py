@@ -25,11 +25,12 @@ from reports.league import (
     league_for,
     published_record_inspections,
     published_shown,
+    shown_reasons,
 )
 from reports.models import FrozenUnrecordedEstimate, ResultVersion
 from reports.selectors import InspectionFigures, figures_for
 from reports.statistics import ExtrapolationMethod, IntervalMethod
-from reports.tables import NO_CASES_REASON, Table, month, pct, points, published_way
+from reports.tables import NO_CASES_REASON, WHY_COLUMN, Table, month, pct, points, published_way
 
 METHOD = IntervalMethod.NORMAL  # the interval the inspectorate publishes
 EXTRAPOLATION = ExtrapolationMethod.PER_RECORDED
@@ -63,6 +64,11 @@ class TrendPoint:
     @property
     def label(self) -> str:
         return str(self.figures.year or month(self.figures.inspection.published_on))
+
+    @property
+    def reason(self) -> str:
+        """Why a figure of the point is shown as "x of y" (sample too small), or ""."""
+        return shown_reasons(self.published, self.computed)
 
 
 @dataclass
@@ -112,7 +118,7 @@ def trends_table(trends: list[PublicTrend]) -> Table:
         "published_results",
         "Published results by inspection",
         ["Category", "Inspection", "Published", "As published", "Published rate (%)", "Published ± (points)",
-         "Computed from audited cases", "Computed rate (%)", "Computed ± (points)", "Sample"],
+         "Computed from audited cases", "Computed rate (%)", "Computed ± (points)", "Sample", WHY_COLUMN],
         [[trend.label, point.figures.kind_title, month(point.figures.inspection.published_on),
           point.published.summary if point.published else _no_published(point),
           pct(point.published.rate) if point.published else None,
@@ -120,7 +126,8 @@ def trends_table(trends: list[PublicTrend]) -> Table:
           point.computed.summary if point.computed else "No audited cases in this category",
           pct(point.computed.rate) if point.computed else None,
           points(point.computed.margin) if point.computed else None,
-          "Synthetic" if point.figures.synthetic else ("Audited cases" if point.figures.has_cases else "Report only")]
+          "Synthetic" if point.figures.synthetic else ("Audited cases" if point.figures.has_cases else "Report only"),
+          point.reason or None]
          for trend in trends for point in trend.points],
         note="As published: the figure the inspection report printed, with its interval only where the report gave "
              "one. Computed: worked out here from the audited cases, with a 95% interval "
@@ -252,7 +259,7 @@ def league_table(league: League) -> Table:
         f"{league.label}: each force's latest published figure",
         ["Position", "Force", "Region", "Inspection year", "Published", "As published", "Computed from audited cases",
          "Rate compared (%)", "Interval low (%)", "Interval high (%)", "Interval from", "Overlaps the next force",
-         "Sample", "Why no figure"],
+         "Sample", WHY_COLUMN],
         [[row.position, row.force.name, row.force.region, row.year, month(row.published_on),
           row.published.summary if row.published else None,
           row.computed.summary if row.computed else None,
@@ -262,7 +269,7 @@ def league_table(league: League) -> Table:
           {True: "Yes", False: "No", None: None}[row.overlaps_next],
           ("Synthetic" if row.synthetic else ("Audited cases" if row.figures and row.figures.has_cases
                                               else "Report only")) if row.compared else None,
-          row.reason or None]
+          row.why or None]
          for row in league.rows],
         note=f"{league.reading} Ranked by the published figure where there is one, otherwise the computed one. An "
              "interval is called published only where the inspection report printed it.",

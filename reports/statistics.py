@@ -5,6 +5,7 @@ with statsmodels' interval and test functions rather than hand-written formulas.
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import cast
@@ -114,6 +115,26 @@ def sample_too_small_reason(recorded: int, audited: int) -> str:
     count = recorded if recorded < ADEQUATE_COUNT else unrecorded
     return (f"Sample too small for a ± figure: only {count} of the {audited} audited crimes {few} (fewer than "
             f"{ADEQUATE_COUNT}), so shown as “x of y” with an interval suited to small samples")
+
+
+TOO_SMALL_PREFIX = "Sample too small for a ± figure: "
+
+
+def joined_reasons(reasons: Iterable[str]) -> str:
+    """Distinct reasons as one text, in order; "Sample too small for a ± figure: " said once for all of them."""
+    distinct = list(dict.fromkeys(reason for reason in reasons if reason))
+    small = [reason.removeprefix(TOO_SMALL_PREFIX) for reason in distinct if reason.startswith(TOO_SMALL_PREFIX)]
+    others = [reason for reason in distinct if not reason.startswith(TOO_SMALL_PREFIX)]
+    return "; ".join(([TOO_SMALL_PREFIX + "; ".join(small)] if small else []) + others)
+
+
+def published_too_small_reason(recorded: int, audited: int, *, has_interval: bool) -> str:
+    """Why a published "x of y" is printed without an interval: a sample of fewer than SMALL_SAMPLE crimes published
+    without one (none is invented for it); "" otherwise."""
+    if not audited or has_interval or audited >= SMALL_SAMPLE:
+        return ""
+    return (f"Sample too small for a ± figure: published as “{recorded} of {audited}” (fewer than "
+            f"{SMALL_SAMPLE} crimes audited) with no interval")
 
 
 def one_sided_estimate(recorded: int, audited: int) -> RateEstimate:

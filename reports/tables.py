@@ -21,7 +21,13 @@ from reports.results import (
     SAFEGUARDING_RULE,
     TIMELINESS_RULE,
 )
-from reports.statistics import ADDITIONAL_EXPLANATION, P_VALUE_FLOOR, format_p_value, sample_too_small_reason
+from reports.statistics import (
+    ADDITIONAL_EXPLANATION,
+    P_VALUE_FLOOR,
+    format_p_value,
+    joined_reasons,
+    sample_too_small_reason,
+)
 
 
 @dataclass
@@ -162,6 +168,33 @@ def category_reason(figures, group_result):
     return sample_too_small_reason(group_result.recorded, group_result.audited) or None
 
 
+def trend_reason(figures, area, figure):
+    """Why a trend row's figures are missing or shown as "x of y": the headline's and the published figure's
+    sample-too-small reasons, and why there is no computed figure; None when there is nothing to explain."""
+    published = figures.as_published(area)
+    computed = figures.computed(area) if figures.has_cases else None
+    reasons = [f.small_sample_reason for f in (figure, published, computed) if f is not None]
+    if computed is None:
+        reasons.append(NO_CASES_REASON if figures.has_cases else NO_SAMPLE_REASON)
+    return joined_reasons(reasons) or None
+
+
+NO_FLAG_REASON = "No audited crime has a victim with this flag"
+NOT_AUDITED_FLAG_REASON = "Flag not audited in this inspection"
+
+
+def flag_reason(figures, group_result):
+    """Why a flag's figure is missing (not audited, no audited cases, no victim with the flag) or shown as "x of y"
+    (sample too small); None when there is nothing to explain."""
+    if not figures.scope.audits(group_result.group.key):
+        return NOT_AUDITED_FLAG_REASON
+    if not figures.has_cases:
+        return NO_SAMPLE_REASON
+    if not group_result.audited:
+        return NO_FLAG_REASON
+    return sample_too_small_reason(group_result.recorded, group_result.audited) or None
+
+
 def overview_table(rows, method):
     return Table(
         "overview",
@@ -290,12 +323,14 @@ def flags_table(figures):
     return Table(
         "flags",
         "Crimes whose victim has a flag",
-        ["Flag", "Recorded of audited", "Rate (%)", "± (points)"],
-        [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin)]
-         if figures.scope.audits(r.group.key) else [r.group.label, None, None, None]
+        ["Flag", "Recorded of audited", "Rate (%)", "± (points)", WHY_COLUMN],
+        [[r.group.label, x_of_y(r.recorded, r.audited), pct(r.estimate.rate), points(r.estimate.margin),
+          flag_reason(figures, r)]
+         if figures.scope.audits(r.group.key) else [r.group.label, None, None, None, flag_reason(figures, r)]
          for r in figures.results.flags],
         note="All-crime counting rule. A flag describes one crime's victim, so a case's other crimes are counted "
              "under it only if their own victims have it.",
+        numeric_until=4,
     )
 
 
@@ -452,12 +487,13 @@ def trend_table(trends):
         "trend",
         "Recording rates across inspections",
         ["Category", "Inspection", "Published", "Figure", "Rate (%)", "± (points)", "Low (%)", "High (%)", "Status",
-         "Sample", "As published", "Computed from audited cases"],
+         "Sample", "As published", "Computed from audited cases", WHY_COLUMN],
         [
             [trend.category.label, item.kind_title, month(item.inspection.published_on),
              *figure_cells(figure), item.status_label, sample_label(item),
              figure_with_interval(item.as_published(trend.category.key)) or "None published",
-             figure_with_interval(item.computed(trend.category.key) if item.has_cases else None) or "No audited cases"]
+             figure_with_interval(item.computed(trend.category.key) if item.has_cases else None) or "No audited cases",
+             trend_reason(item, trend.category.key, figure)]
             for trend in trends
             for item, figure in trend.points
         ],

@@ -52,7 +52,9 @@ def test_kents_62_of_63_rape_figure_has_no_published_interval(demo_data, manager
     league = _page(manager, reverse("reports:league"), category="rape", group="picked",
                    forces=["kent", "gloucestershire"]).content.decode()
     row = re.search(r'data-testid="league-row-kent">(.*?)</tr>', league, re.S).group(1)
-    assert "no interval published" in row and "computed from the published counts" in row and "±" not in row
+    assert "no interval published" in row and "computed from the published counts" in row
+    assert not re.search(r"±\s*\d", row)  # no "± 3.09": only the reason's words "a ± figure"
+    assert 'data-testid="published-reason">Sample too small for a ± figure: published as “62 of 63”' in row
 
 
 def test_unrecorded_estimates_are_printed_the_published_way_with_the_exact_figure_beside(demo_data, manager):

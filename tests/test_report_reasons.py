@@ -7,17 +7,18 @@ import re
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from audits.models import AuditedCrime, Inspection
 from forces.models import RecordedCrimeVolume
-from reports.statistics import SMALL_SAMPLE, sample_too_small_reason
-from reports.tables import NO_CASES_REASON, WHY_COLUMN
+from reports.statistics import SMALL_SAMPLE, joined_reasons, published_too_small_reason, sample_too_small_reason
+from reports.tables import NO_CASES_REASON, NO_FLAG_REASON, NO_SAMPLE_REASON, WHY_COLUMN
 from tests.factories import offence, publish
 from tests.pdf_download import fetch_pdf
-from tests.report_files import table_rows
+from tests.report_files import csv_rows, table_rows, zip_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,15 @@ def test_the_sample_too_small_rule_in_words():
                                                  "not recorded (fewer than 10), so shown as “x of y” with an interval "
                                                  "suited to small samples")
     assert "only 4 of the 300 audited crimes recorded" in sample_too_small_reason(4, 300)
+
+
+def test_a_published_and_a_computed_small_sample_say_sample_too_small_once():
+    published = published_too_small_reason(126, 138, has_interval=False)
+    assert published_too_small_reason(126, 138, has_interval=True) == ""
+    assert joined_reasons([published, sample_too_small_reason(126, 138), published, ""]) == (
+        "Sample too small for a ± figure: published as “126 of 138” (fewer than 200 crimes audited) with no "
+        "interval; 138 crimes audited, fewer than 200, so shown as “x of y” with an interval suited to small samples")
+    assert joined_reasons([NO_CASES_REASON, sample_too_small_reason(2, 3)]).endswith(f"; {NO_CASES_REASON}")
 
 
 def make_report(world, client_for, *, audit_period=True):
@@ -131,3 +141,83 @@ def test_overview_says_sample_too_small_on_the_page_and_in_its_exports(report):
     assert thames[rows[0].index(WHY_COLUMN)].startswith(TOO_SMALL)
     text = pdf_text(fetch_pdf(client, reverse("reports:overview_export", args=["pdf"])))
     assert "(sample too small for ±)" in text and TOO_SMALL in text
+
+
+# The public force page, the league tables and the trend and flags tables give the same reasons.
+
+def test_public_force_page_and_its_csv_say_sample_too_small(world, report):
+    page = Client().get(reverse("reports:public_force", args=[world.forces.a.slug]))
+    said = re.search(r'data-testid="small-sample-reason">(.*?)</span>', page.content.decode()).group(1)
+    assert said.startswith(TOO_SMALL)
+    table = page.context["results_table"]
+    row = next(row for row in table.rows if row[0] == "All crime")
+    assert row[table.header.index(WHY_COLUMN)].startswith(TOO_SMALL)
+    rows = csv_rows(Client().get(reverse("reports:public_force_csv", args=[world.forces.a.slug])))
+    assert rows[0] == table.header
+    assert next(r for r in rows if r[0] == "All crime")[rows[0].index(WHY_COLUMN)].startswith(TOO_SMALL)
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["league", "public national table"])
+def test_league_computed_figure_says_sample_too_small_on_the_page_and_in_its_csv(world, report, signed_in):
+    client = report[0] if signed_in else Client()
+    page_url, csv_url = (("reports:league", "reports:league_csv") if signed_in else ("reports:public", "reports:public_csv"))
+    content = client.get(reverse(page_url)).content.decode()
+    row = re.search(rf'data-testid="league-row-{world.forces.a.slug}">(.*?)</tr>', content, re.S).group(1)
+    computed = re.search(r'data-testid="computed-reason">(.*?)</span>', row).group(1)
+    assert computed == sample_too_small_reason(2, 3) and "2 of 3" in row
+    rows = csv_rows(client.get(reverse(csv_url)))
+    force = next(r for r in rows if r[1] == world.forces.a.name)
+    assert TOO_SMALL in force[rows[0].index(WHY_COLUMN)]
+    # A force with no figure keeps its reason in the same column.
+    assert any(r[rows[0].index(WHY_COLUMN)] and not r[0] for r in rows[1:])
+
+
+def test_trend_table_says_sample_too_small_on_the_page_and_in_every_export(world, report):
+    client = report[0]
+    slug = world.forces.a.slug
+    page = client.get(reverse("reports:force", args=[slug]))
+    trend = next(t for t in page.context["tables"] if t.key == "trend")
+    row = next(row for row in trend.rows if row[0] == "All crime")
+    assert row[trend.header.index(WHY_COLUMN)].startswith(TOO_SMALL)
+    assert TOO_SMALL in re.search(r'data-testid="table-trend">(.*?)</table>', page.content.decode(), re.S).group(1)
+    export = lambda fmt: reverse("reports:force_export", args=[slug, fmt])  # noqa: E731
+    rows = table_rows(client, export("csv"), "trend")
+    assert rows[0] == trend.header
+    assert next(r for r in rows if r[0] == "All crime")[rows[0].index(WHY_COLUMN)].startswith(TOO_SMALL)
+    header, zipped = zip_tables(client.get(export("zip")))[trend.title]
+    assert next(r for r in zipped if r[0] == "All crime")[header.index(WHY_COLUMN)].startswith(TOO_SMALL)
+    sheet = next(rows for rows in xlsx_cells(client.get(export("xlsx"))).values()
+                 if any(r and WHY_COLUMN in r and "Inspection" in r for r in rows))
+    header = next(r for r in sheet if r and WHY_COLUMN in r)
+    assert next(r for r in sheet if r and r[0] == "All crime")[header.index(WHY_COLUMN)].startswith(TOO_SMALL)
+    assert TOO_SMALL in pdf_text(fetch_pdf(client, export("pdf")))  # the force report's only table with this reason
+
+
+def test_a_report_only_inspection_says_why_it_has_no_computed_figure_in_the_trend_table(world, client_for):
+    AuditedCrime.objects.filter(case__inspection=world.inspection).delete()
+    publish(world.inspection)
+    client = client_for(world.people.manager)
+    rows = table_rows(client, reverse("reports:force_export", args=[world.forces.a.slug, "csv"]), "trend")
+    reasons = [r[rows[0].index(WHY_COLUMN)] for r in rows[1:]]
+    assert reasons and all(NO_SAMPLE_REASON in reason for reason in reasons)
+
+
+def test_flags_table_says_why_on_the_page_and_in_every_export(world, report):
+    client, page, _, export = report
+    flags = next(t for t in page.context["tables"] if t.key == "flags")
+    why = {row[0]: row[flags.header.index(WHY_COLUMN)] for row in flags.rows}
+    counts = {row[0]: row[1] for row in flags.rows}
+    assert why and all((why[label] == NO_FLAG_REASON) == (counts[label] is None) for label in why)
+    assert all(why[label].startswith("Sample too small") for label in why if counts[label])
+    assert NO_FLAG_REASON in why.values()
+    assert NO_FLAG_REASON in re.search(r'data-testid="table-flags">(.*?)</table>', page.content.decode(),
+                                       re.S).group(1)
+    rows = table_rows(client, export("csv"), "flags")
+    assert rows[0] == flags.header and {r[0]: r[rows[0].index(WHY_COLUMN)] for r in rows[1:]} == why
+    header, zipped = zip_tables(client.get(export("zip")))[flags.title]
+    assert {r[0]: r[header.index(WHY_COLUMN)] for r in zipped} == why
+    sheet = next(rows for rows in xlsx_cells(client.get(export("xlsx"))).values()
+                 if any(r and r[0] == "Flag" for r in rows))
+    header = next(r for r in sheet if r and r[0] == "Flag")
+    assert {r[0]: r[header.index(WHY_COLUMN)] for r in sheet if r and r[0] in why} == why
+    assert NO_FLAG_REASON in pdf_text(fetch_pdf(client, export("pdf")))
