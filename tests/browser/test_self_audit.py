@@ -1,6 +1,6 @@
 """A force auditor plans and enters a month's own audit in the admin, a second force auditor agrees the case, the
-audit is closed, and the comparison page sets it against the inspectorate's published findings; another force's
-auditor reaches none of it. (The re-audit step joins this journey once it exists.)"""
+audit is closed, and the comparison page sets it against the inspectorate's published findings; an inspector
+re-audits it blind and the force reads how far the two agree; another force's auditor reaches none of it."""
 
 import re
 
@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from audits.models import AuditedCase, Inspection
 from forces.models import Force
 from forces.roles import Role
+from reaudits.models import ReAudit
 from tests.browser.conftest import autocomplete, sign_in
 from tests.factories import CaseFactory, CrimeFactory, ErrorFactory, InspectionFactory, make_user, publish
 
@@ -85,9 +86,36 @@ def test_a_force_auditor_enters_a_month_a_second_agrees_and_the_comparison_shows
     page.goto("/reports/forces/kent/own-audits/")
     expect(page.get_by_test_id("series-all_crime")).to_contain_text("1 of 1")
 
+    # An inspector re-audits the closed month blind: the force passed the crime, the inspector finds it
+    # misclassified; once submitted, the force's auditor reads the disagreement.
+    make_user("insp", Role.INSPECTOR, is_staff=True)
+    inspector = new_page()
+    sign_in(inspector, "insp")
+    inspector.goto(f"/inspections/{audit.pk}/")
+    inspector.get_by_role("link", name="Re-audit a sub-sample blind").click()
+    inspector.get_by_label("How many cases to re-audit").fill("1")
+    inspector.get_by_label("Seed (optional)").fill("7")
+    inspector.get_by_role("button", name="Draw the cases").click()
+    expect(inspector.get_by_text("case 1 of 1")).to_be_visible()
+    inspector.locator("input[value=misclassified]").focus()
+    inspector.keyboard.press("Space")
+    inspector.keyboard.press("Tab")
+    expect(inspector.get_by_label("Rule cited for “Misclassified” on crime 1")).to_be_focused()
+    inspector.keyboard.type("N100")
+    inspector.keyboard.press("Tab")
+    inspector.keyboard.press("Enter")
+    expect(inspector.get_by_test_id("done")).to_have_text("1 of 1 cases")
+    inspector.get_by_test_id("submit-reaudit").click()
+    expect(inspector.locator("[data-category=all_crime]")).to_contain_text("0 of 1")
+    reaudit = ReAudit.objects.get(self_audit=audit)
+    page.goto(reaudit.get_absolute_url())
+    expect(page.locator("[data-category=all_crime]")).to_contain_text("0 of 1")
+    expect(page.get_by_test_id("agreement")).to_contain_text("Landis and Koch")
+
     # Another force's auditor reaches none of it.
     outsider = new_page()
     sign_in(outsider, "glos-aud")
     assert outsider.goto(f"/inspections/{audit.pk}/").status == 404
     assert outsider.goto(f"/cases/{case.pk}/").status == 404
     assert outsider.goto("/reports/forces/kent/own-audits/against-inspections/").status == 404
+    assert outsider.goto(reaudit.get_absolute_url()).status == 404
