@@ -143,3 +143,41 @@ def reaudit_results(reaudit: ReAudit) -> Results:
         disagreements=disagreements,
         crimes=tables[ReportCategory.ALL_CRIME].total,
     )
+
+
+# Exports: one table per CSV file ---------------------------------------------------------------------------------
+
+AGREEMENT_HEADER = ["Category", "Crimes re-audited", "Same verdict", "Agreement (%)", "Cohen's kappa",
+                    "Kappa 95% interval: low", "Kappa 95% interval: high", "Reading", "Both found compliant",
+                    "Only the force found compliant", "Only the inspectorate found compliant",
+                    "Neither found compliant"]
+DISAGREEMENT_HEADER = ["Case", "Crime (offence that should have been recorded)", "The force found",
+                       "The inspectorate found"]
+
+
+def _number(value: float | None, places: int) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def agreement_rows(results: Results) -> list[list[str]]:
+    rows = []
+    for row in results.categories:
+        agreement, table = row.agreement, row.agreement.table
+        rows.append([row.category.label, str(table.total), str(table.agreed),
+                     _number(None if agreement.agreement is None else agreement.agreement * 100, 1),
+                     _number(agreement.kappa, 3), _number(agreement.low, 3), _number(agreement.high, 3),
+                     agreement.reading, str(table.both_compliant), str(table.force_only_compliant),
+                     str(table.inspectorate_only_compliant), str(table.neither_compliant)])
+    return rows
+
+
+def _found(verdict: ReAuditVerdict, side: str, compliant: bool) -> str:
+    findings = [f"{finding.get_kind_display()} ({finding.rule.code})" for finding in verdict.findings.all()
+                if finding.side == side]
+    return "; ".join(findings) if findings else ("Recorded correctly" if compliant else "")
+
+
+def disagreement_rows(results: Results) -> list[list[str]]:
+    return [[verdict.reaudit_case.case.reference, verdict.crime.expected_offence.name,
+             _found(verdict, Side.FORCE, verdict.force_compliant), _found(verdict, Side.INSPECTORATE, verdict.compliant)]
+            for verdict in results.disagreements]

@@ -4,12 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from audits import selectors as audit_selectors
-from audits.models import CountingRule, Inspection
+from audits.models import AccessRecord, CountingRule, Inspection
 from audits.rules import ErrorKind, default_rule_code
+from audits.services.access import record_access
+from core.downloads import csv_response
 from forces.roles import can_edit_audits
 from reaudits import selectors, services
 from reaudits.filters import ReAuditFilter
@@ -74,6 +77,22 @@ def reaudit_detail(request, pk):
     return render(request, "reaudits/progress.html", {
         "reaudit": reaudit, "cases": cases, "done": sum(1 for row in cases if row.entered_at),
         "is_drawer": reaudit.drawn_by_id == request.user.pk})
+
+
+EXPORTS = {
+    "agreement": (selectors.AGREEMENT_HEADER, selectors.agreement_rows),
+    "disagreements": (selectors.DISAGREEMENT_HEADER, selectors.disagreement_rows),
+}
+
+
+def reaudit_export(request, pk, table):
+    """One table of a submitted re-audit's results as CSV (an unsubmitted one has no results to export)."""
+    reaudit = get_object_or_404(selectors.reaudits_for(request.user).filter(submitted_at__isnull=False), pk=pk)
+    if table not in EXPORTS:
+        raise Http404("No such table.")
+    record_access(request, AccessRecord.Kind.EXPORT, reaudit.self_audit_id)
+    header, rows = EXPORTS[table]
+    return csv_response(f"re-audit-{reaudit.pk}-{table}.csv", header, rows(selectors.reaudit_results(reaudit)))
 
 
 def reaudit_case(request, pk, position):

@@ -1,6 +1,9 @@
 """Re-audits of force self-audits: the seeded draw and its refusals, the blind entry, the final submission, the
 scoping, the agreement statistics (checked against statsmodels) and the results page."""
 
+import csv
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -8,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from statsmodels.stats.inter_rater import cohens_kappa as statsmodels_kappa
 
-from audits.models import AuditedCase, CountingRule, Inspection
+from audits.models import AccessRecord, AuditedCase, CountingRule, Inspection
 from notifications.models import Notification
 from reaudits import services
 from reaudits.models import ReAudit, ReAuditCase, ReAuditFinding, ReAuditVerdict
@@ -430,6 +433,43 @@ def test_the_results_page_shows_agreement_and_links_each_disagreement(submitted,
     assert "FORCE-ONLY-RULE" in html  # now shown, beside the inspector's
     case = AuditedCase.objects.get(reference="TVP-SA-001")
     assert reverse("audits:case", args=[case.pk]) in html
+
+
+def export_rows(response):
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_each_results_table_exports_as_its_own_csv(submitted, client_for):
+    client = client_for(submitted.people.staff_a)
+    pk = submitted.reaudit.pk
+    agreement = export_rows(client.get(reverse("reaudits:export", args=[pk, "agreement"])))
+    assert agreement[0][:4] == ["Category", "Crimes re-audited", "Same verdict", "Agreement (%)"]
+    all_crime = next(row for row in agreement if row[0] == "All crime")
+    assert all_crime[1:4] == ["6", "5", "83.3"] and all_crime[8:] == ["2", "1", "0", "3"]
+    assert next(row for row in agreement if row[0] == "Rape")[4] == ""  # kappa undefined: no number invented
+    differ = export_rows(client.get(reverse("reaudits:export", args=[pk, "disagreements"])))
+    assert differ[0] == ["Case", "Crime (offence that should have been recorded)", "The force found",
+                         "The inspectorate found"]
+    assert {row[0] for row in differ[1:]} == {"TVP-SA-001", "TVP-SA-002"}
+    first = next(row for row in differ if row[0] == "TVP-SA-001")
+    assert first[2] == "Recorded correctly" and first[3].startswith("Misclassified (")
+    assert AccessRecord.objects.filter(kind="export", inspection=submitted.self_audit).count() == 2
+    assert client.get(reverse("reaudits:export", args=[pk, "everything"])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["staff_b", "manager_b"])
+def test_another_force_cannot_export_a_re_audit(submitted, client_for, who):
+    response = client_for(getattr(submitted.people, who)).get(
+        reverse("reaudits:export", args=[submitted.reaudit.pk, "agreement"]))
+    assert response.status_code == 404
+
+
+def test_an_unsubmitted_re_audit_has_nothing_to_export(drawn, client_for):
+    for who in ("inspector", "staff_a"):
+        response = client_for(getattr(drawn.people, who)).get(
+            reverse("reaudits:export", args=[drawn.reaudit.pk, "agreement"]))
+        assert response.status_code == 404, who
 
 
 def test_the_api_gives_the_agreement_once_submitted(submitted, client_for):

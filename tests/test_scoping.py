@@ -111,6 +111,7 @@ def object_pages(world):
         ("recommendations:evidence", {"finding_pk": world.finding.pk, "pk": world.evidence.pk}),
         ("reaudits:detail", {"pk": world.reaudit.pk}),
         ("reaudits:detail", {"pk": world.reaudit_open.pk}),
+        ("reaudits:export", {"pk": world.reaudit.pk, "table": "agreement"}),
         # A force's own audits: the monthly series and the comparison with the inspectorate.
         ("reports:self_audit_series", {"slug": world.forces.a.slug}),
         ("reports:self_audit_comparison", {"slug": world.forces.a.slug}),
@@ -415,8 +416,8 @@ def test_force_auditors_see_nothing_unpublished_of_force_a_on_any_page(self_audi
                        "reports:self_audit_comparison"}
     for name, kwargs in object_pages(world):
         # Their force's pages, and the inspectorate's submitted re-audit of its own audit (never one in progress).
-        own = who == "auditor_a" and (name in own_force_pages or (name, kwargs) == ("reaudits:detail",
-                                                                                  {"pk": world.reaudit.pk}))
+        own = who == "auditor_a" and (name in own_force_pages or name in ("reaudits:detail", "reaudits:export")
+                                      and kwargs["pk"] == world.reaudit.pk)
         response = client.get(reverse(name, kwargs=kwargs), follow=own)  # a PDF's job page, a report's ZIP
         content = b"".join(response.streaming_content) if response.streaming else response.content
         if own:
