@@ -171,7 +171,7 @@ def agreement_rows(results: Results) -> list[list[str]]:
     return rows
 
 
-def _found(verdict: ReAuditVerdict, side: str, compliant: bool) -> str:
+def _found(verdict: ReAuditVerdict, side: str, compliant: bool | None) -> str:
     findings = [f"{finding.get_kind_display()} ({finding.rule.code})" for finding in verdict.findings.all()
                 if finding.side == side]
     return "; ".join(findings) if findings else ("Recorded correctly" if compliant else "")
