@@ -550,6 +550,10 @@ def ensure_demo_work(users: dict) -> list[Inspection]:
 # inspection of the last three months finds about 80%. Dated from today, like the work in progress.
 SELF_AUDIT_NOTE = "Synthetic demonstration: Kent Police's own monthly audit, not a real one."
 KENT_INSPECTION_NOTE = "Synthetic demonstration inspection of Kent Police, to set against its own audits."
+# The year of own audits runs to November 2018, between Kent's real 2017 inspection and its 2019 re-inspection, so
+# the synthetic inspection set against them is published before the re-inspection and never stands as Kent's
+# latest published figure (the overview, league tables and public page keep showing the real one).
+KENT_OWN_AUDITS_UNTIL = date(2018, 12, 1)
 SELF_AUDIT_CRIMES = 80  # crimes a month
 SELF_AUDIT_OFFENCES = [("Violence with injury", 22), ("Violence without injury", 22), ("Stalking and harassment", 10),
                        ("Rape", 8), ("Other sexual offences", 10), ("Public order offences", 14),
@@ -611,7 +615,7 @@ def ensure_kent_self_audits(users: dict) -> list[Inspection]:
         return list(Inspection.objects.filter(force=kent, notes=SELF_AUDIT_NOTE))
     auditor, auditor2 = users["kent-auditor"], users["kent-auditor2"]
     rng = random.Random(WORK_SEED + 17)
-    starts = _month_starts(timezone.localdate(), 12)
+    starts = _month_starts(KENT_OWN_AUDITS_UNTIL, 12)
     audits = []
     for n, start in enumerate(starts):
         audit = Inspection(force=kent, kind=Inspection.Kind.FORCE_SELF_AUDIT, status=Inspection.Status.MODERATION,
@@ -625,8 +629,9 @@ def ensure_kent_self_audits(users: dict) -> list[Inspection]:
     inspector, inspector2 = users["inspector"], users["inspector2"]
     inspection = Inspection(force=kent, kind=Inspection.Kind.CDI, status=Inspection.Status.MODERATION,
                             audit_period_start=starts[-3], audit_period_end=_month_end(starts[-1]),
-                            fieldwork_start=timezone.localdate() - timedelta(days=10),
-                            fieldwork_end=timezone.localdate() - timedelta(days=3),
+                            fieldwork_start=KENT_OWN_AUDITS_UNTIL + timedelta(days=2),
+                            fieldwork_end=KENT_OWN_AUDITS_UNTIL + timedelta(days=13),
+                            published_on=KENT_OWN_AUDITS_UNTIL + timedelta(days=19),
                             sample_is_synthetic=True, notes=KENT_INSPECTION_NOTE)
     inspection.full_clean()
     inspection.save()

@@ -118,7 +118,7 @@ def api_lists(own):
         if "finding_pk" in prefix:
             kwargs["finding_pk"] = own.finding.pk
         view = viewset(request=None, kwargs=kwargs, action="list", format_kwarg=None)
-        model = viewset.serializer_class.Meta.model
+        model = view.get_serializer_class().Meta.model
         filterset = DjangoFilterBackend().get_filterset_class(view, model._default_manager.all())
         lists.append((reverse(f"api:{basename}-list", kwargs=kwargs), filterset, prefix))
     return lists
