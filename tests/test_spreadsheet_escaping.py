@@ -29,6 +29,7 @@ from audits.models import (
 )
 from core.spreadsheets import FORMULA_STARTS
 from forces.models import Force, RecordedCrimeVolume
+from reaudits import services as reaudits
 from recommendations.models import Evidence, Finding, FollowUp, Verdict
 from reports.models import (
     FrozenIncorrectCancellation,
@@ -37,7 +38,7 @@ from reports.models import (
     FrozenUnrecordedEstimate,
     ResultVersion,
 )
-from tests.factories import CaseFactory, CrimeFactory, PublishedResultFactory, publish
+from tests.factories import CaseFactory, CrimeFactory, PublishedResultFactory, make_self_audit, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,6 +127,11 @@ def export_urls(world):
         resolved += [reverse("reports:public_force_csv", args=[slug]), reverse("reports:public_findings_csv", args=[slug])]
     resolved += [reverse("reports:league_csv"), reverse("reports:public_csv")]
     urls += ["reports:league_csv", "reports:public_csv", "reports:public_force_csv", "reports:public_findings_csv"]
+    # A submitted re-audit's two tables (the planted world has one: its disagreements carry case references).
+    urls.append("reaudits:export")
+    if hasattr(world, "reaudit"):
+        resolved += [reverse("reaudits:export", args=[world.reaudit.pk, table])
+                     for table in ("agreement", "disagreements")]
     # The access record (administrators only; every other user gets 403): its rows carry names and addresses.
     urls.append("admin:audits_accessrecord_export")
     resolved.append(reverse("admin:audits_accessrecord_export"))
@@ -196,6 +202,15 @@ def planted(world):
     PublishedResultFactory(inspection=world.inspection_b)
     Inspection.objects.update(report_reference="ref", notes="notes")
     get_user_model().objects.update(first_name="First", last_name="Last")
+    # Force A's own audit, re-audited: the inspector finds its recorded crime misclassified, so the re-audit's
+    # disagreements list that case.
+    self_audit = make_self_audit(world.forces.a, people.staff_a, n=2)
+    world.reaudit = reaudits.reaudit_draw(self_audit=self_audit, size=2, seed=1, by=people.inspector)
+    for row in world.reaudit.cases.select_related("case"):
+        reaudits.reaudit_case_save(reaudit_case=row, by=people.inspector, verdicts={
+            crime.pk: (["misclassified"] if crime.recorded_offence_id else ["not_recorded"], {})
+            for crime in row.case.crimes.all()})
+    reaudits.reaudit_submit(reaudit=world.reaudit, by=people.inspector)
     plant(PLANTED)
     publish(Inspection.objects.get(pk=world.inspection_b.pk))
     plant(FROZEN)
@@ -227,6 +242,8 @@ def test_a_formula_planted_in_every_free_text_field_is_text_in_every_export(plan
             assert response.status_code == 200, (user, url, response.status_code)
             bad, cells = formula_cells(response)
             assert not bad, (user.username, url, bad)
+            if url.endswith("disagreements.csv"):  # the planted case reference reached it, escaped
+                assert any(cell.startswith("'") for cell in cells), (user.username, url)
             seen.update(cell for cell in cells if cell.startswith("'"))
     # The planted text did reach the exports (escaped): case references and notes, crime references, reviews,
     # findings, the frozen record, volumes' sources.
