@@ -5,6 +5,7 @@ re-audits it blind and the force reads how far the two agree; another force's au
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from audits.models import AuditedCase, Inspection
@@ -22,6 +23,17 @@ def act_on(page, url, pk, action_label):
     page.locator(f"input[name=_selected_action][value='{pk}']").check()
     page.locator("select[name=action]").select_option(label=action_label)
     page.get_by_role("button", name="Go").click()
+
+
+def save_and_return(page, list_url):
+    """Press Save and wait for the admin list; if the form comes back instead, fail with what it says (a slow CI
+    machine once timed out here without saying why)."""
+    page.locator("input[name=_save]").click()
+    try:
+        page.wait_for_url(re.compile(list_url), timeout=30_000)
+    except PlaywrightTimeoutError:
+        problems = page.locator(".errornote, .errorlist").all_inner_texts()
+        raise AssertionError(f"not saved: still at {page.url}: {problems}") from None
 
 
 def test_a_force_auditor_enters_a_month_a_second_agrees_and_the_comparison_shows_it(new_page):
@@ -44,8 +56,7 @@ def test_a_force_auditor_enters_a_month_a_second_agrees_and_the_comparison_shows
     expect(page.locator("#id_kind")).to_have_value("force_self_audit")
     page.locator("#id_audit_period_start").fill("01/03/2024")
     page.locator("#id_audit_period_end").fill("31/03/2024")
-    page.locator("input[name=_save]").click()
-    page.wait_for_url(re.compile(r"/admin/audits/inspection/$"))
+    save_and_return(page, r"/admin/audits/inspection/$")
     audit = Inspection.objects.get(kind=Inspection.Kind.FORCE_SELF_AUDIT)
     assert str(audit) == "Kent Police’s own audit, March 2024"
 
@@ -57,8 +68,7 @@ def test_a_force_auditor_enters_a_month_a_second_agrees_and_the_comparison_shows
     autocomplete(page, "id_crimes-0-expected_offence", "Violence with injury")
     autocomplete(page, "id_crimes-0-recorded_offence", "Violence with injury")
     page.locator("#id_crimes-0-recorded_at").fill("04/03/2024 11:00")
-    page.locator("input[name=_save]").click()
-    page.wait_for_url(re.compile(r"/admin/audits/auditedcase/$"))
+    save_and_return(page, r"/admin/audits/auditedcase/$")
     case = AuditedCase.objects.get(reference="KNT/24/000777")
     cases = "/admin/audits/auditedcase/?q=KNT/24/000777"
     act_on(page, cases, case.pk, "Submit selected cases for moderation")
